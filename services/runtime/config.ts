@@ -1,0 +1,363 @@
+// The configuration: config/default.yaml, then a --config file, then
+// IPV6MATRIX_<SECTION>_<KEY> variables, then --set flags. Every value is
+// checked against the schema below; a wrong one stops the program with the
+// key, the value, where it came from and what is allowed.
+
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isMap, LineCounter, parseDocument, type Scalar, type YAMLMap } from "yaml";
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const defaultConfigPath = resolve(projectRoot, "config/default.yaml");
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Kind =
+  | { type: "bool" }
+  | { type: "int"; min: number; max: number }
+  | { type: "number"; min: number; max: number }
+  | { type: "string"; allowed?: readonly string[] }
+  | { type: "path" }
+  | { type: "url"; schemes: readonly string[] }
+  | { type: "names" }
+  | { type: "endpoints"; defaultPort: number }
+  | { type: "endpoint"; defaultPort: number }
+  | { type: "cidrs" }
+  | { type: "urls"; schemes: readonly string[] };
+
+const bool = { type: "bool" } as const;
+const seconds = (max: number) => ({ type: "number", min: 0.001, max }) as const;
+
+/** Every key of the configuration: the public contract (README, "Configuration"). */
+export const schema: Readonly<Record<string, Kind>> = {
+  "features.NS": bool,
+  "features.MX": bool,
+  "features.WWW": bool,
+  "features.NTP": bool,
+  "metrics.soa": bool,
+  "metrics.reverse": bool,
+  "metrics.geoip": bool,
+  "metrics.ping": bool,
+  "metrics.tcp80": bool,
+  "metrics.tcp443": bool,
+  "metrics.tcp25": bool,
+  "metrics.tls": bool,
+  "metrics.path": bool,
+  "metrics.ip6Type": bool,
+  "WWW.prefixes": { type: "names" },
+  "NTP.prefixes": { type: "names" },
+  "ping.count": { type: "int", min: 0, max: 100 },
+  "ping.interval": seconds(10),
+  "ping.timeout": seconds(60),
+  "tcp.timeout": seconds(120),
+  "tcp.smtpTimeout": seconds(300),
+  "trace.max_ttl": { type: "int", min: 1, max: 255 },
+  "trace.timeout": seconds(60),
+  "geoip.citydb": { type: "path" },
+  "geoip.asndb": { type: "path" },
+  "geoip.v6prefix": { type: "path" },
+  "domain.blocklist": { type: "path" },
+  "resolver.nameservers": { type: "endpoints", defaultPort: 53 },
+  "resolver.timeout": seconds(60),
+  "resolver.retries": { type: "int", min: 0, max: 10 },
+  "resolver.max_in_flight": { type: "int", min: 1, max: 100_000 },
+  "prober.allow_ranges": { type: "cidrs" },
+  "concurrency.domains": { type: "int", min: 1, max: 100_000 },
+  "concurrency.hosts": { type: "int", min: 1, max: 100_000 },
+  "concurrency.addresses": { type: "int", min: 1, max: 100_000 },
+  "store.data_dir": { type: "path" },
+  "store.url": { type: "url", schemes: ["http", "https"] },
+  "nats.servers": { type: "urls", schemes: ["nats", "tls"] },
+  "api.listen": { type: "endpoint", defaultPort: 7600 },
+  "telemetry.listen": { type: "endpoint", defaultPort: 9464 },
+  "telemetry.log_level": { type: "string", allowed: ["trace", "debug", "info", "warn", "error", "silent"] },
+};
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Config {
+  readonly features: { NS: boolean; MX: boolean; WWW: boolean; NTP: boolean };
+  readonly metrics: {
+    soa: boolean;
+    reverse: boolean;
+    geoip: boolean;
+    ping: boolean;
+    tcp80: boolean;
+    tcp443: boolean;
+    tcp25: boolean;
+    tls: boolean;
+    path: boolean;
+    ip6Type: boolean;
+  };
+  readonly WWW: { prefixes: string[] };
+  readonly NTP: { prefixes: string[] };
+  readonly ping: { count: number; interval: number; timeout: number };
+  readonly tcp: { timeout: number; smtpTimeout: number };
+  readonly trace: { max_ttl: number; timeout: number };
+  readonly geoip: { citydb: string; asndb: string; v6prefix: string };
+  readonly domain: { blocklist: string };
+  readonly resolver: { nameservers: Endpoint[]; timeout: number; retries: number; max_in_flight: number };
+  readonly prober: { allow_ranges: string[] };
+  readonly concurrency: { domains: number; hosts: number; addresses: number };
+  readonly store: { data_dir: string; url: string };
+  readonly nats: { servers: string[] };
+  readonly api: { listen: Endpoint | null };
+  readonly telemetry: { listen: Endpoint | null; log_level: string };
+  /** Where each value came from, for messages. */
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+export interface LoadOptions {
+  /** --config FILE */
+  readonly file?: string;
+  /** --set key=value, in order. */
+  readonly sets?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Loads, overrides and checks the configuration; throws ConfigError with one clear line. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const values = new Map<string, unknown>();
+  const sources = new Map<string, string>();
+  // Relative paths are relative to the file that names them; the defaults' to the project.
+  const bases = new Map<string, string>();
+  readYaml(defaultConfigPath, projectRoot, values, sources, bases);
+  if (options.file !== undefined) {
+    const file = resolve(options.file);
+    readYaml(file, dirname(file), values, sources, bases);
+  }
+
+  const env = options.env ?? process.env;
+  const byEnvName = new Map(Object.keys(schema).map((key) => [envName(key), key]));
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith("IPV6MATRIX_") || raw === undefined || name === "IPV6MATRIX_CONFIG") continue;
+    const key = byEnvName.get(name);
+    if (!key)
+      throw new ConfigError(
+        `environment variable ${name}: unknown key (known: ${[...byEnvName.keys()].slice(0, 3).join(", ")}, ...; see config/default.yaml)`,
+      );
+    values.set(key, fromText(raw, schema[key]!));
+    sources.set(key, `environment ${name}`);
+    bases.set(key, process.cwd());
+  }
+  for (const set of options.sets ?? []) {
+    const eq = set.indexOf("=");
+    if (eq < 1) throw new ConfigError(`--set ${set}: expected key=value, e.g. --set trace.max_ttl=20`);
+    const key = set.slice(0, eq).trim();
+    const kind = schema[key];
+    if (!kind) throw new ConfigError(`--set ${set}: unknown key ${key}${suggest(key)}`);
+    values.set(key, fromText(set.slice(eq + 1), kind));
+    sources.set(key, `--set ${key}`);
+    bases.set(key, process.cwd());
+  }
+
+  const config: Record<string, Record<string, unknown>> = {};
+  for (const [key, kind] of Object.entries(schema)) {
+    const [section, name] = key.split(".") as [string, string];
+    if (!values.has(key)) throw new ConfigError(`${key}: missing from ${defaultConfigPath}`);
+    config[section] ??= {};
+    config[section][name] = check(
+      key,
+      values.get(key),
+      kind,
+      sources.get(key) ?? "defaults",
+      bases.get(key) ?? process.cwd(),
+    );
+  }
+  if (!Object.values(config["features"]!).some(Boolean)) {
+    throw new ConfigError("features: every feature is off (NS, MX, WWW, NTP); turn at least one on");
+  }
+  return { ...(config as unknown as Omit<Config, "sources">), sources: Object.fromEntries(sources) };
+}
+
+export function envName(key: string): string {
+  return `IPV6MATRIX_${key.replace(".", "_").toUpperCase()}`;
+}
+
+function suggest(key: string): string {
+  const lower = key.toLowerCase();
+  const near = Object.keys(schema).find(
+    (k) => k.toLowerCase() === lower || k.endsWith(`.${lower.split(".").pop()}`),
+  );
+  return near ? ` (did you mean ${near}?)` : " (see config/default.yaml for the keys)";
+}
+
+function readYaml(
+  path: string,
+  base: string,
+  values: Map<string, unknown>,
+  sources: Map<string, string>,
+  bases: Map<string, string>,
+): void {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
+    throw new ConfigError(`config file ${path}: cannot read it: ${why}`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0]!;
+    const line = lineCounter.linePos(error.pos[0]).line;
+    throw new ConfigError(`config file ${path}:${line}: not valid YAML: ${error.message.split("\n")[0]}`);
+  }
+  if (doc.contents === null) return;
+  if (!isMap(doc.contents))
+    throw new ConfigError(`config file ${path}: expected sections (a YAML mapping) at the top`);
+  const where = (node: { range?: readonly number[] | null }) =>
+    `${path}:${node.range ? lineCounter.linePos(node.range[0]!).line : "?"}`;
+  for (const pair of (doc.contents as YAMLMap).items) {
+    const section = String((pair.key as Scalar).value);
+    if (!isMap(pair.value)) {
+      const known = Object.keys(schema).some((k) => k.startsWith(`${section}.`));
+      throw new ConfigError(
+        known
+          ? `${where(pair.key as Scalar)}: section ${section} must be a mapping of keys`
+          : `${where(pair.key as Scalar)}: unknown section ${section}${suggest(section)}`,
+      );
+    }
+    for (const item of (pair.value as YAMLMap).items) {
+      const key = `${section}.${String((item.key as Scalar).value)}`;
+      if (!schema[key])
+        throw new ConfigError(`${where(item.key as Scalar)}: unknown key ${key}${suggest(key)}`);
+      const node = item.value as { toJSON?: () => unknown } | null;
+      values.set(key, node && typeof node.toJSON === "function" ? node.toJSON() : null);
+      sources.set(key, where(item.key as Scalar));
+      bases.set(key, base);
+    }
+  }
+}
+
+/** A value from an environment variable or --set: lists are comma-separated. */
+function fromText(raw: string, kind: Kind): unknown {
+  const text = raw.trim();
+  switch (kind.type) {
+    case "names":
+    case "endpoints":
+    case "cidrs":
+    case "urls":
+      return text === "" ? [] : text.split(",").map((part) => part.trim());
+    case "bool":
+      return text === "true" || text === "1" ? true : text === "false" || text === "0" ? false : text;
+    case "int":
+    case "number":
+      return text === "" || Number.isNaN(Number(text)) ? text : Number(text);
+    default:
+      return text;
+  }
+}
+
+function check(key: string, value: unknown, kind: Kind, source: string, base: string): unknown {
+  const fail = (allowed: string, shown: unknown = value): never => {
+    throw new ConfigError(`${source}: ${key} = ${JSON.stringify(shown)} is not allowed: ${allowed}`);
+  };
+  switch (kind.type) {
+    case "bool":
+      return typeof value === "boolean" ? value : fail("true or false");
+    case "int":
+      if (typeof value !== "number" || !Number.isInteger(value) || value < kind.min || value > kind.max)
+        return fail(`an integer from ${kind.min} to ${kind.max}`);
+      return value;
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value) || value < kind.min || value > kind.max)
+        return fail(`a number from ${kind.min} to ${kind.max}`);
+      return value;
+    case "string":
+      if (typeof value !== "string") return fail("a string");
+      if (kind.allowed && !kind.allowed.includes(value)) return fail(`one of ${kind.allowed.join(", ")}`);
+      return value;
+    case "path":
+      if (value === null || value === "") return "";
+      if (typeof value !== "string") return fail("a file or folder path");
+      return isAbsolute(value) ? value : resolve(base, value);
+    case "url":
+      if (value === null || value === "") return "";
+      if (typeof value !== "string" || !validUrl(value, kind.schemes))
+        return fail(`a ${kind.schemes.join(" or ")} URL`);
+      return value;
+    case "names":
+      if (!Array.isArray(value)) return fail("a list of names");
+      for (const name of value)
+        if (
+          typeof name !== "string" ||
+          !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name)
+        )
+          fail("host name labels such as www or www.ipv6", name);
+      return value.map((name: string) => name.toLowerCase());
+    case "endpoints":
+      if (!Array.isArray(value)) return fail("a list of addr or addr:port");
+      return value.map(
+        (item) =>
+          parseEndpoint(String(item), kind.defaultPort) ??
+          fail("addr or addr:port with a port from 1 to 65535 ([addr]:port for IPv6)", item),
+      );
+    case "endpoint":
+      if (value === null || value === "") return null;
+      return parseEndpoint(String(value), kind.defaultPort) ?? fail("host:port with a port from 1 to 65535");
+    case "cidrs":
+      if (!Array.isArray(value)) return fail("a list of CIDR prefixes");
+      for (const cidr of value)
+        if (typeof cidr !== "string" || !validCidr(cidr))
+          fail("CIDR prefixes such as 192.0.2.0/24 or 2001:db8::/32", cidr);
+      return value;
+    case "urls":
+      if (!Array.isArray(value)) return fail(`a list of ${kind.schemes.join(" or ")} URLs`);
+      for (const url of value)
+        if (typeof url !== "string" || !validUrl(url, kind.schemes))
+          fail(`${kind.schemes.join(" or ")} URLs such as nats://127.0.0.1:4222`, url);
+      return value;
+  }
+}
+
+/** addr, addr:port, [v6addr]:port or a bare IPv6 address. */
+export function parseEndpoint(text: string, defaultPort: number): Endpoint | null {
+  let host = text.trim();
+  let port = defaultPort;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(host);
+  if (bracketed) {
+    host = bracketed[1]!;
+    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
+  } else if (isIP(host) !== 6) {
+    const colon = host.lastIndexOf(":");
+    if (colon >= 0) {
+      const portText = host.slice(colon + 1);
+      if (!/^\d+$/.test(portText)) return null;
+      port = Number(portText);
+      host = host.slice(0, colon);
+    }
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535 || host === "") return null;
+  if (!isIP(host) && !/^[a-z0-9.-]+$/i.test(host)) return null;
+  return { host, port };
+}
+
+function validCidr(text: string): boolean {
+  const [addr, bits, extra] = text.split("/");
+  if (extra !== undefined || addr === undefined || bits === undefined || !/^\d+$/.test(bits)) return false;
+  const family = isIP(addr);
+  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function validUrl(text: string, schemes: readonly string[]): boolean {
+  try {
+    return schemes.includes(new URL(text).protocol.replace(/:$/, ""));
+  } catch {
+    return false;
+  }
+}
+
+export function formatEndpoint(endpoint: Endpoint): string {
+  return isIP(endpoint.host) === 6
+    ? `[${endpoint.host}]:${endpoint.port}`
+    : `${endpoint.host}:${endpoint.port}`;
+}

@@ -1,0 +1,35 @@
+// The ClickHouse store behind the aggregator and the queries: chDB in-process
+// (the default) or a ClickHouse server. Both speak the same SQL and pass one
+// conformance suite (test/conformance/store.test.ts). Holds no table knowledge;
+// the schema lives in migrations/.
+
+/** Query parameters, bound server-side as {name:Type} (never spliced into SQL). */
+export type Params = Record<string, string | number | boolean | readonly (string | number)[]>;
+
+export type Row = Record<string, unknown>;
+
+export interface Store {
+  readonly kind: "chdb" | "clickhouse";
+  /** Runs statements that return nothing (DDL, INSERT ... SELECT). */
+  exec(sql: string, params?: Params): Promise<void>;
+  /** Runs a SELECT; rows are JSON objects. (U)Int64 come back as JS numbers: exact up to 2^53, so cast
+   * hashes and other full-range 64-bit values with toString() in SQL. */
+  query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]>;
+  /** Inserts rows as JSONEachRow; unknown keys are an error. */
+  insert(table: string, rows: readonly Row[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  /** ClickHouse's exception code (60 UNKNOWN_TABLE, 62 SYNTAX_ERROR, ...), when the engine gave one. */
+  readonly code?: number;
+  constructor(
+    message: string,
+    readonly sql: string,
+    options?: { cause?: unknown; code?: number },
+  ) {
+    super(message, options);
+    this.name = "StoreError";
+    if (options?.code !== undefined) this.code = options.code;
+  }
+}

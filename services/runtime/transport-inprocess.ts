@@ -1,0 +1,237 @@
+// The in-process transport: the single-process mode's bus. Same contract as
+// JetStream (groups, bounded in-flight, ack/nak/term, redelivery after
+// ack-wait, publish-side back-pressure, de-duplication by key) so the actors
+// cannot tell them apart. Nothing survives the process; resuming a crawl is
+// the store's job (see docs/decisions).
+
+import { groupsOf, type Topology } from "./topology.js";
+import type { ConsumeOptions, Delivery, DeliveryHandler, Subscription, Transport } from "./transport.js";
+
+interface Entry {
+  readonly data: Uint8Array;
+  readonly key: string;
+  attempt: number;
+}
+
+interface Consumer {
+  readonly handler: DeliveryHandler;
+  readonly maxInFlight: number;
+  readonly ackWaitMs: number;
+  inFlight: number;
+  draining: boolean;
+  idle: (() => void)[];
+}
+
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+class Group {
+  readonly ready = new Queue<Entry>();
+  /** Handed out, or waiting for a nak delay to pass. */
+  unsettled = 0;
+  readonly consumers: Consumer[] = [];
+  private next = 0;
+
+  get pending(): number {
+    return this.ready.length + this.unsettled;
+  }
+
+  /** The next consumer with room, round robin. */
+  pick(): Consumer | undefined {
+    for (let i = 0; i < this.consumers.length; i++) {
+      const consumer = this.consumers[(this.next + i) % this.consumers.length]!;
+      if (!consumer.draining && consumer.inFlight < consumer.maxInFlight) {
+        this.next = (this.next + i + 1) % this.consumers.length;
+        return consumer;
+      }
+    }
+    return undefined;
+  }
+}
+
+export interface InProcessOptions {
+  readonly topology: Topology;
+  /** Messages a group may hold unacknowledged before publish waits. */
+  readonly capacity?: number;
+  /** Keys remembered for de-duplication, per subject. */
+  readonly dedupKeys?: number;
+}
+
+export class InProcessTransport implements Transport {
+  readonly kind = "inprocess" as const;
+  private readonly groups = new Map<string, Map<string, Group>>();
+  private readonly seen = new Map<string, Set<string>>();
+  private readonly capacity: number;
+  private readonly dedupKeys: number;
+  private readonly spaceWaiters = new Map<string, (() => void)[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(options: InProcessOptions) {
+    this.capacity = options.capacity ?? 10_000;
+    this.dedupKeys = options.dedupKeys ?? 200_000;
+    for (const subject of Object.keys(options.topology)) {
+      const groups = new Map<string, Group>();
+      for (const name of groupsOf(options.topology, subject)) groups.set(name, new Group());
+      this.groups.set(subject, groups);
+      this.seen.set(subject, new Set());
+    }
+  }
+
+  async publish(subject: string, data: Uint8Array, key: string): Promise<void> {
+    const groups = this.subjectGroups(subject);
+    const seen = this.seen.get(subject)!;
+    while (this.full(groups)) {
+      if (this.closed) throw new Error("transport closed");
+      await new Promise<void>((resolve) => this.waitForSpace(subject, resolve));
+    }
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (seen.size > this.dedupKeys) seen.delete(seen.values().next().value!);
+    for (const group of groups.values()) {
+      group.ready.push({ data, key, attempt: 1 });
+      this.dispatch(subject, group);
+    }
+  }
+
+  async consume(subject: string, options: ConsumeOptions, handler: DeliveryHandler): Promise<Subscription> {
+    const group = this.subjectGroups(subject).get(options.group);
+    if (!group) throw new Error(`group ${options.group} does not consume ${subject}`);
+    const consumer: Consumer = {
+      handler,
+      maxInFlight: Math.max(1, options.maxInFlight),
+      ackWaitMs: options.ackWaitMs ?? 30_000,
+      inFlight: 0,
+      draining: false,
+      idle: [],
+    };
+    group.consumers.push(consumer);
+    this.dispatch(subject, group);
+    return {
+      drain: async () => {
+        consumer.draining = true;
+        if (consumer.inFlight > 0) await new Promise<void>((resolve) => consumer.idle.push(resolve));
+        group.consumers.splice(group.consumers.indexOf(consumer), 1);
+      },
+    };
+  }
+
+  async pending(subject: string): Promise<number> {
+    let most = 0;
+    for (const group of this.subjectGroups(subject).values()) most = Math.max(most, group.pending);
+    return most;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const waiters of this.spaceWaiters.values()) for (const wake of waiters.splice(0)) wake();
+  }
+
+  private subjectGroups(subject: string): Map<string, Group> {
+    const groups = this.groups.get(subject);
+    if (!groups) throw new Error(`subject ${subject} is not in the topology`);
+    return groups;
+  }
+
+  private full(groups: Map<string, Group>): boolean {
+    for (const group of groups.values()) if (group.pending >= this.capacity) return true;
+    return false;
+  }
+
+  private waitForSpace(subject: string, wake: () => void): void {
+    const waiters = this.spaceWaiters.get(subject) ?? [];
+    this.spaceWaiters.set(subject, waiters);
+    waiters.push(wake);
+  }
+
+  private wakePublishers(subject: string): void {
+    const waiters = this.spaceWaiters.get(subject);
+    if (waiters?.length) for (const wake of waiters.splice(0)) wake();
+  }
+
+  private later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private dispatch(subject: string, group: Group): void {
+    while (!this.closed && group.ready.length > 0) {
+      const consumer = group.pick();
+      if (!consumer) return;
+      const entry = group.ready.shift()!;
+      group.unsettled++;
+      consumer.inFlight++;
+      this.deliver(subject, group, consumer, entry);
+    }
+  }
+
+  private deliver(subject: string, group: Group, consumer: Consumer, entry: Entry): void {
+    let settled = false;
+    const release = () => {
+      consumer.inFlight--;
+      if (consumer.draining && consumer.inFlight === 0) for (const wake of consumer.idle.splice(0)) wake();
+    };
+    const settle = (requeueAfterMs: number | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(ackWait);
+      this.timers.delete(ackWait);
+      release();
+      if (requeueAfterMs === undefined) {
+        group.unsettled--;
+        this.wakePublishers(subject);
+      } else {
+        entry.attempt++;
+        this.later(requeueAfterMs, () => {
+          group.unsettled--;
+          group.ready.push(entry);
+          this.dispatch(subject, group);
+        });
+      }
+      this.dispatch(subject, group);
+    };
+    // Like JetStream's ack_wait: a delivery nobody settles comes back.
+    const ackWait = setTimeout(() => settle(0), consumer.ackWaitMs);
+    this.timers.add(ackWait);
+    const delivery: Delivery = {
+      subject,
+      data: entry.data,
+      key: entry.key,
+      attempt: entry.attempt,
+      ack: () => settle(undefined),
+      term: () => settle(undefined),
+      nak: (delayMs: number) => settle(Math.max(0, delayMs)),
+    };
+    queueMicrotask(() => {
+      try {
+        const result = consumer.handler(delivery);
+        if (result instanceof Promise) result.catch(() => settle(1000));
+      } catch {
+        settle(1000);
+      }
+    });
+  }
+}
