@@ -1,0 +1,129 @@
+// The embedded Store: ClickHouse in this process through chDB, over one local
+// data folder. It does not pool, retry or queue: libchdb runs each async call
+// on the libuv pool, and one connection takes concurrent calls.
+
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { drainPending, Session } from "chdb";
+import { type Params, type Row, type Store, StoreError } from "./store.js";
+import {
+  checkTableName,
+  parseJsonEachRow,
+  STORE_SETTINGS,
+  storeErrorFromText,
+  toJsonEachRow,
+} from "./store-wire.js";
+
+// libchdb binds one data folder per process. Every store opened on that folder
+// gets its own Session (its own native connection: chDB lets connections to the
+// same folder coexist), so stores are independent and closing one never breaks
+// another. What is counted is the folder binding: while any store is open, a
+// different folder is refused with a message naming both; once the last one is
+// closed (and chDB has drained its in-flight work) another folder may be opened.
+let binding: { dir: string; open: number } | undefined;
+let released: Promise<void> = Promise.resolve();
+
+/** Opens (creating it if missing) the chDB data folder `dataDir` as a Store. */
+export async function openChdbStore(dataDir: string): Promise<Store> {
+  const dir = resolve(dataDir);
+  if (binding && binding.dir !== dir) {
+    throw new StoreError(
+      `chDB binds one data folder per process: ${binding.dir} is open (${binding.open} store(s)), ` +
+        `so ${dir} cannot be opened; close those stores first, or use a ClickHouse server`,
+      "",
+    );
+  }
+  // Claim the folder before the first await so two concurrent opens of
+  // different folders cannot both pass the check above.
+  binding ??= { dir, open: 0 };
+  binding.open += 1;
+  let session: Session | undefined;
+  try {
+    await released;
+    await mkdir(dir, { recursive: true });
+    session = new Session(dir);
+    const store = new ChdbStore(session);
+    // SET lasts for the connection, so every later call (bound or not) runs with it.
+    for (const [name, value] of Object.entries(STORE_SETTINGS)) {
+      await store.exec(`SET ${name} = ${typeof value === "string" ? `'${value}'` : value}`);
+    }
+    return store;
+  } catch (err) {
+    session?.close();
+    release();
+    throw err instanceof StoreError
+      ? err
+      : new StoreError(`cannot open chDB at ${dir}: ${String(err)}`, "", { cause: err });
+  }
+}
+
+function release(): void {
+  if (!binding) return;
+  binding.open -= 1;
+  if (binding.open === 0) {
+    binding = undefined;
+    // close() returns before a connection still running a query is gone; the
+    // next open of another folder must wait for it or chDB refuses.
+    released = drainPending();
+  }
+}
+
+class ChdbStore implements Store {
+  readonly kind = "chdb";
+  #closed = false;
+
+  constructor(readonly session: Session) {}
+
+  async exec(sql: string, params?: Params): Promise<void> {
+    await this.#run(sql, params, "TabSeparated");
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    return parseJsonEachRow<T>(await this.#run(sql, params, "JSONEachRow"));
+  }
+
+  async insert(table: string, rows: readonly Row[]): Promise<void> {
+    checkTableName(table);
+    if (rows.length === 0) return;
+    this.#checkOpen(`INSERT INTO ${table}`);
+    const sql = `INSERT INTO ${table} FORMAT JSONEachRow`;
+    try {
+      // Raw passthrough: ClickHouse parses the JSON, not chDB's JS row serializer.
+      await this.session.insert({ table, values: Buffer.from(toJsonEachRow(rows)), format: "JSONEachRow" });
+    } catch (err) {
+      throw chdbError(err, sql);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.session.close();
+    release();
+    await released;
+  }
+
+  async #run(sql: string, params: Params | undefined, format: string): Promise<string> {
+    this.#checkOpen(sql);
+    try {
+      // queryBindAsync goes through chDB's process-wide queue for bound queries
+      // (parameter state is not per call), so unbound statements skip it.
+      const result =
+        params && Object.keys(params).length > 0
+          ? await this.session.queryBindAsync(sql, params, { format })
+          : await this.session.queryAsync(sql, { format });
+      return result.text();
+    } catch (err) {
+      throw chdbError(err, sql);
+    }
+  }
+
+  #checkOpen(sql: string): void {
+    if (this.#closed) throw new StoreError("store is closed", sql);
+  }
+}
+
+function chdbError(err: unknown, sql: string): StoreError {
+  const text = err instanceof Error ? err.message : String(err);
+  return storeErrorFromText(text, sql, err);
+}
