@@ -72,7 +72,7 @@ class ChdbStore implements Store {
   readonly kind = "chdb";
   #closed = false;
 
-  constructor(readonly session: Session) {}
+  constructor(private readonly session: Session) {}
 
   async exec(sql: string, params?: Params): Promise<void> {
     await this.#run(sql, params, "TabSeparated");

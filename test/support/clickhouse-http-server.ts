@@ -34,8 +34,8 @@ type Native = {
 const require = createRequire(import.meta.url);
 const native = require(join(dirname(require.resolve("chdb")), "dist/loader.js")).loadNative() as Native;
 
-const dataDir = process.argv[2];
-if (!dataDir) throw new Error("usage: clickhouse-http-server.ts <dataDir> [--delete-data-on-exit]");
+const dataDir = process.argv[2] ?? "";
+if (dataDir === "") throw new Error("usage: clickhouse-http-server.ts <dataDir> [--delete-data-on-exit]");
 // Set by the fixture, whose temporary folder would otherwise outlive a test process that died.
 const deleteDataOnExit = process.argv.includes("--delete-data-on-exit");
 
@@ -129,7 +129,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const sessionId = url.searchParams.get("session_id");
     connection = sessionId ? sessions.get(sessionId) : undefined;
     if (!connection) {
-      connection = new Session(dataDir!);
+      connection = new Session(dataDir);
       if (sessionId) sessions.set(sessionId, connection);
       else temporary = true;
     }

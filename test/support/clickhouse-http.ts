@@ -40,8 +40,10 @@ export async function startClickHouseHttp(
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      await terminate(child, exited);
+      const forced = await terminate(child, exited);
       await rm(dataDir, { recursive: true, force: true });
+      // A server that ignores SIGTERM would hang a real deployment's shutdown too: fail the test.
+      if (forced) throw new Error(`clickhouse-http-server ignored SIGTERM and was killed: ${stderr}`);
     })();
     return stopped;
   };
@@ -91,18 +93,20 @@ async function readPort(
   }
 }
 
-async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/** Stops the child; true when it had to be killed. */
+async function terminate(child: ChildProcess, exited: Promise<void>): Promise<boolean> {
+  child.stdin?.destroy();
+  if (child.exitCode !== null || child.signalCode !== null) return false;
   child.kill("SIGTERM");
   let timer: NodeJS.Timeout | undefined;
-  const killed = new Promise<void>((resolve) => {
+  const killed = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => {
       child.kill("SIGKILL");
-      resolve();
+      resolve(true);
     }, 5_000);
   });
-  await Promise.race([exited, killed]);
+  const forced = await Promise.race([exited.then(() => false), killed]);
   clearTimeout(timer);
   await exited;
-  child.stdin?.destroy();
+  return forced;
 }
