@@ -24,6 +24,8 @@ export interface DomainFileReport {
   accepted: number;
   duplicates: number;
   blocked: number;
+  /** Every rejected line is counted; the first 1000 are kept. */
+  rejectedCount: number;
   rejected: Rejected[];
 }
 
@@ -88,6 +90,7 @@ export async function* readDomainFile(
     const checked = normaliseName(text);
     if (!checked.ok) {
       const rejected = { line: number, text: text.slice(0, 100), reason: checked.reason };
+      report.rejectedCount++;
       if (report.rejected.length < 1000) report.rejected.push(rejected);
       options.onReject?.(rejected);
       continue;
@@ -107,5 +110,5 @@ export async function* readDomainFile(
 }
 
 export function newReport(): DomainFileReport {
-  return { lines: 0, accepted: 0, duplicates: 0, blocked: 0, rejected: [] };
+  return { lines: 0, accepted: 0, duplicates: 0, blocked: 0, rejectedCount: 0, rejected: [] };
 }

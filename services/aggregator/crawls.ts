@@ -1,0 +1,77 @@
+// The crawls table: one row per crawl, replaced on every change of state
+// (ReplacingMergeTree on an explicit version). What every service needs to
+// know of a crawl it did not start, and the ledger the progress is read from.
+
+import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import type { Store } from "../runtime/store.js";
+
+export type CrawlStateName = "queued" | "running" | "summarising" | "completed" | "cancelled" | "failed";
+
+export interface CrawlRecord {
+  crawl_id: string;
+  date: string;
+  state: CrawlStateName;
+  options: string;
+  source: string;
+  domains: number;
+  rejected: number;
+  started_at: string;
+  finished_at: string | null;
+  published: number;
+  error: string;
+}
+
+let lastVersion = 0;
+/** Strictly increasing within a process, microseconds since the epoch across processes. */
+function nextVersion(): number {
+  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
+  return lastVersion;
+}
+
+/** ClickHouse DateTime64 text for a JS time. */
+export function sqlTime(time: Date): string {
+  return time.toISOString().replace("T", " ").replace("Z", "");
+}
+
+export async function saveCrawl(store: Store, crawl: CrawlRecord): Promise<void> {
+  await store.insert("crawls", [{ ...crawl, version: nextVersion() }]);
+}
+
+export async function getCrawl(store: Store, crawlId: string): Promise<CrawlRecord | undefined> {
+  const rows = await store.query<CrawlRecord & Record<string, unknown>>(
+    "SELECT crawl_id, toString(date) AS date, state, options, source, domains, rejected, toString(started_at) AS started_at, " +
+      "if(isNull(finished_at), NULL, toString(finished_at)) AS finished_at, published, error " +
+      "FROM crawls FINAL WHERE crawl_id = {crawl:String}",
+    { crawl: crawlId },
+  );
+  return rows[0];
+}
+
+/** The latest completed crawl, or of a date (YYYY-MM-DD). */
+export async function findCompletedCrawl(store: Store, date?: string): Promise<CrawlRecord | undefined> {
+  const rows = await store.query<{ crawl_id: string }>(
+    `SELECT crawl_id FROM crawls FINAL WHERE state = 'completed' ${date ? "AND date = {date:Date}" : ""} ORDER BY started_at DESC LIMIT 1`,
+    date ? { date } : {},
+  );
+  return rows[0] ? getCrawl(store, rows[0].crawl_id) : undefined;
+}
+
+export function parseOptions(crawl: CrawlRecord): CrawlOptions {
+  return JSON.parse(crawl.options) as CrawlOptions;
+}
+
+/** Crawl dates, cached: rows of every table carry the crawl's date. */
+export class CrawlDates {
+  private readonly dates = new Map<string, string>();
+  constructor(private readonly store: Store) {}
+  async of(crawlId: string): Promise<string> {
+    let date = this.dates.get(crawlId);
+    if (date === undefined) {
+      const crawl = await getCrawl(this.store, crawlId);
+      if (!crawl) throw new Error(`crawl ${crawlId} is not in the crawls table`);
+      date = crawl.date;
+      this.dates.set(crawlId, date);
+    }
+    return date;
+  }
+}

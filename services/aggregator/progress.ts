@@ -1,0 +1,66 @@
+// A crawl's progress, read from the store: the store is the ledger, so the
+// figures are the same whichever process asks, and survive any restart.
+// Domains: those with job rows out of those submitted; hosts: resolved out of
+// the distinct hosts the jobs name; addresses: measured out of the distinct
+// first addresses the hosts have. Dead letters count as failed.
+
+import type { Store } from "../runtime/store.js";
+
+export interface StageCount {
+  readonly stage: "domains" | "hosts" | "addresses";
+  readonly total: number;
+  readonly done: number;
+  readonly failed: number;
+}
+
+export async function readProgress(
+  store: Store,
+  crawlId: string,
+  submitted: number,
+  options: { addresses: boolean },
+): Promise<StageCount[]> {
+  const params = { crawl: crawlId };
+  const [counts] = await store.query<{ domains: number; hosts_total: number; hosts_done: number }>(
+    `SELECT
+      (SELECT uniqExact(domain) FROM jobs WHERE crawl_id = {crawl:String}) AS domains,
+      (SELECT uniqExact(host) FROM jobs WHERE crawl_id = {crawl:String} AND host != '') AS hosts_total,
+      (SELECT uniqExact(host) FROM hosts WHERE crawl_id = {crawl:String}) AS hosts_done`,
+    params,
+  );
+  const failed = await store.query<{ subject: string; n: number }>(
+    "SELECT subject, uniqExact(key) AS n FROM dead_letters WHERE crawl_id = {crawl:String} GROUP BY subject",
+    params,
+  );
+  const failedOn = (subject: string) => failed.find((row) => row.subject === subject)?.n ?? 0;
+  const stages: StageCount[] = [
+    { stage: "domains", total: submitted, done: counts?.domains ?? 0, failed: failedOn("crawl.domains") },
+    {
+      stage: "hosts",
+      total: counts?.hosts_total ?? 0,
+      done: counts?.hosts_done ?? 0,
+      failed: failedOn("crawl.hosts"),
+    },
+  ];
+  if (options.addresses) {
+    const [addresses] = await store.query<{ total: number; done: number }>(
+      `SELECT
+        (SELECT uniqExact(ip) FROM (
+          SELECT toIPv6(ipv4[1]) AS ip FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv4) > 0
+          UNION ALL SELECT ipv6[1] AS ip FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv6) > 0)) AS total,
+        (SELECT uniqExact(ip) FROM addresses WHERE crawl_id = {crawl:String}) AS done`,
+      params,
+    );
+    stages.push({
+      stage: "addresses",
+      total: addresses?.total ?? 0,
+      done: addresses?.done ?? 0,
+      failed: failedOn("crawl.ips"),
+    });
+  }
+  return stages;
+}
+
+/** Every stage has settled each of its pieces of work, and the domains are all in. */
+export function isDrained(stages: readonly StageCount[]): boolean {
+  return stages.every((stage) => stage.done + stage.failed >= stage.total);
+}

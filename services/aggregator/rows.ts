@@ -1,0 +1,141 @@
+// From the messages on crawl.results to rows of the raw tables (migrations
+// 001). Pure: the crawl's date is passed in.
+
+import { Family, Feature, PortState } from "../../gen/ipv6matrix/v1/common.js";
+import type {
+  AddressResult,
+  DeadLetter,
+  DomainResult,
+  GeoResult,
+  HostResult,
+} from "../../gen/ipv6matrix/v1/work.js";
+import { outcomeName } from "../resolver/outcome.js";
+import type { Row } from "../runtime/store.js";
+
+export const featureName = (feature: Feature): string => Feature[feature].replace(/^FEATURE_/, "");
+
+/** The store's text for a port state: open, closed, filtered, not_probed, unreachable. */
+export const portStateName = (state: PortState): string =>
+  state === PortState.PORT_STATE_UNSPECIFIED
+    ? "not_probed"
+    : PortState[state].replace(/^PORT_STATE_/, "").toLowerCase();
+
+/** IPv4 addresses as IPv4-mapped IPv6, so one IPv6 column holds both families. */
+export function ipColumn(ip: string): string {
+  return ip.includes(":") ? ip : `::ffff:${ip}`;
+}
+
+export function jobRows(result: DomainResult, date: string): Row[] {
+  return result.jobs.map((job) => ({
+    crawl_id: result.crawlId,
+    date,
+    domain: result.domain,
+    tld: result.tld,
+    type: featureName(job.type),
+    host: job.host,
+    priority: job.priority,
+    outcome: outcomeName(job.outcome),
+  }));
+}
+
+export function soaRows(result: DomainResult, date: string): Row[] {
+  const soa = result.soa;
+  if (!soa) return [];
+  return [
+    {
+      crawl_id: result.crawlId,
+      date,
+      domain: result.domain,
+      tld: result.tld,
+      outcome: outcomeName(soa.outcome),
+      primary_by_soa: soa.primaryBySoa,
+      primary_by_rank: soa.primaryByRank,
+      primary_in_house: soa.primaryInHouse ? 1 : 0,
+      secondary: soa.secondary,
+      total: soa.total,
+      rname: soa.rname,
+      serial: soa.serial,
+      refresh: soa.refresh,
+      retry: soa.retry,
+      expire: soa.expire,
+      minimum: soa.minimum,
+    },
+  ];
+}
+
+export function hostRow(result: HostResult, date: string): Row {
+  const v4 = result.addresses.filter((a) => a.family === Family.FAMILY_IPV4);
+  const v6 = result.addresses.filter((a) => a.family === Family.FAMILY_IPV6);
+  return {
+    crawl_id: result.crawlId,
+    date,
+    host: result.host,
+    a_outcome: outcomeName(result.aOutcome),
+    aaaa_outcome: outcomeName(result.aaaaOutcome),
+    ipv4: v4.map((a) => a.ip),
+    ipv6: v6.map((a) => a.ip),
+    ip6_types: v6.map((a) => a.ip6Type),
+    eui64: v6.map((a) => (a.eui64 ? 1 : 0)),
+    cname_chain: result.cnameChain,
+  };
+}
+
+export function addressRow(result: AddressResult, date: string): Row {
+  const ping = result.ping;
+  const received = ping?.received ?? 0;
+  const rtt = (value: number | undefined) => (received > 0 && value !== undefined ? value : null);
+  const trace = result.trace;
+  return {
+    crawl_id: result.crawlId,
+    date,
+    ip: ipColumn(result.ip),
+    family: result.family === Family.FAMILY_IPV6 ? 6 : 4,
+    rdns: result.rdns,
+    rdns_outcome: outcomeName(result.rdnsOutcome),
+    ping_sent: ping?.sent ?? 0,
+    ping_received: received,
+    ping_min: rtt(ping?.minMs),
+    ping_avg: rtt(ping?.avgMs),
+    ping_max: rtt(ping?.maxMs),
+    ping_mdev: rtt(ping?.mdevMs),
+    tcp80: portStateName(result.tcp80),
+    tcp443: portStateName(result.tcp443),
+    tcp25: portStateName(result.tcp25),
+    starttls: result.starttls ? 1 : 0,
+    trace_hops: trace?.reached ? trace.hops : null,
+    trace_path: (trace?.path ?? []).map((hop) => hop.name || hop.address || "*"),
+    trace_reached: trace?.reached ? 1 : 0,
+    mtu: trace && trace.mtu > 0 ? trace.mtu : null,
+    not_probed_reason: result.notProbedReason,
+    prober_version: result.proberVersion,
+  };
+}
+
+export function geoRow(result: GeoResult, date: string): Row {
+  const known = result.country !== "";
+  return {
+    crawl_id: result.crawlId,
+    date,
+    ip: ipColumn(result.ip),
+    country: known ? result.country : "ZZ",
+    city: result.city,
+    region: result.region,
+    latitude: known ? result.latitude : null,
+    longitude: known ? result.longitude : null,
+    asn: result.asn,
+    as_org: result.asOrg,
+    db_version: result.dbVersion,
+  };
+}
+
+export function deadLetterRow(letter: DeadLetter): Row {
+  return {
+    crawl_id: letter.crawlId,
+    subject: letter.subject,
+    key: letter.key,
+    actor: letter.actor,
+    reason: letter.reason,
+    attempts: letter.attempts,
+    payload: Buffer.from(letter.payload).toString("base64"),
+  };
+}

@@ -1,0 +1,39 @@
+// The per-host view every summary starts from: each host of a crawl with the
+// first address of each family (the legacy "one address per family" view,
+// SPEC 3), their RTT and hop counts, and the host's country (SPEC change 2:
+// of its IPv4 address, else of its IPv6 address, else ZZ). SQL text only.
+
+/** A subquery with columns host, has4, has6, avg4, avg6, hops4, hops6, port80_4 ... country. Parameter: {crawl:String}. */
+export const hostViewSql = `
+  SELECT
+    h.host AS host,
+    h.ip4 IS NOT NULL AS has4,
+    h.ip6 IS NOT NULL AS has6,
+    a4.ping_avg AS avg4,
+    a6.ping_avg AS avg6,
+    a4.trace_hops AS hops4,
+    a6.trace_hops AS hops6,
+    a4.tcp80 = 'open' AS open80_4,
+    a6.tcp80 = 'open' AS open80_6,
+    a4.tcp443 = 'open' AS open443_4,
+    a6.tcp443 = 'open' AS open443_6,
+    a4.tcp25 = 'open' AS open25_4,
+    a6.tcp25 = 'open' AS open25_6,
+    coalesce(nullIf(g4.country, 'ZZ'), nullIf(g6.country, 'ZZ'), 'ZZ') AS country
+  FROM (
+    SELECT host,
+      if(length(ipv4) > 0, toIPv6(ipv4[1]), NULL) AS ip4,
+      if(length(ipv6) > 0, ipv6[1], NULL) AS ip6
+    FROM hosts FINAL WHERE crawl_id = {crawl:String}
+  ) AS h
+  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, tcp25 FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a4 ON a4.ip = h.ip4
+  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, tcp25 FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a6 ON a6.ip = h.ip6
+  LEFT JOIN (SELECT ip, nullIf(country, '') AS country FROM geo FINAL WHERE crawl_id = {crawl:String}) AS g4 ON g4.ip = h.ip4
+  LEFT JOIN (SELECT ip, nullIf(country, '') AS country FROM geo FINAL WHERE crawl_id = {crawl:String}) AS g6 ON g6.ip = h.ip6
+`;
+
+/** Settings the summaries need: unmatched LEFT JOIN columns are NULL, not 0 or ''. */
+export const summarySettings = "SETTINGS join_use_nulls = 1";
+
+/** The method version written into every summary row (SPEC section 6). */
+export const METHOD = 2;

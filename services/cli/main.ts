@@ -1,0 +1,78 @@
+// The `ipv6matrix` command: parses the command line, runs one subcommand, and
+// turns any expected failure into one clear line on standard error and a
+// non-zero exit. Each subcommand lives in its own file.
+
+import { parseArgs } from "node:util";
+import { ExportError } from "../aggregator/export.js";
+import { ConfigError } from "../runtime/config.js";
+import { DomainFileError } from "../runtime/domain-file.js";
+import { type Command, UsageError } from "./command.js";
+import { crawlCommand } from "./crawl.js";
+import { exportCommand } from "./export.js";
+import { serveCommand } from "./serve.js";
+
+const commands: Record<string, Command> = {
+  crawl: crawlCommand,
+  export: exportCommand,
+  serve: serveCommand,
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  return [
+    "ipv6matrix: measures IPv6 adoption of the web, mail, DNS and time servers of domains.",
+    "",
+    "Usage: ipv6matrix <command> [options]",
+    "",
+    "Commands:",
+    ...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    "",
+    "Every command takes --config FILE, --set key=value (repeatable) and --help.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(
+      `ipv6matrix: unknown command ${name} (one of ${Object.keys(commands).join(", ")}; see --help)\n`,
+    );
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: {
+        ...command.options,
+        config: { type: "string" },
+        set: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values["help"]) {
+      process.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(values as Record<string, unknown>, positionals);
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof UsageError ||
+      error instanceof DomainFileError ||
+      error instanceof ExportError ||
+      String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(`ipv6matrix ${name}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ipv6matrix ${name}: ${(error as Error).stack ?? error}\n`);
+    return 1;
+  }
+}

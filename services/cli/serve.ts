@@ -1,0 +1,55 @@
+// `ipv6matrix serve <role>`: one service alone, on NATS and the configured
+// store, until SIGTERM or SIGINT; then it drains what it holds and stops.
+
+import { logger, setLogLevel } from "../runtime/log.js";
+import { serveMetrics } from "../runtime/metrics.js";
+import { migrate } from "../runtime/migrate.js";
+import { openStore } from "../runtime/store-open.js";
+import { pipelineTopology } from "../runtime/topology.js";
+import { connectNats } from "../runtime/transport-nats.js";
+import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { builtRoles, type Role, roles, startRoles } from "./roles.js";
+
+export const serveCommand: Command = {
+  summary: "run one service (api, resolver, prober, geo, aggregator) on NATS",
+  usage: `Usage: ipv6matrix serve <role> [options]
+
+Roles: ${roles.join(", ")}. Needs nats.servers; the aggregator also needs the store.
+Metrics on telemetry.listen (/metrics). Stops cleanly on SIGTERM.
+${commonUsage}`,
+  options: {},
+  async run(values, positionals) {
+    const role = positionals[0] as Role | undefined;
+    if (positionals.length !== 1 || !role || !roles.includes(role))
+      throw new UsageError(`expected one role: ${roles.join(", ")}`);
+    if (!builtRoles.includes(role))
+      throw new UsageError(`role ${role} is not built yet (see the open issues)`);
+    const config = configFrom(values);
+    setLogLevel(config.telemetry.log_level);
+    if (config.nats.servers.length === 0)
+      throw new UsageError("serve needs nats.servers (e.g. --set nats.servers=nats://127.0.0.1:4222)");
+    const log = logger({ service: role });
+    const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+    await migrate(store);
+    const transport = await connectNats({
+      servers: config.nats.servers,
+      topology: pipelineTopology,
+      name: `ipv6matrix-${role}`,
+    });
+    const running = await startRoles([role], { config, transport, store });
+    const metrics = config.telemetry.listen
+      ? await serveMetrics(config.telemetry.listen.host, config.telemetry.listen.port)
+      : undefined;
+    log.info({ nats: config.nats.servers }, "serving");
+    await new Promise<void>((resolve) => {
+      process.once("SIGTERM", resolve);
+      process.once("SIGINT", resolve);
+    });
+    log.info("stopping");
+    await running.stop();
+    metrics?.close();
+    await transport.close();
+    await store.close();
+    return 0;
+  },
+};
