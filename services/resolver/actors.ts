@@ -32,8 +32,8 @@ class SeenRegistry {
     return this.crawls.get(crawl)?.has(name) ?? false;
   }
   add(crawl: string, name: string): void {
-    let seen = this.crawls.get(crawl);
-    if (!seen) this.crawls.set(crawl, (seen = new Set()));
+    const seen = this.crawls.get(crawl) ?? new Set<string>();
+    this.crawls.set(crawl, seen);
     seen.add(name);
   }
 }
