@@ -218,13 +218,11 @@ function readYaml(
     `${path}:${node.range ? lineCounter.linePos(node.range[0]!).line : "?"}`;
   for (const pair of (doc.contents as YAMLMap).items) {
     const section = String((pair.key as Scalar).value);
+    const known = Object.keys(schema).some((k) => k.startsWith(`${section}.`));
+    if (!known)
+      throw new ConfigError(`${where(pair.key as Scalar)}: unknown section ${section}${suggest(section)}`);
     if (!isMap(pair.value)) {
-      const known = Object.keys(schema).some((k) => k.startsWith(`${section}.`));
-      throw new ConfigError(
-        known
-          ? `${where(pair.key as Scalar)}: section ${section} must be a mapping of keys`
-          : `${where(pair.key as Scalar)}: unknown section ${section}${suggest(section)}`,
-      );
+      throw new ConfigError(`${where(pair.key as Scalar)}: section ${section} must be a mapping of keys`);
     }
     for (const item of (pair.value as YAMLMap).items) {
       const key = `${section}.${String((item.key as Scalar).value)}`;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing (Debian
+# packages when root, npm packages), then typecheck, lint, contract checks and
+# every test with node's test runner. No test is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests start for real: NATS, the lab's DNS servers and tools.
+packages=(nats-server nsd unbound dnsutils iproute2 iptables openssl procps)
+commands=(nats-server nsd unbound dig ip iptables openssl pkill)
+missing=()
+for i in "${!commands[@]}"; do
+  command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "missing: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+echo "== typecheck"
+npx tsc --noEmit -p tsconfig.json
+echo "== lint"
+npx biome check .
+echo "== contracts"
+bash scripts/generate.sh --check
+if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then
+  ./node_modules/.bin/buf breaking --against ".git#ref=HEAD~1"
+  echo "buf breaking: no breaking change against the previous commit"
+fi
+
+echo "== tests"
+mapfile -t files < <(find services test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+node --import tsx --test --test-concurrency=1 "$@" "${files[@]}"
