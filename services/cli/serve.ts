@@ -15,7 +15,8 @@ export const serveCommand: Command = {
   usage: `Usage: ipv6matrix serve <role> [options]
 
 Roles: ${roles.join(", ")}. Needs nats.servers; the aggregator also needs the store.
-Metrics on telemetry.listen (/metrics). Stops cleanly on SIGTERM.
+gRPC (health, reflection) on api.listen; metrics on telemetry.listen (/metrics).
+Stops cleanly on SIGTERM: stops taking work, finishes what it holds.
 ${commonUsage}`,
   options: {},
   async run(values, positionals) {
@@ -46,6 +47,7 @@ ${commonUsage}`,
       process.once("SIGINT", resolve);
     });
     log.info("stopping");
+    await grpc?.stop();
     await running.stop();
     metrics?.close();
     await transport.close();
