@@ -41,7 +41,9 @@ ${commonUsage}`,
     const metrics = config.telemetry.listen
       ? await serveMetrics(config.telemetry.listen.host, config.telemetry.listen.port)
       : undefined;
-    log.info({ nats: config.nats.servers }, "serving");
+    // Health and reflection now; each role's own gRPC service arrives with its issue.
+    const grpc = config.api.listen ? await startGrpcServer(config.api.listen, []) : undefined;
+    log.info({ nats: config.nats.servers, grpc: grpc?.port }, "serving");
     await new Promise<void>((resolve) => {
       process.once("SIGTERM", resolve);
       process.once("SIGINT", resolve);
