@@ -1,6 +1,7 @@
 // `ipv6matrix serve <role>`: one service alone, on NATS and the configured
 // store, until SIGTERM or SIGINT; then it drains what it holds and stops.
 
+import { startGrpcServer } from "../runtime/grpc-server.js";
 import { logger, setLogLevel } from "../runtime/log.js";
 import { serveMetrics } from "../runtime/metrics.js";
 import { migrate } from "../runtime/migrate.js";
