@@ -1,0 +1,194 @@
+// The synthetic internet of scale mode: one deterministic rule that says, for any count of
+// generated domains d<N>.<tld> (N = 0 .. count-1, tld = tlds[N % tlds.length]), which records
+// exist. dns-server.ts answers from it and `totals` counts it. The rule, N being the domain index:
+//   apex and www.dN  A     198.18.0.0 + (N mod 131072)          when N % 10 != 9   (90 %)
+//   www.dN           AAAA  2001:db8:5ca1::<N>                   when N % 10 < 4    (40 %)
+//   dN               MX    10 mx.dN                             when N % 3 == 0
+//   mx.dN            A     as www; AAAA as www when N % 6 == 0 (i.e. MX and N even)
+//   dN               NS    ns1.dN, ns2.dN (in-house)            when N % 2 == 0
+//                          ns1.prov<K>.net, ns2.prov<K>.net     otherwise, K = N % 100 (shared)
+//   ns1/ns2.dN       A     as www (always); AAAA as www when N % 4 == 0
+//   ns1.prov<K>.net  A 198.19.254.K, AAAA 2001:db8:5ca2::<K>;   ns2.prov<K>.net  A 198.19.255.K
+//   ntp.dN           A     as www                               when N % 5 == 0
+//   dN               SOA   MNAME = first NS, RNAME hostmaster.dN, serial N
+//   PTR of 198.18.0.0 + i -> www.d<i> and of 2001:db8:5ca1::<i> -> www.d<i>, for i < count
+//                          (and i < 131072 for IPv4) when www.d<i> has that address.
+// Everything else under a generated name is NODATA (the name exists) or NXDOMAIN.
+export const DEFAULT_TLDS = ["com", "net", "org", "de", "uk", "jp"];
+export const IPV4_SPAN = 131072;
+export const PROVIDERS = 100;
+
+export type RecordType = "A" | "AAAA" | "MX" | "NS" | "SOA" | "PTR";
+export interface RR {
+  name: string;
+  type: RecordType;
+  data: string | { preference: number; exchange: string } | SoaData;
+}
+export interface SoaData {
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+
+export interface World {
+  count: number;
+  tlds: string[];
+}
+
+export function domainName(world: World, n: number): string {
+  return `d${n}.${world.tlds[n % world.tlds.length]}`;
+}
+
+export function ipv4Of(n: number): string {
+  const i = n % IPV4_SPAN;
+  return `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+export function ipv6Of(n: number): string {
+  return `2001:db8:5ca1::${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`.replace("::0:", "::");
+}
+
+export const hasA = (n: number) => n % 10 !== 9;
+export const hasAAAA = (n: number) => n % 10 < 4;
+export const hasMX = (n: number) => n % 3 === 0;
+export const inHouseNS = (n: number) => n % 2 === 0;
+export const hasNTP = (n: number) => n % 5 === 0;
+
+export function nameServers(world: World, n: number): string[] {
+  const d = domainName(world, n);
+  if (inHouseNS(n)) return [`ns1.${d}`, `ns2.${d}`];
+  return [`ns1.prov${n % PROVIDERS}.net`, `ns2.prov${n % PROVIDERS}.net`];
+}
+
+/** The domain index of `name` (`d123.com`, `www.d123.com`), or undefined when it is not generated. */
+function parseDomain(world: World, name: string): { n: number; label: string } | undefined {
+  const m = /^(?:([a-z0-9]+)\.)?d(0|[1-9][0-9]*)\.([a-z]+)$/.exec(name);
+  if (!m) return undefined;
+  const n = Number(m[2]);
+  if (n >= world.count || world.tlds[n % world.tlds.length] !== m[3]) return undefined;
+  return { n, label: m[1] ?? "" };
+}
+
+function reverseIndex(world: World, name: string): { n: number; family: 4 | 6 } | undefined {
+  const v4 = /^(\d+)\.(\d+)\.(1[89])\.198\.in-addr\.arpa$/.exec(name);
+  if (v4) {
+    const i = (Number(v4[3]) - 18) * 65536 + Number(v4[2]) * 256 + Number(v4[1]);
+    return { n: i, family: 4 };
+  }
+  const v6 = /^((?:[0-9a-f]\.){20})1\.a\.c\.5\.8\.b\.d\.0\.1\.0\.0\.2\.ip6\.arpa$/.exec(name);
+  if (!v6) return undefined;
+  const value = Number.parseInt([...v6[1]!.replace(/\./g, "")].reverse().join(""), 16);
+  return Number.isSafeInteger(value) ? { n: value, family: 6 } : undefined;
+}
+
+/**
+ * The answer for (name, type): records (possibly none = NODATA), or "NXDOMAIN".
+ * Names are lower case without the trailing dot.
+ */
+export function lookup(world: World, name: string, type: RecordType): RR[] | "NXDOMAIN" {
+  const rr = (data: RR["data"], t: RecordType = type): RR => ({ name, type: t, data });
+  const prov = /^ns([12])\.prov(\d+)\.net$/.exec(name);
+  if (prov && Number(prov[2]) < PROVIDERS) {
+    const k = Number(prov[2]);
+    if (type === "A") return [rr(prov[1] === "1" ? `198.19.254.${k}` : `198.19.255.${k}`)];
+    if (type === "AAAA" && prov[1] === "1") return [rr(`2001:db8:5ca2::${k.toString(16)}`)];
+    return [];
+  }
+  const rev = reverseIndex(world, name);
+  if (rev) {
+    const { n, family } = rev;
+    const owns = n < world.count && hasA(n) && (family === 6 ? hasAAAA(n) : n < IPV4_SPAN);
+    if (!owns) return "NXDOMAIN";
+    return type === "PTR" ? [rr(`www.${domainName(world, n)}`)] : [];
+  }
+  const parsed = parseDomain(world, name);
+  if (!parsed) return "NXDOMAIN";
+  const { n, label } = parsed;
+  const d = domainName(world, n);
+  const exists =
+    label === "" ||
+    (label === "www" && hasA(n)) ||
+    (label === "mx" && hasMX(n)) ||
+    (label === "ntp" && hasNTP(n)) ||
+    ((label === "ns1" || label === "ns2") && inHouseNS(n));
+  if (!exists) return "NXDOMAIN";
+  if (label === "") {
+    if (type === "NS") return nameServers(world, n).map((ns) => rr(ns));
+    if (type === "MX") return hasMX(n) ? [rr({ preference: 10, exchange: `mx.${d}` })] : [];
+    if (type === "SOA") return [rr(soaOf(world, n))];
+    if (type === "A") return hasA(n) ? [rr(ipv4Of(n))] : [];
+    return [];
+  }
+  if (type === "A") return [rr(ipv4Of(n))];
+  if (type !== "AAAA") return [];
+  const v6 =
+    (label === "www" && hasAAAA(n)) ||
+    (label === "mx" && n % 6 === 0) ||
+    ((label === "ns1" || label === "ns2") && n % 4 === 0);
+  return v6 ? [rr(ipv6Of(n))] : [];
+}
+
+export function soaOf(world: World, n: number): SoaData {
+  const d = domainName(world, n);
+  return {
+    mname: nameServers(world, n)[0]!,
+    rname: `hostmaster.${d}`,
+    serial: n,
+    refresh: 7200,
+    retry: 3600,
+    expire: 1209600,
+    minimum: 300,
+  };
+}
+
+export interface Totals {
+  domains: number;
+  wwwA: number;
+  wwwAAAA: number;
+  mx: number;
+  mxAAAA: number;
+  nsInHouse: number;
+  nsProvider: number;
+  ntp: number;
+  /** Distinct provider name-server pairs used. */
+  providers: number;
+  /** Domains per TLD. */
+  perTld: Record<string, number>;
+}
+
+/** Counts the rule for `count` domains by walking it (the tests check it against closed forms). */
+export function totals(world: World): Totals {
+  const t: Totals = {
+    domains: world.count,
+    wwwA: 0,
+    wwwAAAA: 0,
+    mx: 0,
+    mxAAAA: 0,
+    nsInHouse: 0,
+    nsProvider: 0,
+    ntp: 0,
+    providers: 0,
+    perTld: Object.fromEntries(world.tlds.map((tld) => [tld, 0])),
+  };
+  const providers = new Set<number>();
+  for (let n = 0; n < world.count; n++) {
+    if (hasA(n)) t.wwwA++;
+    if (hasAAAA(n)) t.wwwAAAA++;
+    if (hasMX(n)) t.mx++;
+    if (n % 6 === 0) t.mxAAAA++;
+    if (inHouseNS(n)) t.nsInHouse++;
+    else {
+      t.nsProvider++;
+      providers.add(n % PROVIDERS);
+    }
+    if (hasNTP(n)) t.ntp++;
+    const tld = world.tlds[n % world.tlds.length]!;
+    t.perTld[tld] = (t.perTld[tld] ?? 0) + 1;
+  }
+  t.providers = providers.size;
+  return t;
+}
