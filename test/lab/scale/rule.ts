@@ -14,6 +14,8 @@
 //   PTR of 198.18.0.0 + i -> www.d<i> and of 2001:db8:5ca1::<i> -> www.d<i>, for i < count
 //                          (and i < 131072 for IPv4) when www.d<i> has that address.
 // Everything else under a generated name is NODATA (the name exists) or NXDOMAIN.
+import { bigIntToIPv6, ipv6ToBigInt } from "../ip-format.js";
+
 export const DEFAULT_TLDS = ["com", "net", "org", "de", "uk", "jp"];
 export const IPV4_SPAN = 131072;
 export const PROVIDERS = 100;
@@ -48,9 +50,11 @@ export function ipv4Of(n: number): string {
   return `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 }
 
+/** Canonical text (RFC 5952), so `2001:db8:5ca1::` for N = 0. */
 export function ipv6Of(n: number): string {
-  return `2001:db8:5ca1::${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`.replace("::0:", "::");
+  return bigIntToIPv6(IPV6_BASE + BigInt(n));
 }
+const IPV6_BASE = ipv6ToBigInt("2001:db8:5ca1::");
 
 export const hasA = (n: number) => n % 10 !== 9;
 export const hasAAAA = (n: number) => n % 10 < 4;

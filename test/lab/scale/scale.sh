@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Scale mode: `scale.sh up [count]` makes namespace v6m-scale-srv answer on every address of
+# 198.18.0.0/15 and 2001:db8:5ca0::/44 (ip route add local ... dev lo) with listeners on
+# 25/80/443 and the synthetic DNS server (192.0.2.129 port 53) for `count` domains; the crawler
+# or a benchmark runs in v6m-scale-vantage. `scale.sh down` removes both. Needs root.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+STATE=${V6M_SCALE_STATE:-/run/v6m-scale}
+SRV=v6m-scale-srv
+CLI=v6m-scale-vantage
+DNS_ADDR=192.0.2.129
+
+down() {
+  set +e
+  local pids=""
+  for ns in $SRV $CLI; do
+    ip netns list | grep -qw "$ns" && pids="$pids $(ip netns pids "$ns")"
+  done
+  if [ -n "${pids// /}" ]; then
+    kill -TERM $pids 2>/dev/null
+    for _ in $(seq 1 30); do
+      pids=$(for p in $pids; do if [ -d "/proc/$p" ]; then echo "$p"; fi; done)
+      [ -z "$pids" ] && break
+      sleep 0.1
+    done
+    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  fi
+  for ns in $SRV $CLI; do ip netns del "$ns" 2>/dev/null; done
+  rm -rf "$STATE"
+  set -e
+}
+
+up() {
+  local count=${1:-100000}
+  [ "$(id -u)" = 0 ] || { echo "scale: needs root (network namespaces)" >&2; exit 2; }
+  command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl; }
+  down
+  trap 'down; exit 130' INT TERM
+  mkdir -p "$STATE/logs"
+  for ns in $SRV $CLI; do
+    ip netns add "$ns"
+    ip -n "$ns" link set dev lo up
+    ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+  done
+  ip link add name to-vantage netns $SRV type veth peer name to-srv netns $CLI
+  ip -n $SRV addr add $DNS_ADDR/30 dev to-vantage
+  ip -n $SRV addr add 2001:db8:5c::1/64 dev to-vantage nodad
+  ip -n $CLI addr add 192.0.2.130/30 dev to-srv
+  ip -n $CLI addr add 2001:db8:5c::2/64 dev to-srv nodad
+  ip -n $SRV link set dev to-vantage up
+  ip -n $CLI link set dev to-srv up
+  # Every address of the ranges is local in the server namespace (AnyIP).
+  ip -n $SRV route add local 198.18.0.0/15 dev lo
+  ip -n $SRV -6 route add local 2001:db8:5ca0::/44 dev lo
+  ip -n $CLI route add 198.18.0.0/15 via $DNS_ADDR
+  ip -n $CLI -6 route add 2001:db8:5ca0::/44 via 2001:db8:5c::1
+  if ip -n $SRV route show | grep -q '^default' || ip -n $CLI route show | grep -q '^default'; then
+    echo "scale: refused: a default route appeared" >&2; down; exit 1
+  fi
+
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj "/CN=scale host" \
+    -keyout "$STATE/key.pem" -out "$STATE/cert.pem" 2>/dev/null
+  cat >"$STATE/hostd.json" <<JSON
+{ "tlsKey": "$STATE/key.pem", "tlsCert": "$STATE/cert.pem", "readyFile": "$STATE/hostd.ready",
+  "listeners": [
+    { "address": "::", "port": 80, "kind": "http", "name": "scale" },
+    { "address": "::", "port": 443, "kind": "https", "name": "scale" },
+    { "address": "::", "port": 25, "kind": "smtp-starttls", "name": "scale" } ] }
+JSON
+  cd "$repo"
+  setsid ip netns exec $SRV node --import tsx "$here/../hostd.ts" "$STATE/hostd.json" >"$STATE/logs/hostd.log" 2>&1 &
+  setsid ip netns exec $SRV node --import tsx "$here/dns-server.ts" --address $DNS_ADDR --port 53 --count "$count" \
+    --workers "${SCALE_DNS_WORKERS:-1}" --ready-file "$STATE/dns.ready" >"$STATE/logs/dns.log" 2>&1 &
+  for _ in $(seq 1 300); do
+    [ -f "$STATE/hostd.ready" ] && [ -f "$STATE/dns.ready" ] && break
+    sleep 0.1
+  done
+  if ! [ -f "$STATE/hostd.ready" ] || ! [ -f "$STATE/dns.ready" ]; then
+    echo "scale: not ready after 30 s" >&2; tail -n 5 "$STATE"/logs/*.log >&2; down; exit 1
+  fi
+  echo "scale: $count domains; DNS $DNS_ADDR:53 in $SRV; run clients in $CLI"
+}
+
+case "${1:-}" in
+  up) up "${2:-100000}" ;;
+  down) down ;;
+  *) echo "usage: scale.sh up [count] | down" >&2; exit 2 ;;
+esac
