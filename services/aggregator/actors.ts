@@ -9,7 +9,7 @@ import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import { BatchWriter } from "./batch-writer.js";
 import { CrawlDates } from "./crawls.js";
-import { addressRow, deadLetterRow, geoRow, hostRow, jobRows, soaRows } from "./rows.js";
+import { addressRow, deadLetterRow, geoRow, hostRow, jobRows, reverseRow, soaRows } from "./rows.js";
 
 export function aggregatorActors(
   _config: Config,
@@ -43,6 +43,8 @@ export function aggregatorActors(
           return writer.write([{ table: "addresses", rows: [addressRow(result.value, date)] }]);
         case "geo":
           return writer.write([{ table: "geo", rows: [geoRow(result.value, date)] }]);
+        case "reverse":
+          return writer.write([{ table: "reverse", rows: [reverseRow(result.value, date)] }]);
       }
     },
   };

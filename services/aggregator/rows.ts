@@ -8,6 +8,7 @@ import type {
   DomainResult,
   GeoResult,
   HostResult,
+  ReverseResult,
 } from "../../gen/ipv6matrix/v1/work.js";
 import { outcomeName } from "../resolver/outcome.js";
 import type { Row } from "../runtime/store.js";
@@ -125,6 +126,16 @@ export function geoRow(result: GeoResult, date: string): Row {
     asn: result.asn,
     as_org: result.asOrg,
     db_version: result.dbVersion,
+  };
+}
+
+export function reverseRow(result: ReverseResult, date: string): Row {
+  return {
+    crawl_id: result.crawlId,
+    date,
+    ip: ipColumn(result.ip),
+    name: result.name,
+    outcome: outcomeName(result.outcome),
   };
 }
 

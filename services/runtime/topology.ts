@@ -7,6 +7,7 @@ export const Subjects = {
   domains: "crawl.domains",
   hosts: "crawl.hosts",
   ips: "crawl.ips",
+  reverse: "crawl.reverse",
   results: "crawl.results",
   deadLetters: "crawl.deadletters",
 } as const;
@@ -18,7 +19,8 @@ export type Topology = Readonly<Record<string, readonly string[]>>;
 export const pipelineTopology: Topology = {
   [Subjects.domains]: ["resolver"],
   [Subjects.hosts]: ["resolver"],
-  [Subjects.ips]: ["prober", "geo"],
+  [Subjects.ips]: ["prober", "geo", "resolver"],
+  [Subjects.reverse]: ["resolver"],
   [Subjects.results]: ["aggregator"],
   [Subjects.deadLetters]: ["aggregator"],
 };

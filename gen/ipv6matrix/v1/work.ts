@@ -164,6 +164,24 @@ export interface GeoResult {
   dbVersion: string;
 }
 
+/** The PTR name of one address: a host's address or a router met on a path. */
+export interface ReverseResult {
+  crawlId: string;
+  ip: string;
+  name: string;
+  outcome: DnsOutcome;
+}
+
+/**
+ * Subject crawl.reverse: an address whose PTR name is wanted (routers met by
+ * traceroute; host addresses come on crawl.ips).
+ */
+export interface ReverseTask {
+  crawlId: string;
+  ip: string;
+  options: CrawlOptions | undefined;
+}
+
 /** Subject crawl.results: what the aggregator stores. */
 export interface CrawlResult {
   result:
@@ -171,6 +189,7 @@ export interface CrawlResult {
     | { $case: "host"; value: HostResult }
     | { $case: "address"; value: AddressResult }
     | { $case: "geo"; value: GeoResult }
+    | { $case: "reverse"; value: ReverseResult }
     | undefined;
 }
 
@@ -2303,6 +2322,234 @@ export const GeoResult: MessageFns<GeoResult> = {
   },
 };
 
+function createBaseReverseResult(): ReverseResult {
+  return { crawlId: "", ip: "", name: "", outcome: 0 };
+}
+
+export const ReverseResult: MessageFns<ReverseResult> = {
+  encode(message: ReverseResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.crawlId !== "") {
+      writer.uint32(10).string(message.crawlId);
+    }
+    if (message.ip !== "") {
+      writer.uint32(18).string(message.ip);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(32).int32(message.outcome);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReverseResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReverseResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.crawlId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReverseResult {
+    return {
+      crawlId: isSet(object.crawlId)
+        ? globalThis.String(object.crawlId)
+        : isSet(object.crawl_id)
+        ? globalThis.String(object.crawl_id)
+        : "",
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      outcome: isSet(object.outcome) ? dnsOutcomeFromJSON(object.outcome) : 0,
+    };
+  },
+
+  toJSON(message: ReverseResult): unknown {
+    const obj: any = {};
+    if (message.crawlId !== "") {
+      obj.crawlId = message.crawlId;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = dnsOutcomeToJSON(message.outcome);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReverseResult>, I>>(base?: I): ReverseResult {
+    return ReverseResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReverseResult>, I>>(object: I): ReverseResult {
+    const message = createBaseReverseResult();
+    message.crawlId = object.crawlId ?? "";
+    message.ip = object.ip ?? "";
+    message.name = object.name ?? "";
+    message.outcome = object.outcome ?? 0;
+    return message;
+  },
+};
+
+function createBaseReverseTask(): ReverseTask {
+  return { crawlId: "", ip: "", options: undefined };
+}
+
+export const ReverseTask: MessageFns<ReverseTask> = {
+  encode(message: ReverseTask, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.crawlId !== "") {
+      writer.uint32(10).string(message.crawlId);
+    }
+    if (message.ip !== "") {
+      writer.uint32(18).string(message.ip);
+    }
+    if (message.options !== undefined) {
+      CrawlOptions.encode(message.options, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReverseTask {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReverseTask();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.crawlId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.options = CrawlOptions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReverseTask {
+    return {
+      crawlId: isSet(object.crawlId)
+        ? globalThis.String(object.crawlId)
+        : isSet(object.crawl_id)
+        ? globalThis.String(object.crawl_id)
+        : "",
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      options: isSet(object.options) ? CrawlOptions.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: ReverseTask): unknown {
+    const obj: any = {};
+    if (message.crawlId !== "") {
+      obj.crawlId = message.crawlId;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.options !== undefined) {
+      obj.options = CrawlOptions.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReverseTask>, I>>(base?: I): ReverseTask {
+    return ReverseTask.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReverseTask>, I>>(object: I): ReverseTask {
+    const message = createBaseReverseTask();
+    message.crawlId = object.crawlId ?? "";
+    message.ip = object.ip ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? CrawlOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseCrawlResult(): CrawlResult {
   return { result: undefined };
 }
@@ -2321,6 +2568,9 @@ export const CrawlResult: MessageFns<CrawlResult> = {
         break;
       case "geo":
         GeoResult.encode(message.result.value, writer.uint32(34).fork()).join();
+        break;
+      case "reverse":
+        ReverseResult.encode(message.result.value, writer.uint32(42).fork()).join();
         break;
     }
     return writer;
@@ -2371,6 +2621,14 @@ export const CrawlResult: MessageFns<CrawlResult> = {
             message.result = { $case: "geo", value: GeoResult.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.result = { $case: "reverse", value: ReverseResult.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2393,6 +2651,8 @@ export const CrawlResult: MessageFns<CrawlResult> = {
         ? { $case: "address", value: AddressResult.fromJSON(object.address) }
         : isSet(object.geo)
         ? { $case: "geo", value: GeoResult.fromJSON(object.geo) }
+        : isSet(object.reverse)
+        ? { $case: "reverse", value: ReverseResult.fromJSON(object.reverse) }
         : undefined,
     };
   },
@@ -2407,6 +2667,8 @@ export const CrawlResult: MessageFns<CrawlResult> = {
       obj.address = AddressResult.toJSON(message.result.value);
     } else if (message.result?.$case === "geo") {
       obj.geo = GeoResult.toJSON(message.result.value);
+    } else if (message.result?.$case === "reverse") {
+      obj.reverse = ReverseResult.toJSON(message.result.value);
     }
     return obj;
   },
@@ -2438,6 +2700,12 @@ export const CrawlResult: MessageFns<CrawlResult> = {
       case "geo": {
         if (object.result?.value !== undefined && object.result?.value !== null) {
           message.result = { $case: "geo", value: GeoResult.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "reverse": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "reverse", value: ReverseResult.fromPartial(object.result.value) };
         }
         break;
       }
