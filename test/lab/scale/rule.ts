@@ -77,7 +77,7 @@ function parseDomain(world: World, name: string): { n: number; label: string } |
   return { n, label: m[1] ?? "" };
 }
 
-function reverseIndex(world: World, name: string): { n: number; family: 4 | 6 } | undefined {
+function reverseIndex(name: string): { n: number; family: 4 | 6 } | undefined {
   const v4 = /^(\d+)\.(\d+)\.(1[89])\.198\.in-addr\.arpa$/.exec(name);
   if (v4) {
     const i = (Number(v4[3]) - 18) * 65536 + Number(v4[2]) * 256 + Number(v4[1]);
@@ -102,7 +102,7 @@ export function lookup(world: World, name: string, type: RecordType): RR[] | "NX
     if (type === "AAAA" && prov[1] === "1") return [rr(`2001:db8:5ca2::${k.toString(16)}`)];
     return [];
   }
-  const rev = reverseIndex(world, name);
+  const rev = reverseIndex(name);
   if (rev) {
     const { n, family } = rev;
     const owns = n < world.count && hasA(n) && (family === 6 ? hasAAAA(n) : n < IPV4_SPAN);
