@@ -255,6 +255,10 @@ export class NatsTransport implements Transport {
     };
   }
 
+  /**
+   * The slowest group's backlog, as in-process. Eventually consistent: the
+   * server updates a consumer's num_pending just after acknowledging a publish.
+   */
   async pending(subject: string): Promise<number> {
     const route = this.route(subject);
     let most = 0;
