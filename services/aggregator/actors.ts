@@ -5,10 +5,10 @@
 import { CrawlResult, DeadLetter } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
+import { CrawlDates } from "../runtime/crawls.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import { BatchWriter } from "./batch-writer.js";
-import { CrawlDates } from "./crawls.js";
 import { addressRow, deadLetterRow, geoRow, hostRow, jobRows, reverseRow, soaRows } from "./rows.js";
 
 export function aggregatorActors(

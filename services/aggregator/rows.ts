@@ -10,7 +10,7 @@ import type {
   HostResult,
   ReverseResult,
 } from "../../gen/ipv6matrix/v1/work.js";
-import { outcomeName } from "../resolver/outcome.js";
+import { outcomeName } from "../runtime/outcome.js";
 import type { Row } from "../runtime/store.js";
 
 export const featureName = (feature: Feature): string => Feature[feature].replace(/^FEATURE_/, "");

@@ -2,8 +2,8 @@
 // whatever an earlier computation of the same crawl left. Recomputable at any
 // time from the raw tables.
 
+import { getCrawl } from "../runtime/crawls.js";
 import type { Store } from "../runtime/store.js";
-import { getCrawl } from "./crawls.js";
 import { hostDataSql } from "./summaries/host-data.js";
 
 /** Summary table -> the INSERT ... SELECT that fills it for one crawl. */

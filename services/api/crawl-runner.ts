@@ -6,10 +6,9 @@
 import { randomBytes } from "node:crypto";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { DomainTask } from "../../gen/ipv6matrix/v1/work.js";
-import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../aggregator/crawls.js";
-import { isDrained, readProgress, type StageCount } from "../aggregator/progress.js";
-import { computeSummaries } from "../aggregator/summaries.js";
+import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
+import { isDrained, readProgress, type StageCount } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import type { Transport } from "../runtime/transport.js";
@@ -29,6 +28,8 @@ export interface RunOptions {
   readonly report: DomainFileReport;
   /** Whether addresses are measured in this deployment (prober and geo running). */
   readonly measuresAddresses: boolean;
+  /** Computes the crawl's summaries once every stage has drained (the aggregator's job). */
+  readonly summarise: (crawlId: string) => Promise<void>;
   readonly onProgress?: (stages: readonly StageCount[]) => void;
   readonly pollMs?: number;
 }
@@ -84,7 +85,7 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
 
   const current = (await getCrawl(store, crawlId))!;
   await saveCrawl(store, { ...current, state: "summarising" });
-  await computeSummaries(store, crawlId);
+  await run.summarise(crawlId);
   await saveCrawl(store, { ...current, state: "completed", finished_at: sqlTime(new Date()) });
   return { crawlId, domains: sent };
 }

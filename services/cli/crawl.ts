@@ -2,6 +2,7 @@
 // in-process transport and the configured store (chDB by default), with a
 // live progress display. Prints the crawl id when done.
 
+import { computeSummaries } from "../aggregator/summaries.js";
 import { checkDate, crawlOptionsFrom, today } from "../api/crawl-options.js";
 import { runCrawl } from "../api/crawl-runner.js";
 import { newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
@@ -69,6 +70,7 @@ ${commonUsage}`,
         domains: all(),
         report,
         measuresAddresses: false,
+        summarise: (crawlId) => computeSummaries(store, crawlId),
         onProgress: (stages) => display?.update(stages),
       });
       const skipped = report.rejectedCount + report.duplicates + report.blocked;

@@ -2,9 +2,9 @@
 // JSON lines, to a file or standard output.
 
 import { writeFile } from "node:fs/promises";
-import { findCompletedCrawl, getCrawl } from "../aggregator/crawls.js";
 import { exportableTables, exportRows, formatRows } from "../aggregator/export.js";
 import { checkDate } from "../api/crawl-options.js";
+import { findCompletedCrawl, getCrawl } from "../runtime/crawls.js";
 import { openStore } from "../runtime/store-open.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
 

@@ -2,7 +2,7 @@
 // On a terminal the lines are redrawn in place; otherwise a plain line is
 // printed every few seconds, so logs and CI output stay readable.
 
-import type { StageCount } from "../aggregator/progress.js";
+import type { StageCount } from "../runtime/progress.js";
 
 interface Sample {
   readonly at: number;

@@ -3,7 +3,7 @@
 // know of a crawl it did not start, and the ledger the progress is read from.
 
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
-import type { Store } from "../runtime/store.js";
+import type { Store } from "./store.js";
 
 export type CrawlStateName = "queued" | "running" | "summarising" | "completed" | "cancelled" | "failed";
 

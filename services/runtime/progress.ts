@@ -4,7 +4,7 @@
 // the distinct hosts the jobs name; addresses: measured out of the distinct
 // first addresses the hosts have. Dead letters count as failed.
 
-import type { Store } from "../runtime/store.js";
+import type { Store } from "./store.js";
 
 export interface StageCount {
   readonly stage: "domains" | "hosts" | "addresses";
