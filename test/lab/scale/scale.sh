@@ -34,7 +34,14 @@ down() {
 up() {
   local count=${1:-100000}
   [ "$(id -u)" = 0 ] || { echo "scale: needs root (network namespaces)" >&2; exit 2; }
-  command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl; }
+  local missing=()
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v dig >/dev/null || missing+=(dnsutils)
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v sysctl >/dev/null || missing+=(procps)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
   down
   trap 'down; exit 130' INT TERM
   mkdir -p "$STATE/logs"
