@@ -111,6 +111,11 @@ export interface PingResult {
   avgMs: number;
   maxMs: number;
   mdevMs: number;
+  /**
+   * Set when ping was not measured (no CAP_NET_RAW, no route, metric off):
+   * then sent is 0, which is never to be read as unreachable.
+   */
+  notMeasuredReason: string;
 }
 
 export interface Hop {
@@ -128,6 +133,29 @@ export interface TraceResult {
   /** 0 when unknown (SPEC change 3). */
   mtu: number;
   reached: boolean;
+  /** Set when the path was not measured (no CAP_NET_RAW, no route, metric off). */
+  notMeasuredReason: string;
+}
+
+/** One step of the SMTP dialogue on port 25: connect, greeting, ehlo, starttls, tls. */
+export interface SmtpStep {
+  step: string;
+  /**
+   * A closed set: ok, refused, timeout, unreachable, reset, closed, rejected,
+   * garbage, line_too_long, too_many_lines, not_offered, tls_error, error.
+   */
+  outcome: string;
+  /** The reply code and first line, or the error text, truncated. */
+  detail: string;
+  elapsedMs: number;
+}
+
+export interface SmtpResult {
+  /** In dialogue order; a step that was not reached is absent. */
+  steps: SmtpStep[];
+  starttlsOffered: boolean;
+  /** e.g. TLSv1.3, when the handshake completed. */
+  tlsVersion: string;
 }
 
 /** What the prober measured at one address. */
@@ -148,6 +176,12 @@ export interface AddressResult {
   /** Why nothing was probed, when nothing was (special-purpose range, ...). */
   notProbedReason: string;
   proberVersion: string;
+  /** The SMTP dialogue behind tcp25 and starttls, step by step. */
+  smtp:
+    | SmtpResult
+    | undefined;
+  /** The local address the kernel chose for this destination (no packet sent). */
+  sourceIp: string;
 }
 
 /** Where one address is. */
@@ -1389,7 +1423,7 @@ export const HostResult: MessageFns<HostResult> = {
 };
 
 function createBasePingResult(): PingResult {
-  return { sent: 0, received: 0, minMs: 0, avgMs: 0, maxMs: 0, mdevMs: 0 };
+  return { sent: 0, received: 0, minMs: 0, avgMs: 0, maxMs: 0, mdevMs: 0, notMeasuredReason: "" };
 }
 
 export const PingResult: MessageFns<PingResult> = {
@@ -1411,6 +1445,9 @@ export const PingResult: MessageFns<PingResult> = {
     }
     if (message.mdevMs !== 0) {
       writer.uint32(49).double(message.mdevMs);
+    }
+    if (message.notMeasuredReason !== "") {
+      writer.uint32(58).string(message.notMeasuredReason);
     }
     return writer;
   },
@@ -1476,6 +1513,14 @@ export const PingResult: MessageFns<PingResult> = {
             message.mdevMs = reader.double();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notMeasuredReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1512,6 +1557,11 @@ export const PingResult: MessageFns<PingResult> = {
         : isSet(object.mdev_ms)
         ? globalThis.Number(object.mdev_ms)
         : 0,
+      notMeasuredReason: isSet(object.notMeasuredReason)
+        ? globalThis.String(object.notMeasuredReason)
+        : isSet(object.not_measured_reason)
+        ? globalThis.String(object.not_measured_reason)
+        : "",
     };
   },
 
@@ -1535,6 +1585,9 @@ export const PingResult: MessageFns<PingResult> = {
     if (message.mdevMs !== 0) {
       obj.mdevMs = floatToJson(message.mdevMs);
     }
+    if (message.notMeasuredReason !== "") {
+      obj.notMeasuredReason = message.notMeasuredReason;
+    }
     return obj;
   },
 
@@ -1549,6 +1602,7 @@ export const PingResult: MessageFns<PingResult> = {
     message.avgMs = object.avgMs ?? 0;
     message.maxMs = object.maxMs ?? 0;
     message.mdevMs = object.mdevMs ?? 0;
+    message.notMeasuredReason = object.notMeasuredReason ?? "";
     return message;
   },
 };
@@ -1675,7 +1729,7 @@ export const Hop: MessageFns<Hop> = {
 };
 
 function createBaseTraceResult(): TraceResult {
-  return { hops: 0, path: [], mtu: 0, reached: false };
+  return { hops: 0, path: [], mtu: 0, reached: false, notMeasuredReason: "" };
 }
 
 export const TraceResult: MessageFns<TraceResult> = {
@@ -1691,6 +1745,9 @@ export const TraceResult: MessageFns<TraceResult> = {
     }
     if (message.reached !== false) {
       writer.uint32(32).bool(message.reached);
+    }
+    if (message.notMeasuredReason !== "") {
+      writer.uint32(42).string(message.notMeasuredReason);
     }
     return writer;
   },
@@ -1740,6 +1797,14 @@ export const TraceResult: MessageFns<TraceResult> = {
             message.reached = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.notMeasuredReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1758,6 +1823,11 @@ export const TraceResult: MessageFns<TraceResult> = {
       path: globalThis.Array.isArray(object?.path) ? object.path.map((e: any) => Hop.fromJSON(e)) : [],
       mtu: isSet(object.mtu) ? globalThis.Number(object.mtu) : 0,
       reached: isSet(object.reached) ? globalThis.Boolean(object.reached) : false,
+      notMeasuredReason: isSet(object.notMeasuredReason)
+        ? globalThis.String(object.notMeasuredReason)
+        : isSet(object.not_measured_reason)
+        ? globalThis.String(object.not_measured_reason)
+        : "",
     };
   },
 
@@ -1775,6 +1845,9 @@ export const TraceResult: MessageFns<TraceResult> = {
     if (message.reached !== false) {
       obj.reached = message.reached;
     }
+    if (message.notMeasuredReason !== "") {
+      obj.notMeasuredReason = message.notMeasuredReason;
+    }
     return obj;
   },
 
@@ -1787,6 +1860,237 @@ export const TraceResult: MessageFns<TraceResult> = {
     message.path = object.path?.map((e) => Hop.fromPartial(e)) || [];
     message.mtu = object.mtu ?? 0;
     message.reached = object.reached ?? false;
+    message.notMeasuredReason = object.notMeasuredReason ?? "";
+    return message;
+  },
+};
+
+function createBaseSmtpStep(): SmtpStep {
+  return { step: "", outcome: "", detail: "", elapsedMs: 0 };
+}
+
+export const SmtpStep: MessageFns<SmtpStep> = {
+  encode(message: SmtpStep, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.step !== "") {
+      writer.uint32(10).string(message.step);
+    }
+    if (message.outcome !== "") {
+      writer.uint32(18).string(message.outcome);
+    }
+    if (message.detail !== "") {
+      writer.uint32(26).string(message.detail);
+    }
+    if (message.elapsedMs !== 0) {
+      writer.uint32(33).double(message.elapsedMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SmtpStep {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSmtpStep();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.step = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.elapsedMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SmtpStep {
+    return {
+      step: isSet(object.step) ? globalThis.String(object.step) : "",
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      elapsedMs: isSet(object.elapsedMs)
+        ? globalThis.Number(object.elapsedMs)
+        : isSet(object.elapsed_ms)
+        ? globalThis.Number(object.elapsed_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: SmtpStep): unknown {
+    const obj: any = {};
+    if (message.step !== "") {
+      obj.step = message.step;
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.elapsedMs !== 0) {
+      obj.elapsedMs = floatToJson(message.elapsedMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SmtpStep>, I>>(base?: I): SmtpStep {
+    return SmtpStep.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SmtpStep>, I>>(object: I): SmtpStep {
+    const message = createBaseSmtpStep();
+    message.step = object.step ?? "";
+    message.outcome = object.outcome ?? "";
+    message.detail = object.detail ?? "";
+    message.elapsedMs = object.elapsedMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseSmtpResult(): SmtpResult {
+  return { steps: [], starttlsOffered: false, tlsVersion: "" };
+}
+
+export const SmtpResult: MessageFns<SmtpResult> = {
+  encode(message: SmtpResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.steps) {
+      SmtpStep.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.starttlsOffered !== false) {
+      writer.uint32(16).bool(message.starttlsOffered);
+    }
+    if (message.tlsVersion !== "") {
+      writer.uint32(26).string(message.tlsVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SmtpResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSmtpResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.steps.push(SmtpStep.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.starttlsOffered = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tlsVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SmtpResult {
+    return {
+      steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => SmtpStep.fromJSON(e)) : [],
+      starttlsOffered: isSet(object.starttlsOffered)
+        ? globalThis.Boolean(object.starttlsOffered)
+        : isSet(object.starttls_offered)
+        ? globalThis.Boolean(object.starttls_offered)
+        : false,
+      tlsVersion: isSet(object.tlsVersion)
+        ? globalThis.String(object.tlsVersion)
+        : isSet(object.tls_version)
+        ? globalThis.String(object.tls_version)
+        : "",
+    };
+  },
+
+  toJSON(message: SmtpResult): unknown {
+    const obj: any = {};
+    if (message.steps?.length) {
+      obj.steps = message.steps.map((e) => SmtpStep.toJSON(e));
+    }
+    if (message.starttlsOffered !== false) {
+      obj.starttlsOffered = message.starttlsOffered;
+    }
+    if (message.tlsVersion !== "") {
+      obj.tlsVersion = message.tlsVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SmtpResult>, I>>(base?: I): SmtpResult {
+    return SmtpResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SmtpResult>, I>>(object: I): SmtpResult {
+    const message = createBaseSmtpResult();
+    message.steps = object.steps?.map((e) => SmtpStep.fromPartial(e)) || [];
+    message.starttlsOffered = object.starttlsOffered ?? false;
+    message.tlsVersion = object.tlsVersion ?? "";
     return message;
   },
 };
@@ -1806,6 +2110,8 @@ function createBaseAddressResult(): AddressResult {
     trace: undefined,
     notProbedReason: "",
     proberVersion: "",
+    smtp: undefined,
+    sourceIp: "",
   };
 }
 
@@ -1849,6 +2155,12 @@ export const AddressResult: MessageFns<AddressResult> = {
     }
     if (message.proberVersion !== "") {
       writer.uint32(106).string(message.proberVersion);
+    }
+    if (message.smtp !== undefined) {
+      SmtpResult.encode(message.smtp, writer.uint32(114).fork()).join();
+    }
+    if (message.sourceIp !== "") {
+      writer.uint32(122).string(message.sourceIp);
     }
     return writer;
   },
@@ -1970,6 +2282,22 @@ export const AddressResult: MessageFns<AddressResult> = {
             message.proberVersion = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.smtp = SmtpResult.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.sourceIp = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2012,6 +2340,12 @@ export const AddressResult: MessageFns<AddressResult> = {
         ? globalThis.String(object.proberVersion)
         : isSet(object.prober_version)
         ? globalThis.String(object.prober_version)
+        : "",
+      smtp: isSet(object.smtp) ? SmtpResult.fromJSON(object.smtp) : undefined,
+      sourceIp: isSet(object.sourceIp)
+        ? globalThis.String(object.sourceIp)
+        : isSet(object.source_ip)
+        ? globalThis.String(object.source_ip)
         : "",
     };
   },
@@ -2057,6 +2391,12 @@ export const AddressResult: MessageFns<AddressResult> = {
     if (message.proberVersion !== "") {
       obj.proberVersion = message.proberVersion;
     }
+    if (message.smtp !== undefined) {
+      obj.smtp = SmtpResult.toJSON(message.smtp);
+    }
+    if (message.sourceIp !== "") {
+      obj.sourceIp = message.sourceIp;
+    }
     return obj;
   },
 
@@ -2082,6 +2422,10 @@ export const AddressResult: MessageFns<AddressResult> = {
       : undefined;
     message.notProbedReason = object.notProbedReason ?? "";
     message.proberVersion = object.proberVersion ?? "";
+    message.smtp = (object.smtp !== undefined && object.smtp !== null)
+      ? SmtpResult.fromPartial(object.smtp)
+      : undefined;
+    message.sourceIp = object.sourceIp ?? "";
     return message;
   },
 };
