@@ -10,16 +10,42 @@ interface ExportTable {
   readonly placed: boolean;
 }
 
+const ip = (column: string) => `replaceRegexpOne(toString(${column}), '^::ffff:', '')`;
+
 const exportTables: Readonly<Record<string, ExportTable>> = {
+  domains: {
+    sql: `SELECT toString(date) AS date, crawl_id, domain, tld, country, www_hosts, www_hosts6, ns_hosts, ns_hosts6,
+      mx_hosts, mx_hosts6, ntp_hosts, ntp_hosts6, http4, http6, https4, https6, smtp4, smtp6,
+      faster, pingratio, fewer, hopratio, method
+      FROM domains WHERE crawl_id = {crawl:String} ORDER BY domain`,
+    placed: false,
+  },
+  penetration: {
+    sql: `SELECT toString(date) AS date, crawl_id, tld, country, domains, domains6, www, ns, mx, ntp, method
+      FROM domain_penetration WHERE crawl_id = {crawl:String} ORDER BY tld, country`,
+    placed: false,
+  },
   hostdata: {
     sql: `SELECT toString(date) AS date, crawl_id, tld, type, country, hosts, hosts4, hosts6, dualstack, noip,
       pinghosts, faster, ping4, ping6, pathhosts, fewer, hops4, hops6, method
       FROM host_data WHERE crawl_id = {crawl:String} {zz} ORDER BY tld, type, country`,
     placed: true,
   },
+  reachability: {
+    sql: `SELECT toString(date) AS date, crawl_id, tld, service, country, hosts4, hosts6, reach4, reach6, method
+      FROM reachability WHERE crawl_id = {crawl:String} {zz} ORDER BY tld, service, country`,
+    placed: true,
+  },
   jobs: {
     sql: `SELECT toString(date) AS date, crawl_id, type, domain, tld, host, priority, outcome
       FROM jobs FINAL WHERE crawl_id = {crawl:String} ORDER BY domain, type, priority, host`,
+    placed: false,
+  },
+  soa: {
+    sql: `SELECT toString(date) AS date, crawl_id, domain, tld, outcome, primary_by_soa AS primaryBySOA,
+      primary_by_rank AS primaryByRank, primary_in_house AS primaryInHouse, secondary, total, rname, serial,
+      refresh, retry, expire, minimum
+      FROM soa FINAL WHERE crawl_id = {crawl:String} ORDER BY domain`,
     placed: false,
   },
   hosts: {
@@ -28,6 +54,25 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       arrayStringConcat(arrayMap(x -> toString(x), ipv6), ' ') AS ipv6,
       arrayStringConcat(ip6_types, ' ') AS ip6_types, arrayStringConcat(cname_chain, ' ') AS cname_chain
       FROM hosts FINAL WHERE crawl_id = {crawl:String} ORDER BY host`,
+    placed: false,
+  },
+  addresses: {
+    sql: `SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
+      coalesce(r.name, a.rdns) AS rdns,
+      a.ping_sent AS ping_sent, a.ping_received AS ping_received, a.ping_min AS ping_min, a.ping_avg AS ping_avg,
+      a.ping_max AS ping_max, a.ping_mdev AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
+      a.starttls AS starttls, a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
+      coalesce(g.country, 'ZZ') AS country, g.city AS city, g.region AS region, g.latitude AS latitude,
+      g.longitude AS longitude, g.asn AS asn, g.as_org AS as_org, t.ip6_type AS ip6_type,
+      a.not_probed_reason AS not_probed_reason, a.prober_version AS prober_version
+      FROM (SELECT * FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a
+      LEFT JOIN (SELECT ip, country, city, region, latitude, longitude, asn, as_org FROM geo FINAL
+        WHERE crawl_id = {crawl:String}) AS g ON g.ip = a.ip
+      LEFT JOIN (SELECT ip, nullIf(name, '') AS name FROM reverse FINAL WHERE crawl_id = {crawl:String}) AS r ON r.ip = a.ip
+      LEFT JOIN (SELECT pair.1 AS ip, any(pair.2) AS ip6_type FROM hosts FINAL ARRAY JOIN arrayZip(ipv6, ip6_types) AS pair
+        WHERE crawl_id = {crawl:String} GROUP BY ip) AS t ON t.ip = a.ip
+      ORDER BY a.family, a.ip
+      SETTINGS join_use_nulls = 1`,
     placed: false,
   },
 };

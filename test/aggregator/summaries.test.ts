@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { exportableTables, exportRows, formatRows } from "../../services/aggregator/export.js";
 import { computeSummaries } from "../../services/aggregator/summaries.js";
 import { saveCrawl } from "../../services/runtime/crawls.js";
 import { migrate } from "../../services/runtime/migrate.js";
@@ -158,6 +159,26 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
     await store.insert("hosts", hosts);
     await store.insert("addresses", addresses);
     await store.insert("geo", geos);
+    await store.insert("soa", [
+      {
+        crawl_id: crawl,
+        date,
+        domain: "a.com",
+        tld: "com",
+        outcome: "OK",
+        primary_by_soa: "ns.shared.net",
+        primary_by_rank: "ns.shared.net",
+        primary_in_house: 0,
+        secondary: 0,
+        total: 1,
+        rname: "hostmaster.a.com",
+        serial: 1,
+        refresh: 3600,
+        retry: 600,
+        expire: 86400,
+        minimum: 300,
+      },
+    ]);
     await computeSummaries(store, crawl);
     // Computing twice replaces, never adds.
     await computeSummaries(store, crawl);
@@ -233,5 +254,36 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
       got.map((r) => Object.values(r).join(" ")),
       ["com DE 1 1 1 0 1 0", "com JP 1 1 1 0 1 0", "org US 1 0 0 0 0 0"],
     );
+  });
+
+  it("exports every table, with SPEC's column names, crawl_id and date", async () => {
+    for (const table of exportableTables) {
+      const exported = await exportRows(store, table, crawl, true);
+      assert.ok(exported.length > 0, table);
+      assert.equal(exported[0]!["crawl_id"], crawl, table);
+      assert.equal(exported[0]!["date"], date, table);
+    }
+    const addressRows = await exportRows(store, "addresses", crawl, false);
+    const first = addressRows.find((row) => row["ip"] === "192.0.2.1")!;
+    assert.deepEqual(
+      [
+        first["family"],
+        first["tcp80"],
+        first["tcp443"],
+        first["tcp25"],
+        first["ping_avg"],
+        first["trace_hops"],
+        first["country"],
+      ],
+      [4, "open", "open", "not_probed", 10, 5, "DE"],
+    );
+    assert.equal(first["latitude"], 1);
+    assert.equal(first["longitude"], 2);
+    assert.equal(addressRows.find((row) => row["ip"] === "2001:db8::3")!["ip6_type"], "documentation");
+    const placed = await exportRows(store, "hostdata", crawl, false);
+    assert.equal(placed.filter((row) => row["country"] === "ZZ").length, 0);
+    assert.equal(placed.length, 6); // com MX NL, com NS US, com WWW DE/FR/JP, org NS US
+    const csv = formatRows(await exportRows(store, "penetration", crawl, false), "csv");
+    assert.equal(csv.split("\n")[0], "date,crawl_id,tld,country,domains,domains6,www,ns,mx,ntp,method");
   });
 });
