@@ -83,17 +83,39 @@ export class ExportError extends Error {
   override name = "ExportError";
 }
 
+export interface Exported {
+  readonly columns: string[];
+  readonly rows: Row[];
+}
+
 export async function exportRows(
   store: Store,
   table: string,
   crawlId: string,
   keepZz: boolean,
 ): Promise<Row[]> {
+  return (await exportTable(store, table, crawlId, keepZz)).rows;
+}
+
+/** The rows and, even when there are none, the column names. */
+export async function exportTable(
+  store: Store,
+  table: string,
+  crawlId: string,
+  keepZz: boolean,
+): Promise<Exported> {
   const spec = exportTables[table];
   if (!spec) throw new ExportError(`export: unknown table ${table} (one of ${exportableTables.join(", ")})`);
   const sql = spec.sql.replace("{zz}", spec.placed && !keepZz ? "AND country != 'ZZ'" : "");
   const params: Params = { crawl: crawlId };
-  return store.query(sql, params);
+  const rows = await store.query(sql, params);
+  const columns =
+    rows.length > 0
+      ? Object.keys(rows[0]!)
+      : (
+          await store.query<{ name: string }>(`DESCRIBE TABLE (${sql.replace(/SETTINGS[^)]*$/, "")})`, params)
+        ).map((column) => column.name);
+  return { columns, rows };
 }
 
 function csvCell(value: unknown): string {

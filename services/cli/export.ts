@@ -2,7 +2,7 @@
 // JSON lines, to a file or standard output.
 
 import { writeFile } from "node:fs/promises";
-import { exportableTables, exportRows, formatRows } from "../aggregator/export.js";
+import { exportableTables, exportTable, formatRows } from "../aggregator/export.js";
 import { checkDate } from "../api/crawl-options.js";
 import { findCompletedCrawl, getCrawl } from "../runtime/crawls.js";
 import { openStore } from "../runtime/store-open.js";
@@ -48,8 +48,8 @@ ${commonUsage}`,
             ? `no crawl ${crawlId} in the store`
             : `no completed crawl${date ? ` of ${date}` : ""} in the store`,
         );
-      const rows = await exportRows(store, table, crawl.crawl_id, Boolean(values["keep-zz"]));
-      const text = formatRows(rows, format);
+      const { columns, rows } = await exportTable(store, table, crawl.crawl_id, Boolean(values["keep-zz"]));
+      const text = formatRows(rows, format, columns);
       if (values["out"]) await writeFile(String(values["out"]), text);
       else process.stdout.write(text);
       return 0;

@@ -16,10 +16,11 @@ config=$(field configPath)
 domains=$(field domainsFile)
 
 cd "$repo"
+in_vantage() { bash "$here/in-netns.sh" "$vantage" "$@"; }
 echo "== crawl of $domains from $vantage"
-ip netns exec "$vantage" node bin/ipv6matrix.mjs crawl --config "$config" "$domains"
-for table in hostdata reachability domains domainpenetration; do
+in_vantage node bin/ipv6matrix.mjs crawl --config "$config" "$domains"
+for table in hostdata reachability domains penetration; do
   echo "== $table"
-  ip netns exec "$vantage" node bin/ipv6matrix.mjs export "$table" --config "$config" || echo "(export $table failed)"
+  in_vantage node bin/ipv6matrix.mjs export "$table" --config "$config" || echo "(export $table failed)"
 done
 echo "== expected (hand-written): $(field expectedFile)"
