@@ -1,0 +1,64 @@
+// The geo service's actor: each distinct address of a crawl (crawl.ips, group geo) gets one
+// GeoResult on crawl.results, keyed geo:<crawl>:<ip> so that a redelivery or a second instance
+// changes nothing. No look-up logic here: see geolocator.ts and geo-lookup.ts.
+
+import { AddressTask, CrawlResult } from "../../gen/ipv6matrix/v1/work.js";
+import { type ActorDefinition, PermanentError } from "../runtime/actor.js";
+import type { Config } from "../runtime/config.js";
+import type { GrpcService } from "../runtime/grpc-server.js";
+import { logger } from "../runtime/log.js";
+import { Subjects } from "../runtime/topology.js";
+import { unknownAsn, unknownCity } from "./geo-lookup.js";
+import { Geolocator, InvalidAddressError } from "./geolocator.js";
+import { geoGrpcService } from "./grpc.js";
+import type { WatchOptions } from "./mmdb-file.js";
+
+export interface GeoService {
+  readonly actors: ActorDefinition<AddressTask>[];
+  /** GeoService.Lookup, answering from the same databases as the actor. */
+  readonly grpc: GrpcService;
+  close(): void;
+}
+
+/**
+ * Opens the configured databases (throws GeoDatabaseError naming a bad file) and builds the
+ * actor. `watch` tunes how fast replaced files are noticed (tests use short delays).
+ */
+export function geoActors(config: Config, watch: WatchOptions = {}): GeoService {
+  const log = logger({ service: "geo" });
+  const geolocator = Geolocator.open(config.geoip, log, watch);
+
+  const addressActor: ActorDefinition<AddressTask> = {
+    name: "geo.address",
+    service: "geo",
+    subject: Subjects.ips,
+    group: "geo",
+    maxInFlight: config.concurrency.addresses,
+    decode: (data) => AddressTask.decode(data),
+    crawlOf: (task) => task.crawlId,
+    async handle(task, context) {
+      // A crawl submitted without the geoip metric still gets a row per address, saying
+      // "not located" (empty db_version), so every address is accounted for.
+      const wanted = task.options === undefined || task.options.metrics.includes("geoip");
+      let facts: ReturnType<Geolocator["lookup"]>;
+      try {
+        facts = wanted
+          ? geolocator.lookup(task.ip)
+          : { ip: task.ip, ...unknownCity, ...unknownAsn, dbVersion: "" };
+      } catch (error) {
+        if (error instanceof InvalidAddressError) throw new PermanentError(error.message);
+        throw error;
+      }
+      const result = CrawlResult.encode({
+        result: { $case: "geo", value: { crawlId: task.crawlId, ...facts, ip: task.ip } },
+      }).finish();
+      await context.publish(Subjects.results, result, `geo:${task.crawlId}:${task.ip}`);
+    },
+  };
+
+  return {
+    actors: [addressActor],
+    grpc: geoGrpcService(geolocator),
+    close: () => geolocator.close(),
+  };
+}

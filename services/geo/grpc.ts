@@ -1,0 +1,45 @@
+// GeoService.Lookup: a batch of addresses in, one GeoResult each out, in request order. A thin
+// wrapper over the Geolocator that the actor uses; no look-up logic of its own.
+
+import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+import {
+  GeoServiceService,
+  type LookupRequest,
+  type LookupResponse,
+} from "../../gen/ipv6matrix/v1/lookup.js";
+import type { GrpcService } from "../runtime/grpc-server.js";
+import type { Geolocator } from "./geolocator.js";
+import { addressForLookup } from "./mmdb-reader.js";
+
+/** Addresses per call, at most: bounds one call's memory and time (about 50 ms at this size). */
+export const maxLookupBatch = 10_000;
+
+export function geoGrpcService(geolocator: Pick<Geolocator, "lookup">): GrpcService {
+  const lookup = (
+    call: ServerUnaryCall<LookupRequest, LookupResponse>,
+    callback: sendUnaryData<LookupResponse>,
+  ) => {
+    const { ips } = call.request;
+    if (ips.length > maxLookupBatch)
+      return callback({
+        code: status.INVALID_ARGUMENT,
+        details: `ips: ${ips.length} addresses, at most ${maxLookupBatch} per call`,
+      });
+    const bad = ips.findIndex((ip) => addressForLookup(ip) === null);
+    if (bad >= 0)
+      return callback({
+        code: status.INVALID_ARGUMENT,
+        details: `ips[${bad}]: ${JSON.stringify(ips[bad])} is not an IPv4 or IPv6 address`,
+      });
+    try {
+      callback(null, { results: ips.map((ip) => ({ crawlId: "", ...geolocator.lookup(ip) })) });
+    } catch (error) {
+      callback({ code: status.INTERNAL, details: `geo look-up failed: ${(error as Error).message}` });
+    }
+  };
+  return {
+    name: "ipv6matrix.v1.GeoService",
+    definition: GeoServiceService,
+    implementation: { lookup },
+  };
+}
