@@ -97,8 +97,8 @@ describe("MmdbFile: opening", () => {
     openRejects(join(dir, "city.mmdb.gz"), "City", /gzip-compressed/);
   });
 
-  it("names an ASN database given as the City database, and the reverse", (t) => {
-    openRejects(asn, "City", /is an GeoLite2-ASN database; geoip.citydb needs a City/);
+  it("names an ASN database given as the City database, and the reverse", () => {
+    openRejects(asn, "City", /is a GeoLite2-ASN database; geoip.citydb needs a City/);
     openRejects(city, "ASN", /is a GeoLite2-City database; geoip.asndb needs an ASN one/);
   });
 

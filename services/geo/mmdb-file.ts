@@ -152,7 +152,7 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
   if (kind === "City" && asnLike)
     throw new GeoDatabaseError(
       file,
-      `is an ${metadata.databaseType} database; geoip.citydb needs a City (or Country) one`,
+      `is a ${metadata.databaseType} database; geoip.citydb needs a City (or Country) one`,
     );
   if (kind === "ASN" && /city|country/i.test(metadata.databaseType) && !asnLike)
     throw new GeoDatabaseError(file, `is a ${metadata.databaseType} database; geoip.asndb needs an ASN one`);

@@ -4,7 +4,7 @@
 # one file for both families) and @ip-location-db (flat records, one file per family). The build
 # epoch comes from the source file, so a rebuild of unchanged sources gives identical files.
 #
-#   perl test/geo/build-test-databases.pl     (from anywhere; writes next to this script, in db/)
+#   perl test/geo/build-test-databases.pl [out-dir]    (default: db/ next to this script)
 use strict;
 use warnings;
 use File::Basename qw(dirname);
@@ -12,7 +12,7 @@ use File::Path qw(make_path);
 use MaxMind::DB::Writer::Tree;
 
 my $here = dirname(__FILE__);
-my $out  = "$here/db";
+my $out  = $ARGV[0] // "$here/db";
 
 # Reads a source file: (build epoch, list of [network, facts]).
 sub read_source {
