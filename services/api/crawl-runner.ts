@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly measuresAddresses: boolean;
   /** Computes the crawl's summaries once every stage has drained (the aggregator's job). */
   readonly summarise: (crawlId: string) => Promise<void>;
+  /** Publish the summaries as soon as they are computed (publish.auto). */
+  readonly autoPublish?: boolean;
   readonly onProgress?: (stages: readonly StageCount[]) => void;
   readonly pollMs?: number;
 }
@@ -86,6 +88,11 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   const current = (await getCrawl(store, crawlId))!;
   await saveCrawl(store, { ...current, state: "summarising" });
   await run.summarise(crawlId);
-  await saveCrawl(store, { ...current, state: "completed", finished_at: sqlTime(new Date()) });
+  await saveCrawl(store, {
+    ...current,
+    state: "completed",
+    finished_at: sqlTime(new Date()),
+    published: run.autoPublish ? 1 : 0,
+  });
   return { crawlId, domains: sent };
 }

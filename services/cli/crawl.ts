@@ -71,6 +71,7 @@ ${commonUsage}`,
         report,
         measuresAddresses: false,
         summarise: (crawlId) => computeSummaries(store, crawlId),
+        autoPublish: config.publish.auto,
         onProgress: (stages) => display?.update(stages),
       });
       const skipped = report.rejectedCount + report.duplicates + report.blocked;

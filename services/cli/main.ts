@@ -7,13 +7,18 @@ import { ExportError } from "../aggregator/export.js";
 import { ConfigError } from "../runtime/config.js";
 import { DomainFileError } from "../runtime/domain-file.js";
 import { type Command, UsageError } from "./command.js";
+import { compareCommand } from "./compare.js";
 import { crawlCommand } from "./crawl.js";
 import { exportCommand } from "./export.js";
+import { publishCrawlCommand, unpublishCrawlCommand } from "./publish.js";
 import { serveCommand } from "./serve.js";
 
 const commands: Record<string, Command> = {
   crawl: crawlCommand,
   export: exportCommand,
+  compare: compareCommand,
+  publish: publishCrawlCommand,
+  unpublish: unpublishCrawlCommand,
   serve: serveCommand,
 };
 

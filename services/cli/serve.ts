@@ -1,6 +1,7 @@
 // `ipv6matrix serve <role>`: one service alone, on NATS and the configured
 // store, until SIGTERM or SIGINT; then it drains what it holds and stops.
 
+import { queryService } from "../aggregator/query-service.js";
 import { startGrpcServer } from "../runtime/grpc-server.js";
 import { logger, setLogLevel } from "../runtime/log.js";
 import { serveMetrics } from "../runtime/metrics.js";
@@ -42,8 +43,9 @@ ${commonUsage}`,
     const metrics = config.telemetry.listen
       ? await serveMetrics(config.telemetry.listen.host, config.telemetry.listen.port)
       : undefined;
-    // Health and reflection now; each role's own gRPC service arrives with its issue.
-    const grpc = config.api.listen ? await startGrpcServer(config.api.listen, []) : undefined;
+    // Health and reflection for every role, plus the role's own service.
+    const services = role === "aggregator" ? [queryService(store)] : [];
+    const grpc = config.api.listen ? await startGrpcServer(config.api.listen, services) : undefined;
     log.info({ nats: config.nats.servers, grpc: grpc?.port }, "serving");
     await new Promise<void>((resolve) => {
       process.once("SIGTERM", resolve);

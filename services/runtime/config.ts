@@ -73,6 +73,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "store.url": { type: "url", schemes: ["http", "https"] },
   "nats.servers": { type: "urls", schemes: ["nats", "tls"] },
   "api.listen": { type: "endpoint", defaultPort: 7600 },
+  "publish.auto": bool,
   "telemetry.listen": { type: "endpoint", defaultPort: 9464 },
   "telemetry.log_level": { type: "string", allowed: ["trace", "debug", "info", "warn", "error", "silent"] },
 };
@@ -109,6 +110,7 @@ export interface Config {
   readonly store: { data_dir: string; url: string };
   readonly nats: { servers: string[] };
   readonly api: { listen: Endpoint | null };
+  readonly publish: { auto: boolean };
   readonly telemetry: { listen: Endpoint | null; log_level: string };
   /** Where each value came from, for messages. */
   readonly sources: Readonly<Record<string, string>>;

@@ -75,3 +75,28 @@ export class CrawlDates {
     return date;
   }
 }
+
+/** A crawl named by id, or by date (the latest completed crawl of that day). */
+export async function resolveCrawl(store: Store, idOrDate: string): Promise<CrawlRecord | undefined> {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(idOrDate)) return findCompletedCrawl(store, idOrDate);
+  return getCrawl(store, idOrDate);
+}
+
+/** Makes a completed crawl's summaries visible to trends and dashboards, or hides them again. */
+export async function setPublished(store: Store, crawlId: string, published: boolean): Promise<CrawlRecord> {
+  const crawl = await getCrawl(store, crawlId);
+  if (!crawl) throw new Error(`no crawl ${crawlId} in the store`);
+  if (crawl.state !== "completed")
+    throw new Error(`crawl ${crawlId} is ${crawl.state}: only a completed crawl can be published`);
+  const updated = { ...crawl, published: published ? 1 : 0 };
+  await saveCrawl(store, updated);
+  return updated;
+}
+
+/** The latest published crawl. */
+export async function findPublishedCrawl(store: Store): Promise<CrawlRecord | undefined> {
+  const rows = await store.query<{ crawl_id: string }>(
+    "SELECT crawl_id FROM crawls FINAL WHERE state = 'completed' AND published = 1 ORDER BY date DESC, started_at DESC LIMIT 1",
+  );
+  return rows[0] ? getCrawl(store, rows[0].crawl_id) : undefined;
+}

@@ -190,4 +190,28 @@ describe("thin crawl: WWW hosts resolved through a real name server, HostData in
     assert.deepEqual(mx("beta.com"), [["mail.alpha.com", "OK"]]);
     assert.deepEqual(mx("delta.net"), [["", "REFUSED"]]);
   });
+
+  it("compares two crawls by date, and publishes one", () => {
+    const october = ipv6matrix(["crawl", "--quiet", "--date", "2026-10-01", join(dir, "domains.txt")], env);
+    assert.equal(october.code, 0, october.stderr);
+    const compared = ipv6matrix(["compare", "2026-10-01", "2026-11-01", "--by", "tld"], env);
+    assert.equal(compared.code, 0, compared.stderr);
+    const lines = compared.stdout.trim().split("\n");
+    assert.match(lines[0]!, /^A: c20261001-\w+ \(2026-10-01\) {3}B: c20261101-\w+ \(2026-11-01\)$/);
+    assert.deepEqual(
+      lines.slice(3).map((line) => line.split(/\s+/).join(" ")),
+      [
+        // com: alpha (www dual-stack) and beta (its MX is alpha's dual-stack mail host) both have IPv6
+        "com 2 2 100 2 2 100 0",
+        "net 1 0 0 1 0 0 0",
+        "org 1 1 100 1 1 100 0",
+      ],
+    );
+    const published = ipv6matrix(["publish", "2026-10-01"], env);
+    assert.equal(published.code, 0, published.stderr);
+    assert.match(published.stdout, /^crawl c20261001-\w+ \(2026-10-01\) published$/m);
+    const missing = ipv6matrix(["publish", "2020-01-01"], env);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /no crawl 2020-01-01 in the store/);
+  });
 });

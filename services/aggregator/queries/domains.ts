@@ -1,0 +1,25 @@
+// One domain's history across the published crawls, and domain search by
+// prefix, over the Domains summary. Pure SQL text.
+
+import type { Params } from "../../runtime/store.js";
+
+export function domainHistorySql(domain: string): { sql: string; params: Params } {
+  return {
+    sql: `SELECT toString(d.date) AS date, d.crawl_id AS crawl_id, country, www_hosts, www_hosts6, ns_hosts, ns_hosts6,
+        mx_hosts, mx_hosts6, ntp_hosts, ntp_hosts6, http4, http6, https4, https6, smtp4, smtp6,
+        faster, pingratio, fewer, hopratio, method
+      FROM domains AS d
+      WHERE d.domain = {domain:String}
+        AND d.crawl_id IN (SELECT crawl_id FROM crawls FINAL WHERE published = 1 AND state = 'completed')
+      ORDER BY d.date, d.crawl_id`,
+    params: { domain: domain.toLowerCase() },
+  };
+}
+
+export function searchDomainsSql(prefix: string, limit: number): { sql: string; params: Params } {
+  return {
+    sql: `SELECT DISTINCT domain FROM domains WHERE startsWith(domain, {prefix:String})
+      ORDER BY domain LIMIT {limit:UInt32}`,
+    params: { prefix: prefix.toLowerCase(), limit: Math.max(1, Math.min(limit || 20, 1000)) },
+  };
+}

@@ -1,0 +1,241 @@
+// QueryService over a real gRPC server on loopback, on summary rows written by
+// hand for two crawls a month apart; publish/unpublish decide what trends see.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { credentials } from "@grpc/grpc-js";
+import { QueryServiceClient, type Table } from "../../gen/ipv6matrix/v1/query.js";
+import { queryService } from "../../services/aggregator/query-service.js";
+import { saveCrawl, setPublished } from "../../services/runtime/crawls.js";
+import { type RunningGrpcServer, startGrpcServer } from "../../services/runtime/grpc-server.js";
+import { migrate } from "../../services/runtime/migrate.js";
+import type { Store } from "../../services/runtime/store.js";
+import { openChdbStore } from "../../services/runtime/store-chdb.js";
+
+const crawl = (id: string, date: string) => ({
+  crawl_id: id,
+  date,
+  state: "completed" as const,
+  options: "{}",
+  source: "test",
+  domains: 10,
+  rejected: 0,
+  started_at: `${date} 00:00:00`,
+  finished_at: `${date} 01:00:00`,
+  published: 0,
+  error: "",
+});
+const penetration = (
+  id: string,
+  date: string,
+  tld: string,
+  country: string,
+  domains: number,
+  domains6: number,
+) => ({
+  crawl_id: id,
+  date,
+  tld,
+  country,
+  domains,
+  domains6,
+  www: domains6,
+  ns: 0,
+  mx: 0,
+  ntp: 0,
+  method: 2,
+});
+const hostData = (
+  id: string,
+  date: string,
+  type: string,
+  country: string,
+  hosts: number,
+  hosts6: number,
+  dualstack: number,
+) => ({
+  crawl_id: id,
+  date,
+  tld: "com",
+  type,
+  country,
+  hosts,
+  hosts4: hosts - hosts6 - dualstack,
+  hosts6,
+  dualstack,
+  noip: 0,
+  pinghosts: 0,
+  faster: 0,
+  ping4: 0,
+  ping6: 0,
+  pathhosts: 0,
+  fewer: 0,
+  hops4: 0,
+  hops6: 0,
+  method: 2,
+});
+const domainRow = (id: string, date: string, domain: string, wwwHosts6: number) => ({
+  crawl_id: id,
+  date,
+  domain,
+  tld: "com",
+  country: "DE",
+  www_hosts: 1,
+  www_hosts6: wwwHosts6,
+  method: 2,
+});
+
+function call<Res>(run: (done: (error: Error | null, response: Res) => void) => void): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    run((error, response) => (error ? reject(error) : resolve(response))),
+  );
+}
+const rows = (table: Table | undefined) => table!.rows.map((row) => row.cells.join(" "));
+
+describe("QueryService over gRPC", () => {
+  let dir: string;
+  let store: Store;
+  let server: RunningGrpcServer;
+  let client: QueryServiceClient;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "v6m-queries-"));
+    store = await openChdbStore(join(dir, "data"));
+    await migrate(store);
+    await saveCrawl(store, crawl("oct", "2026-10-01"));
+    await saveCrawl(store, crawl("nov", "2026-11-01"));
+    // October: com 10 domains in DE, 2 with IPv6; org 5 in US, 0. November: com DE 4 of 10; org US 1 of 5.
+    await store.insert("domain_penetration", [
+      penetration("oct", "2026-10-01", "com", "DE", 10, 2),
+      penetration("oct", "2026-10-01", "org", "US", 5, 0),
+      penetration("nov", "2026-11-01", "com", "DE", 10, 4),
+      penetration("nov", "2026-11-01", "org", "US", 5, 1),
+    ]);
+    await store.insert("host_data", [
+      hostData("oct", "2026-10-01", "WWW", "DE", 20, 1, 3),
+      hostData("oct", "2026-10-01", "WWW", "ZZ", 7, 0, 0),
+      hostData("nov", "2026-11-01", "WWW", "DE", 20, 2, 6),
+      hostData("nov", "2026-11-01", "MX", "FR", 4, 0, 1),
+    ]);
+    await store.insert("domains", [
+      domainRow("oct", "2026-10-01", "example.com", 0),
+      domainRow("nov", "2026-11-01", "example.com", 1),
+      domainRow("nov", "2026-11-01", "exemplary.com", 1),
+    ]);
+    await setPublished(store, "oct", true);
+    await setPublished(store, "nov", true);
+    server = await startGrpcServer({ host: "127.0.0.1", port: 0 }, [queryService(store)]);
+    client = new QueryServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves a view of the latest published crawl, grouped and filtered", async () => {
+    const byTld = await call<{ table?: Table }>((done) =>
+      client.getSummary({ view: "domains", crawl: "", groupBy: "tld", filter: undefined }, done),
+    );
+    assert.deepEqual(byTld.table!.columns, ["tld", "domains", "domains6", "www", "ns", "mx", "ntp"]);
+    assert.deepEqual(rows(byTld.table), ["com 10 4 4 0 0 0", "org 5 1 1 0 0 0"]);
+    const hosts = await call<{ table?: Table }>((done) =>
+      client.getSummary(
+        {
+          view: "hosts",
+          crawl: "2026-10-01",
+          groupBy: "type",
+          filter: { countries: [], types: ["WWW"], tlds: [], minSample: 0 },
+        },
+        done,
+      ),
+    );
+    // ZZ rows are left out: 20 hosts in DE, 1 + 3 with IPv6
+    assert.deepEqual(rows(hosts.table), ["WWW 20 4"]);
+    const sampled = await call<{ table?: Table }>((done) =>
+      client.getSummary(
+        {
+          view: "hosts",
+          crawl: "nov",
+          groupBy: "type",
+          filter: { countries: [], types: [], tlds: [], minSample: 5 },
+        },
+        done,
+      ),
+    );
+    assert.deepEqual(rows(sampled.table), ["WWW 20 8"], "MX has 4 hosts, under the minimum sample of 5");
+  });
+
+  it("draws a trend over the published crawls only", async () => {
+    const trend = () =>
+      call<{ table?: Table }>((done) =>
+        client.getTrend(
+          { view: "domains", groupBy: "tld", filter: undefined, fromDate: "", toDate: "" },
+          done,
+        ),
+      );
+    assert.deepEqual(rows((await trend()).table), [
+      "2026-10-01 com 10 2 2 0 0 0",
+      "2026-10-01 org 5 0 0 0 0 0",
+      "2026-11-01 com 10 4 4 0 0 0",
+      "2026-11-01 org 5 1 1 0 0 0",
+    ]);
+    await setPublished(store, "nov", false);
+    assert.deepEqual(rows((await trend()).table), [
+      "2026-10-01 com 10 2 2 0 0 0",
+      "2026-10-01 org 5 0 0 0 0 0",
+    ]);
+    await setPublished(store, "nov", true);
+  });
+
+  it("compares two crawls, named by date or id", async () => {
+    const compared = await call<{ table?: Table }>((done) =>
+      client.compareCrawls({ crawlA: "2026-10-01", crawlB: "nov", groupBy: "tld" }, done),
+    );
+    assert.deepEqual(compared.table!.columns, [
+      "tld",
+      "total_a",
+      "ipv6_a",
+      "percent_a",
+      "total_b",
+      "ipv6_b",
+      "percent_b",
+      "change",
+    ]);
+    assert.deepEqual(rows(compared.table), ["com 10 2 20 10 4 40 20", "org 5 0 0 5 1 20 20"]);
+  });
+
+  it("gives a domain's history and finds domains by prefix", async () => {
+    const history = await call<{ table?: Table }>((done) =>
+      client.getDomainHistory({ domain: "Example.com" }, done),
+    );
+    assert.deepEqual(
+      history.table!.rows.map((row) => [row.cells[0], row.cells[4]]),
+      [
+        ["2026-10-01", "0"],
+        ["2026-11-01", "1"],
+      ],
+    );
+    const found = await call<{ domains: string[] }>((done) =>
+      client.searchDomains({ prefix: "exam", limit: 10 }, done),
+    );
+    assert.deepEqual(found.domains, ["example.com"]);
+  });
+
+  it("says what is wrong with a bad request", async () => {
+    await assert.rejects(
+      call((done) => client.getSummary({ view: "nope", crawl: "", groupBy: "tld", filter: undefined }, done)),
+      /INVALID_ARGUMENT: unknown view nope/,
+    );
+    await assert.rejects(
+      call((done) =>
+        client.getSummary({ view: "hosts", crawl: "2020-01-01", groupBy: "tld", filter: undefined }, done),
+      ),
+      /NOT_FOUND: no completed crawl 2020-01-01/,
+    );
+  });
+});
