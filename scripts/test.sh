@@ -24,9 +24,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# npm install, not npm ci: chdb lists platform packages that were never published
+# (macOS, arm64), so no lock file can hold them and npm ci refuses every lock.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== npm ci"
-  npm ci --no-audit --no-fund
+  echo "== npm install"
+  npm install --no-audit --no-fund
 fi
 
 echo "== typecheck"
