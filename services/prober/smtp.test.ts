@@ -1,0 +1,179 @@
+// The SMTP probe and the TCP probe against servers on loopback: every kind of SMTP server the
+// issue names (STARTTLS, plain, stalling, endless lines, binary) and a closed port.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { TLSSocket } from "node:tls";
+import { PortState } from "../../gen/ipv6matrix/v1/common.js";
+import { smtpProbe } from "./smtp.js";
+import { tcpProbe } from "./tcp.js";
+
+const dir = mkdtempSync(join(tmpdir(), "prober-smtp-"));
+let tls: { key: Buffer; cert: Buffer };
+const servers: Server[] = [];
+const sockets = new Set<Socket>();
+
+before(() => {
+  // A certificate for another name: it must still count as TLS (SPEC 4).
+  execFileSync(
+    "openssl",
+    [
+      ...[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+      ],
+      ...[
+        "-subj",
+        "/CN=not-this-host.invalid",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+    ],
+    { stdio: "pipe" },
+  );
+  tls = { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
+});
+
+after(() => {
+  for (const socket of sockets) socket.destroy();
+  for (const server of servers) server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A server on 127.0.0.1 (port 25 when free as root, else any); resolves with its port. */
+async function serve(onConnection: (socket: Socket) => void, host = "127.0.0.1"): Promise<number> {
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    onConnection(socket);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return (server.address() as { port: number }).port;
+}
+
+/** The dialogue of a real MTA, enough for EHLO and STARTTLS. */
+function mta(starttls: boolean) {
+  return (socket: Socket) => {
+    socket.write("220 mx.test ESMTP\r\n");
+    let buffer = "";
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString();
+      if (!buffer.includes("\n")) return;
+      const line = buffer.trim().toUpperCase();
+      buffer = "";
+      if (line.startsWith("EHLO"))
+        socket.write(`250-mx.test\r\n${starttls ? "250-STARTTLS\r\n" : ""}250 8BITMIME\r\n`);
+      else if (line === "STARTTLS") {
+        socket.write("220 2.0.0 Ready\r\n");
+        socket.removeAllListeners("data");
+        const secure = new TLSSocket(socket, { isServer: true, ...tls });
+        secure.on("error", () => {});
+      } else if (line === "QUIT") socket.end("221 bye\r\n");
+      else socket.write("502 no\r\n");
+    });
+  };
+}
+
+// The servers listen on a free port rather than 25, so the test runs beside a real MTA.
+async function probe(port: number, timeoutMs = 800, withTls = true) {
+  return smtpProbe("127.0.0.1", { timeoutMs, tls: withTls, port });
+}
+
+test("STARTTLS offered and a handshake with a certificate for another name: open, TLS", async () => {
+  const result = await probe(await serve(mta(true)));
+  assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
+  assert.equal(result.starttls, true);
+  assert.match(result.tlsVersion, /^TLSv1\.[23]$/);
+  assert.deepEqual(
+    result.steps.map((s) => `${s.step}:${s.outcome}`),
+    ["connect:ok", "greeting:ok", "ehlo:ok", "starttls:ok", "tls:ok"],
+  );
+});
+
+test("plain SMTP: open, no STARTTLS", async () => {
+  const result = await probe(await serve(mta(false)));
+  assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
+  assert.equal(result.starttls, false);
+  assert.equal(result.steps.at(-1)?.outcome, "not_offered");
+});
+
+test("metric tls off: no STARTTLS sent", async () => {
+  const result = await probe(await serve(mta(true)), 800, false);
+  assert.equal(result.starttlsOffered, true);
+  assert.equal(result.starttls, false);
+  assert.equal(result.steps.at(-1)?.step, "ehlo");
+});
+
+test("a server that greets and stalls costs the SMTP timeout, no more: filtered", async () => {
+  const port = await serve((socket) => socket.write("220 stall ESMTP\r\n"));
+  const started = performance.now();
+  const result = await probe(port, 500);
+  const elapsed = performance.now() - started;
+  assert.equal(result.tcp25, PortState.PORT_STATE_FILTERED);
+  assert.equal(result.steps.at(-1)?.outcome, "timeout");
+  assert.ok(elapsed >= 450 && elapsed < 900, `took ${elapsed} ms`);
+});
+
+test("endless lines, binary data, a refusal: never open, never a hang", async () => {
+  const endless = await serve((socket) => {
+    const flood = () => {
+      if (!socket.destroyed) socket.write("220-again and again\r\n".repeat(200), () => setImmediate(flood));
+    };
+    flood();
+  });
+  const binary = await serve((socket) =>
+    socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x0a])),
+  );
+  const longLine = await serve((socket) => socket.write(`220 ${"a".repeat(5000)}`));
+  const rejecting = await serve((socket) => socket.end("554 no service here\r\n"));
+  const [a, b, c, d] = await Promise.all([probe(endless), probe(binary), probe(longLine), probe(rejecting)]);
+  assert.equal(a.steps.at(-1)?.outcome, "too_many_lines");
+  assert.equal(b.steps.at(-1)?.outcome, "garbage");
+  assert.equal(c.steps.at(-1)?.outcome, "line_too_long");
+  assert.equal(d.steps.at(-1)?.outcome, "rejected");
+  for (const result of [a, b, c, d]) assert.equal(result.tcp25, PortState.PORT_STATE_CLOSED);
+});
+
+test("STARTTLS accepted but no TLS follows: open, not TLS", async () => {
+  const port = await serve((socket) => {
+    socket.write("220 mx ESMTP\r\n");
+    socket.on("data", (chunk) => {
+      if (chunk.toString().startsWith("EHLO")) socket.write("250-mx\r\n250 STARTTLS\r\n");
+      else socket.end("220 go ahead\r\nthis is not a TLS server hello\r\n");
+    });
+  });
+  const result = await probe(port);
+  assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
+  assert.equal(result.starttls, false);
+  assert.equal(result.steps.at(-1)?.step, "tls");
+  assert.notEqual(result.steps.at(-1)?.outcome, "ok");
+});
+
+test("a closed port: closed, on both probes", async () => {
+  const port = await serve(() => {});
+  servers.pop()?.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal((await probe(port)).tcp25, PortState.PORT_STATE_CLOSED);
+  assert.deepEqual((await tcpProbe("127.0.0.1", port, 500)).state, PortState.PORT_STATE_CLOSED);
+});
+
+test("TCP: an open port on both families", async () => {
+  const port4 = await serve(() => {});
+  const port6 = await serve(() => {}, "::1");
+  assert.equal((await tcpProbe("127.0.0.1", port4, 500)).state, PortState.PORT_STATE_OPEN);
+  assert.equal((await tcpProbe("::1", port6, 500)).state, PortState.PORT_STATE_OPEN);
+});
