@@ -1,0 +1,283 @@
+// The edge where ICMP echo probes leave and their answers come back: one raw socket per
+// family (raw-socket), shared by every ping, traceroute and PMTU probe in flight. A reply is
+// matched by identifier and sequence (and its source), an error by the echo request it quotes.
+// It knows nothing of pings or paths: it sends one probe and says what came back.
+
+import { createRequire } from "node:module";
+import { rawSocketError } from "./capability.js";
+import {
+  canonicalIp,
+  echoRequest,
+  type IcmpErrorKind,
+  type IcmpMessage,
+  parseIcmp4,
+  parseIcmp6,
+} from "./icmp-packet.js";
+import { paced, type RateLimiter } from "./rate-limit.js";
+
+export interface EchoProbe {
+  /** Canonical text (canonicalIp). */
+  readonly destination: string;
+  /** TTL / hop limit. */
+  readonly ttl: number;
+  /** Size of the whole IP packet; 0 for the smallest. */
+  readonly packetSize?: number;
+  readonly timeoutMs: number;
+}
+
+export type EchoOutcome =
+  | { kind: "reply"; from: string; rttMs: number }
+  | { kind: "error"; error: IcmpErrorKind; code: number; from: string; mtu: number; rttMs: number }
+  | { kind: "timeout" }
+  | { kind: "send-failed"; reason: string };
+
+/** What the socket saw, for metrics and the benchmark. */
+export interface EchoCounts {
+  sent: number;
+  replies: number;
+  errors: number;
+  timeouts: number;
+  sendFailed: number;
+  garbage: number;
+  ignored: number;
+  /** Replies or errors for a probe not in flight (late, or another program's). */
+  unmatched: number;
+  /** Replies with our identifier and sequence from an address we did not probe. */
+  unexpectedSource: number;
+}
+
+interface RawWrap {
+  send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
+  recv(buffer: Buffer, done: (buffer: Buffer, bytes: number, source: string) => void): void;
+  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
+  removeAllListeners(event: string): void;
+  on(event: string, listener: () => void): void;
+}
+interface RawSocket {
+  wrap: RawWrap;
+  on(event: "error", listener: (error: Error) => void): void;
+  close(): void;
+}
+interface RawSocketModule {
+  createSocket(options: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
+}
+
+// Linux socket options raw-socket does not name.
+const SOL_SOCKET = 1;
+const SO_RCVBUFFORCE = 33;
+const IPPROTO_IP = 0;
+const IP_TTL = 2;
+const IP_MTU_DISCOVER = 10;
+const IPPROTO_IPV6 = 41;
+const IPV6_UNICAST_HOPS = 16;
+const IPV6_MTU_DISCOVER = 23;
+const IPV6_DONTFRAG = 62;
+// PROBE: set DF (IPv4) / never fragment (IPv6) and ignore the kernel's cached path MTU, so a
+// probe of any size leaves as it is and the PMTU search sees the network's answer (RFC 1191, 8201).
+const PMTUDISC_PROBE = 3;
+const SOL_RAW = 255;
+const ICMP_FILTER = 1;
+const SOL_ICMPV6 = 58;
+const ICMP6_FILTER = 1;
+const KEY_SPACE = 1 << 20;
+
+interface Pending {
+  readonly destination: string;
+  sentAt: number;
+  timer?: NodeJS.Timeout;
+  resolve(outcome: EchoOutcome): void;
+}
+
+export class EchoSocket {
+  readonly counts: EchoCounts = {
+    sent: 0,
+    replies: 0,
+    errors: 0,
+    timeouts: 0,
+    sendFailed: 0,
+    garbage: 0,
+    ignored: 0,
+    unmatched: 0,
+    unexpectedSource: 0,
+  };
+  private readonly socket: RawSocket;
+  private readonly pending = new Map<number, Pending>();
+  private readonly receiveBuffer = Buffer.alloc(65_536);
+  private readonly baseId = Math.floor(Math.random() * 65_536);
+  private nextKey = 0;
+  private currentTtl = -1;
+  private closed = false;
+
+  /** Throws RawSocketUnavailable without CAP_NET_RAW (or without the family in the kernel). */
+  constructor(
+    readonly family: 4 | 6,
+    private readonly limiter: RateLimiter,
+  ) {
+    const raw = createRequire(import.meta.url)("raw-socket") as RawSocketModule;
+    try {
+      this.socket = raw.createSocket({
+        protocol: family === 4 ? 1 : 58,
+        addressFamily: family === 4 ? 1 : 2,
+      });
+    } catch (error) {
+      throw rawSocketError(family, error as Error);
+    }
+    const wrap = this.socket.wrap;
+    this.socket.on("error", () => {
+      this.counts.garbage++;
+    });
+    const optional = (level: number, option: number, value: number | Buffer, length?: number) => {
+      try {
+        if (length === undefined) wrap.setOption(level, option, value);
+        else wrap.setOption(level, option, value, length);
+      } catch {
+        // A kernel without the option still probes; only speed or PMTU precision suffers.
+      }
+    };
+    optional(SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20);
+    if (family === 4) {
+      optional(IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC_PROBE);
+      // Deliver only echo replies and the errors that can quote an echo request.
+      optional(SOL_RAW, ICMP_FILTER, ~((1 << 0) | (1 << 3) | (1 << 11) | (1 << 12)) >>> 0);
+    } else {
+      optional(IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
+      optional(IPPROTO_IPV6, IPV6_DONTFRAG, 1);
+      const filter = Buffer.alloc(32, 0xff);
+      for (const type of [1, 2, 3, 4, 129]) filter[type >> 3]! &= ~(1 << (type & 7));
+      optional(SOL_ICMPV6, ICMP6_FILTER, filter, 32);
+    }
+    // raw-socket reads one packet per readiness event; drain the queue instead.
+    wrap.removeAllListeners("recvReady");
+    wrap.on("recvReady", () => this.drain());
+  }
+
+  /** Sends one echo request when the rate limits allow, and says what came back. */
+  probe(probe: EchoProbe): Promise<EchoOutcome> {
+    if (this.closed) return Promise.resolve({ kind: "send-failed", reason: "socket closed" });
+    return new Promise((resolve) => {
+      const key = this.allocateKey();
+      const entry: Pending = { destination: probe.destination, sentAt: 0, resolve };
+      this.pending.set(key, entry);
+      paced(this.limiter, probe.destination).then(() => this.send(key, entry, probe, 0));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [key, entry] of this.pending)
+      this.finish(key, entry, { kind: "send-failed", reason: "socket closed" });
+    this.socket.close();
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  private allocateKey(): number {
+    for (;;) {
+      const key = this.nextKey;
+      this.nextKey = (this.nextKey + 1) % KEY_SPACE;
+      const id = (this.baseId + (key >>> 16)) & 0xffff;
+      const full = id * 65_536 + (key & 0xffff);
+      if (!this.pending.has(full)) return full;
+    }
+  }
+
+  private send(key: number, entry: Pending, probe: EchoProbe, attempt: number): void {
+    if (this.closed) return;
+    const packet = echoRequest(this.family, Math.floor(key / 65_536), key & 0xffff, probe.packetSize ?? 0);
+    const wrap = this.socket.wrap;
+    try {
+      if (probe.ttl !== this.currentTtl) {
+        wrap.setOption(
+          this.family === 4 ? IPPROTO_IP : IPPROTO_IPV6,
+          this.family === 4 ? IP_TTL : IPV6_UNICAST_HOPS,
+          probe.ttl,
+        );
+        this.currentTtl = probe.ttl;
+      }
+      entry.sentAt = performance.now();
+      wrap.send(packet, 0, packet.length, probe.destination, () => {});
+    } catch (error) {
+      const reason = (error as Error).message;
+      // A full socket buffer is our own congestion, not the network's answer: try again shortly.
+      if (/temporarily unavailable|no buffer space/i.test(reason) && attempt < 100) {
+        setTimeout(() => this.send(key, entry, probe, attempt + 1), 2);
+        return;
+      }
+      this.counts.sendFailed++;
+      this.finish(key, entry, { kind: "send-failed", reason });
+      return;
+    }
+    this.counts.sent++;
+    entry.timer = setTimeout(() => {
+      this.counts.timeouts++;
+      this.finish(key, entry, { kind: "timeout" });
+    }, probe.timeoutMs);
+  }
+
+  private finish(key: number, entry: Pending, outcome: EchoOutcome): void {
+    if (this.pending.get(key) !== entry) return;
+    this.pending.delete(key);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.resolve(outcome);
+  }
+
+  private drain(): void {
+    for (let i = 0; i < 1024 && !this.closed; i++) {
+      let message: IcmpMessage | undefined;
+      try {
+        this.socket.wrap.recv(this.receiveBuffer, (buffer, bytes, source) => {
+          const packet = buffer.subarray(0, bytes);
+          message = this.family === 4 ? parseIcmp4(packet) : parseIcmp6(packet, canonicalIp(source));
+        });
+      } catch {
+        return; // EAGAIN: the queue is empty.
+      }
+      if (message) this.dispatch(message, performance.now());
+    }
+  }
+
+  private dispatch(message: IcmpMessage, now: number): void {
+    if (message.kind === "garbage") {
+      this.counts.garbage++;
+      return;
+    }
+    if (message.kind === "ignored") {
+      this.counts.ignored++;
+      return;
+    }
+    const id = message.kind === "echo-reply" ? message.id : message.quoted.id;
+    const seq = message.kind === "echo-reply" ? message.seq : message.quoted.seq;
+    const key = id * 65_536 + seq;
+    const entry = this.pending.get(key);
+    if (!entry || entry.sentAt === 0) {
+      this.counts.unmatched++;
+      return;
+    }
+    const rttMs = now - entry.sentAt;
+    if (message.kind === "echo-reply") {
+      if (message.from !== entry.destination) {
+        this.counts.unexpectedSource++;
+        return;
+      }
+      this.counts.replies++;
+      this.finish(key, entry, { kind: "reply", from: message.from, rttMs });
+      return;
+    }
+    if (message.quoted.destination !== entry.destination) {
+      this.counts.unmatched++;
+      return;
+    }
+    this.counts.errors++;
+    this.finish(key, entry, {
+      kind: "error",
+      error: message.error,
+      code: message.code,
+      from: message.from,
+      mtu: message.mtu,
+      rttMs,
+    });
+  }
+}

@@ -1,0 +1,248 @@
+// Every metric of SPEC 4 at one address, at once: ping, path (traceroute and path MTU),
+// tcp80, tcp443 and the SMTP dialogue on 25, into one AddressResult. Owns the shared raw
+// sockets and the rate limiter. Knows nothing of subjects or gRPC (actors.ts, grpc.ts), and
+// leaves PTR names (rdns, Hop.name) to the resolver.
+
+import { isIP } from "node:net";
+import { type CrawlOptions, DnsOutcome, Family, PortState } from "../../gen/ipv6matrix/v1/common.js";
+import type { AddressResult, PingResult, TraceResult } from "../../gen/ipv6matrix/v1/work.js";
+import type { Config } from "../runtime/config.js";
+import type { Logger } from "../runtime/log.js";
+import { RawSocketUnavailable } from "./capability.js";
+import { EchoSocket } from "./echo-socket.js";
+import { canonicalIp } from "./icmp-packet.js";
+import { ping } from "./ping.js";
+import { pathMtu } from "./pmtu.js";
+import { defaultRateLimits, paced, RateLimiter, type RateLimits } from "./rate-limit.js";
+import { smtpProbe } from "./smtp.js";
+import { sourceAddress } from "./source-address.js";
+import { AllowedRanges, notProbedReason } from "./special-ranges.js";
+import { tcpProbe } from "./tcp.js";
+import { traceroute } from "./traceroute.js";
+
+/** Recorded in every AddressResult: which method measured it (ooni's measurement version). */
+export const PROBER_VERSION =
+  "prober/1 ping=icmp-echo path=icmp-echo-ttl pmtu=df-probe tcp=connect smtp=ehlo-starttls";
+
+export interface ProberOptions {
+  readonly ping: { count: number; intervalMs: number; timeoutMs: number };
+  readonly tcpTimeoutMs: number;
+  readonly smtpTimeoutMs: number;
+  readonly trace: { maxTtl: number; timeoutMs: number; window: number; gapLimit: number };
+  readonly allowRanges: readonly string[];
+  readonly rate: RateLimits;
+  /** Metrics measured when a task names none. */
+  readonly metrics: ReadonlySet<string>;
+  /**
+   * Tests and benchmarks: when set, nothing outside these ranges is probed, public or not, so
+   * a slip in a test's target list cannot send a packet off the lab.
+   */
+  readonly confineTo?: readonly string[];
+}
+
+/** Keys not (yet) in config.ts: prober.pps, prober.per_destination_pps, trace window and gap limit. */
+export interface ProberExtras {
+  readonly pps?: number;
+  readonly perDestinationPps?: number;
+  readonly traceWindow?: number;
+  readonly traceGapLimit?: number;
+}
+
+export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): ProberOptions {
+  return {
+    ping: {
+      count: config.ping.count,
+      intervalMs: config.ping.interval * 1000,
+      timeoutMs: config.ping.timeout * 1000,
+    },
+    tcpTimeoutMs: config.tcp.timeout * 1000,
+    smtpTimeoutMs: config.tcp.smtpTimeout * 1000,
+    trace: {
+      maxTtl: config.trace.max_ttl,
+      timeoutMs: config.trace.timeout * 1000,
+      window: extras.traceWindow ?? 6,
+      gapLimit: extras.traceGapLimit ?? 5,
+    },
+    allowRanges: config.prober.allow_ranges,
+    rate: {
+      pps: extras.pps ?? defaultRateLimits.pps,
+      perDestinationPps: extras.perDestinationPps ?? defaultRateLimits.perDestinationPps,
+    },
+    metrics: new Set(
+      Object.entries(config.metrics)
+        .filter(([, on]) => on)
+        .map(([name]) => name),
+    ),
+  };
+}
+
+export class Prober {
+  private readonly limiter: RateLimiter;
+  private readonly allowed: AllowedRanges;
+  private readonly confined: AllowedRanges | undefined;
+  private readonly sockets = new Map<4 | 6, EchoSocket | RawSocketUnavailable>();
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly options: ProberOptions,
+    private readonly log?: Logger,
+  ) {
+    this.limiter = new RateLimiter(options.rate);
+    this.allowed = new AllowedRanges(options.allowRanges);
+    this.confined = options.confineTo ? new AllowedRanges(options.confineTo) : undefined;
+  }
+
+  /** Measures one address; never throws for what the network does (only for local shortages). */
+  async probe(ip: string, crawlId = "", crawl?: CrawlOptions): Promise<AddressResult> {
+    const version = isIP(ip.trim());
+    const address = version === 0 ? ip : canonicalIp(ip.trim());
+    const family = version === 6 ? 6 : 4;
+    const result: AddressResult = {
+      crawlId,
+      ip: address,
+      family:
+        version === 6 ? Family.FAMILY_IPV6 : version === 4 ? Family.FAMILY_IPV4 : Family.FAMILY_UNSPECIFIED,
+      rdns: "",
+      rdnsOutcome: DnsOutcome.DNS_OUTCOME_NOT_ASKED,
+      ping: undefined,
+      tcp80: PortState.PORT_STATE_NOT_PROBED,
+      tcp443: PortState.PORT_STATE_NOT_PROBED,
+      tcp25: PortState.PORT_STATE_NOT_PROBED,
+      starttls: false,
+      trace: undefined,
+      notProbedReason: "",
+      proberVersion: PROBER_VERSION,
+      smtp: undefined,
+      sourceIp: "",
+    };
+    const refused =
+      notProbedReason(address, this.allowed) ??
+      (this.confined && !this.confined.allows(address)
+        ? "outside the ranges this prober is confined to"
+        : undefined);
+    if (refused) return { ...result, notProbedReason: refused };
+
+    const metrics = crawl && crawl.metrics.length > 0 ? new Set(crawl.metrics) : this.options.metrics;
+    const count = crawl?.pingCount || this.options.ping.count;
+    const tcpTimeoutMs = (crawl?.tcpTimeoutSeconds || this.options.tcpTimeoutMs / 1000) * 1000;
+    const smtpTimeoutMs = (crawl?.smtpTimeoutSeconds || this.options.smtpTimeoutMs / 1000) * 1000;
+    const trace = {
+      ...this.options.trace,
+      maxTtl: crawl?.traceMaxTtl || this.options.trace.maxTtl,
+      timeoutMs: (crawl?.traceTimeoutSeconds || this.options.trace.timeoutMs / 1000) * 1000,
+    };
+
+    const source = await sourceAddress(address);
+    result.sourceIp = source.kind === "route" ? source.address : "";
+    // Ping and path need a raw socket and a route; without them they are not measured, never "unreachable".
+    let unmeasured = "";
+    const socket = this.socket(family);
+    if (socket instanceof RawSocketUnavailable) unmeasured = socket.reason;
+    else if (source.kind === "no-route") unmeasured = `no route to ${address}: ${source.reason}`;
+    const echo = socket instanceof EchoSocket && unmeasured === "" ? socket : undefined;
+
+    const work: Promise<void>[] = [];
+    if (metrics.has("ping") && count > 0) {
+      if (echo)
+        work.push(
+          ping(echo, address, { ...this.options.ping, count }).then((stats) => {
+            result.ping = { ...stats, notMeasuredReason: "" };
+          }),
+        );
+      else result.ping = notMeasuredPing(unmeasured);
+    }
+    if (metrics.has("path")) {
+      if (echo)
+        work.push(
+          Promise.all([
+            traceroute(echo, address, trace),
+            pathMtu(echo, address, { timeoutMs: trace.timeoutMs }),
+          ]).then(([summary, pmtu]) => {
+            result.trace = {
+              hops: summary.hops,
+              reached: summary.reached,
+              path: summary.path.map((hop) => ({ ...hop, name: "" })),
+              mtu: pmtu.mtu,
+              notMeasuredReason: "",
+            };
+          }),
+        );
+      else result.trace = notMeasuredTrace(unmeasured);
+    }
+    for (const [metric, port] of [
+      ["tcp80", 80],
+      ["tcp443", 443],
+    ] as const) {
+      if (!metrics.has(metric)) continue;
+      work.push(
+        this.paced(address).then(async () => {
+          result[metric] = (await tcpProbe(address, port, tcpTimeoutMs)).state;
+        }),
+      );
+    }
+    if (metrics.has("tcp25")) {
+      work.push(
+        this.paced(address).then(async () => {
+          const smtp = await smtpProbe(address, { timeoutMs: smtpTimeoutMs, tls: metrics.has("tls") });
+          result.tcp25 = smtp.tcp25;
+          result.starttls = smtp.starttls;
+          result.smtp = {
+            steps: smtp.steps,
+            starttlsOffered: smtp.starttlsOffered,
+            tlsVersion: smtp.tlsVersion,
+          };
+        }),
+      );
+    }
+    await Promise.all(work);
+    return result;
+  }
+
+  /** Counters of both raw sockets, for metrics and the benchmark. */
+  echoCounts(): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const socket of this.sockets.values()) {
+      if (!(socket instanceof EchoSocket)) continue;
+      for (const [key, value] of Object.entries(socket.counts)) total[key] = (total[key] ?? 0) + value;
+    }
+    return total;
+  }
+
+  close(): void {
+    for (const socket of this.sockets.values()) if (socket instanceof EchoSocket) socket.close();
+  }
+
+  /** The family's shared raw socket, opened on first use; the reason once and for all when it cannot be. */
+  private socket(family: 4 | 6): EchoSocket | RawSocketUnavailable {
+    let socket = this.sockets.get(family);
+    if (!socket) {
+      try {
+        socket = new EchoSocket(family, this.limiter);
+      } catch (error) {
+        if (!(error instanceof RawSocketUnavailable)) throw error;
+        socket = error;
+        // Said once, clearly, with the command that grants the capability.
+        if (!this.warned.has(error.reason)) {
+          this.warned.add(error.reason);
+          if (this.log) this.log.warn({ family }, error.message);
+          else process.emitWarning(error.message);
+        }
+      }
+      this.sockets.set(family, socket);
+    }
+    return socket;
+  }
+
+  /** A TCP SYN counts against the same packet budget as the ICMP probes. */
+  private paced(destination: string): Promise<void> {
+    return paced(this.limiter, destination);
+  }
+}
+
+function notMeasuredPing(reason: string): PingResult {
+  return { sent: 0, received: 0, minMs: 0, avgMs: 0, maxMs: 0, mdevMs: 0, notMeasuredReason: reason };
+}
+
+function notMeasuredTrace(reason: string): TraceResult {
+  return { hops: 0, reached: false, path: [], mtu: 0, notMeasuredReason: reason };
+}

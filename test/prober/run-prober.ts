@@ -1,0 +1,71 @@
+// Runs the prober on the addresses given, inside whatever network namespace it was started
+// in (`ip netns exec v6m-vantage node --import tsx test/prober/run-prober.ts ...`), and prints
+// one JSON line per AddressResult, then one line of totals. Confined to the ranges given with
+// --confine, so a slip in a target list cannot send a packet off the lab.
+// Usage: run-prober.ts [--config FILE] [--set key=value]... --confine CIDR,... [--pps N]
+//        [--per-destination-pps N] [--concurrency N] [--targets FILE | IP...]
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { AddressResult } from "../../gen/ipv6matrix/v1/work.js";
+import { Prober, proberOptionsFrom } from "../../services/prober/prober.js";
+import { loadConfig } from "../../services/runtime/config.js";
+import { logger } from "../../services/runtime/log.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    config: { type: "string" },
+    set: { type: "string", multiple: true },
+    confine: { type: "string" },
+    pps: { type: "string" },
+    "per-destination-pps": { type: "string" },
+    concurrency: { type: "string" },
+    targets: { type: "string" },
+    quiet: { type: "boolean" },
+  },
+});
+if (!values.confine) throw new Error("run-prober: --confine CIDR,... is required");
+const config = loadConfig({ file: values.config, sets: values.set ?? [] });
+const prober = new Prober(
+  {
+    ...proberOptionsFrom(config, {
+      pps: values.pps ? Number(values.pps) : undefined,
+      perDestinationPps: values["per-destination-pps"] ? Number(values["per-destination-pps"]) : undefined,
+    }),
+    confineTo: values.confine.split(","),
+  },
+  logger({ service: "prober" }),
+);
+const targets = values.targets
+  ? readFileSync(values.targets, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+  : positionals;
+const concurrency = Number(values.concurrency ?? 256);
+const started = performance.now();
+let next = 0;
+let probed = 0;
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 100);
+const lines: string[] = [];
+async function worker(): Promise<void> {
+  while (next < targets.length) {
+    const ip = targets[next++]!;
+    const result = await prober.probe(ip, "lab");
+    probed++;
+    if (!values.quiet) lines.push(JSON.stringify(AddressResult.toJSON(result)));
+    if (lines.length >= 100) process.stdout.write(`${lines.splice(0).join("\n")}\n`);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+clearInterval(sampler);
+const seconds = (performance.now() - started) / 1000;
+if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+const counts = prober.echoCounts();
+prober.close();
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+process.stdout.write(
+  `${JSON.stringify({ totals: { addresses: probed, seconds, echo: counts, peakRssBytes: peakRss, maxRssKb: process.resourceUsage().maxRSS } })}\n`,
+);
