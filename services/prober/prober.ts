@@ -145,8 +145,8 @@ export class Prober {
     if (metrics.has("ping") && count > 0) {
       if (echo)
         work.push(
-          ping(echo, address, { ...this.options.ping, count }).then((stats) => {
-            result.ping = { ...stats, notMeasuredReason: "" };
+          ping(echo, address, { ...this.options.ping, count }).then(({ notSent, ...stats }) => {
+            result.ping = { ...stats, notMeasuredReason: notSent };
           }),
         );
       else result.ping = notMeasuredPing(unmeasured);

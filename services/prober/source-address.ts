@@ -20,7 +20,10 @@ export function sourceAddress(destination: string): Promise<SourceAddress> {
     // Port 9 (discard): any port does, since nothing is sent.
     socket.connect(9, destination, () => {
       try {
-        done({ kind: "route", address: socket.address().address });
+        const address = socket.address().address;
+        // A namespace without any route hands back the unspecified address.
+        if (address === "0.0.0.0" || address === "::") done({ kind: "no-route", reason: "ENETUNREACH" });
+        else done({ kind: "route", address });
       } catch (error) {
         done({ kind: "no-route", reason: (error as Error).message });
       }
