@@ -54,6 +54,11 @@ export async function startActor<In>(
   const log = logger({ service: definition.service, actor: definition.name });
   const maxAttempts = definition.maxAttempts ?? 5;
   const labels = { actor: definition.name };
+  // Every series exists from the start, so a dashboard shows 0 rather than nothing.
+  actorMetrics.inFlight.set(labels, 0);
+  actorMetrics.handled.inc(labels, 0);
+  actorMetrics.failed.inc(labels, 0);
+  actorMetrics.deadLetters.inc(labels, 0);
   const publish = (subject: string, data: Uint8Array, key: string) => transport.publish(subject, data, key);
 
   const deadLetter = async (delivery: Delivery, crawlId: string, reason: string) => {

@@ -9,43 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Nsd, startNsd } from "../support/nsd.js";
-
-const soa = (origin: string) =>
-  `$ORIGIN ${origin}.\n$TTL 300\n@ SOA ns1.${origin}. hostmaster.${origin}. 1 3600 600 86400 300\n`;
-
-// alpha.com: www dual-stack, www6 IPv6 only, ntp IPv4 only, no MX (NODATA), NS in-house.
-// beta.com: www IPv4 only, NS shared with alpha.com, MX at alpha.com's dual-stack mail host.
-// gamma.org: www is a CNAME to www.alpha.com (dual-stack), ipv6 IPv6 only, no MX.
-// delta.net: not served at all: every question is REFUSED.
-const zones = {
-  "alpha.com": `${soa("alpha.com")}@ NS ns1
-ns1 A 192.0.2.53
-www A 192.0.2.10
-www AAAA 2001:db8::10
-www6 AAAA 2001:db8::11
-ntp A 192.0.2.123
-mail A 192.0.2.25
-mail AAAA 2001:db8::25
-`,
-  "beta.com": `${soa("beta.com")}@ NS ns1.alpha.com.
-@ MX 10 mail.alpha.com.
-www A 192.0.2.20
-`,
-  "gamma.org": `${soa("gamma.org")}@ NS ns1
-ns1 A 198.51.100.53
-www CNAME www.alpha.com.
-ipv6 AAAA 2001:db8::30
-`,
-};
-
-const domains = `# thin slice
-alpha.com
-Beta.COM.
-not a domain
-gamma.org
-alpha.com
-delta.net
-`;
+import { domains, zones } from "./thin-zones.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
 
