@@ -12,6 +12,7 @@ import { crawlCommand } from "./crawl.js";
 import { exportCommand } from "./export.js";
 import { publishCrawlCommand, unpublishCrawlCommand } from "./publish.js";
 import { serveCommand } from "./serve.js";
+import { summariseCommand } from "./summarise.js";
 
 const commands: Record<string, Command> = {
   crawl: crawlCommand,
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   compare: compareCommand,
   publish: publishCrawlCommand,
   unpublish: unpublishCrawlCommand,
+  summarise: summariseCommand,
   serve: serveCommand,
 };
 

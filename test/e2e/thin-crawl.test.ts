@@ -174,6 +174,9 @@ describe("thin crawl: WWW hosts resolved through a real name server, HostData in
     const published = ipv6matrix(["publish", "2026-10-01"], env);
     assert.equal(published.code, 0, published.stderr);
     assert.match(published.stdout, /^crawl c20261001-\w+ \(2026-10-01\) published$/m);
+    const again = ipv6matrix(["summarise", "2026-10-01"], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^crawl c20261001-\w+ \(2026-10-01\): summaries computed in [\d.]+ s$/m);
     const missing = ipv6matrix(["publish", "2020-01-01"], env);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /no crawl 2020-01-01 in the store/);
