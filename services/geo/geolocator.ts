@@ -5,7 +5,8 @@
 import type { Logger } from "../runtime/log.js";
 import { asnFacts, cityFacts, dbVersion, type GeoFacts, unknownAsn, unknownCity } from "./geo-lookup.js";
 import type { WatchOptions } from "./mmdb-file.js";
-import { addressForLookup, GeoDatabase } from "./mmdb-reader.js";
+import { GeoDatabase } from "./mmdb-reader.js";
+import { parseAddress } from "./mmdb-tree.js";
 
 /** Text that is not an IPv4 or IPv6 address: bad input, never retried. */
 export class InvalidAddressError extends Error {
@@ -20,6 +21,9 @@ export interface GeoConfig {
 }
 
 export class Geolocator {
+  /** Parsed address bytes, reused: a look-up is synchronous, so one buffer serves them all. */
+  private readonly address = new Uint8Array(16);
+
   private constructor(
     private readonly city: GeoDatabase | undefined,
     private readonly asn: GeoDatabase | undefined,
@@ -60,17 +64,34 @@ export class Geolocator {
    * summaries); that is an answer, not an error. Throws InvalidAddressError for non-addresses.
    */
   lookup(ip: string): GeoFacts {
-    const address = addressForLookup(ip);
-    if (!address) throw new InvalidAddressError(`${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);
+    const length = parseAddress(ip, this.address);
+    if (length === 0) throw new InvalidAddressError(`${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);
     if (!this.city) return { ip, ...unknownCity, ...unknownAsn, dbVersion: "" };
-    const city = this.city.lookup(address.ip, address.family);
-    const asn = this.asn?.lookup(address.ip, address.family);
+    const city = this.city.lookup(this.address, length);
+    const asn = this.asn?.lookup(this.address, length);
+    const place = city.record ? cityFacts(city.record) : unknownCity;
+    const network = asn?.record ? asnFacts(asn.record) : unknownAsn;
     return {
       ip,
-      ...(city.record ? cityFacts(city.record) : unknownCity),
-      ...(asn?.record ? asnFacts(asn.record) : unknownAsn),
-      dbVersion: dbVersion(city.epoch, asn?.epoch),
+      country: place.country,
+      city: place.city,
+      region: place.region,
+      latitude: place.latitude,
+      longitude: place.longitude,
+      asn: network.asn,
+      asOrg: network.asOrg,
+      dbVersion: this.version(city.epoch, asn?.epoch),
     };
+  }
+
+  private lastVersion = { city: -1 as number | undefined, asn: -1 as number | undefined, text: "" };
+
+  /** dbVersion text, built again only when an edition changes (it is asked for every look-up). */
+  private version(cityEpoch: number | undefined, asnEpoch: number | undefined): string {
+    const last = this.lastVersion;
+    if (last.city !== cityEpoch || last.asn !== asnEpoch)
+      this.lastVersion = { city: cityEpoch, asn: asnEpoch, text: dbVersion(cityEpoch, asnEpoch) };
+    return this.lastVersion.text;
   }
 
   close(): void {

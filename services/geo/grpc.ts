@@ -9,7 +9,7 @@ import {
 } from "../../gen/ipv6matrix/v1/lookup.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { Geolocator } from "./geolocator.js";
-import { addressForLookup } from "./mmdb-reader.js";
+import { parseAddress } from "./mmdb-tree.js";
 
 /** Addresses per call, at most: bounds one call's memory and time (about 50 ms at this size). */
 export const maxLookupBatch = 10_000;
@@ -25,7 +25,8 @@ export function geoGrpcService(geolocator: Pick<Geolocator, "lookup">): GrpcServ
         code: status.INVALID_ARGUMENT,
         details: `ips: ${ips.length} addresses, at most ${maxLookupBatch} per call`,
       });
-    const bad = ips.findIndex((ip) => addressForLookup(ip) === null);
+    const bytes = new Uint8Array(16);
+    const bad = ips.findIndex((ip) => parseAddress(ip, bytes) === 0);
     if (bad >= 0)
       return callback({
         code: status.INVALID_ARGUMENT,

@@ -8,6 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { Reader } from "maxmind";
 import type { Logger } from "../runtime/log.js";
+import { parseAddress, TreeWalker } from "./mmdb-tree.js";
 
 /** A database file that cannot be used, with the file in the message. */
 export class GeoDatabaseError extends Error {
@@ -63,8 +64,18 @@ class RecordCache {
 /** Records cached per edition (two generations of this many). */
 const cacheGeneration = 50_000;
 
+type MmdbRecord = Record<string, unknown>;
+
+/** mmdb-lib's decoder entry, public at run time though not in its types; checked at open. */
+interface DecodingReader {
+  readonly metadata: Reader<MmdbRecord>["metadata"];
+  get(ip: string): MmdbRecord | null;
+  resolveDataPointer(pointer: number): MmdbRecord;
+}
+
 interface Edition {
-  readonly reader: Reader<Record<string, unknown>>;
+  readonly reader: DecodingReader;
+  readonly walker: TreeWalker;
   readonly epoch: number;
   readonly ipVersion: 4 | 6;
   readonly databaseType: string;
@@ -126,9 +137,11 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
   if (data.length === 0) throw new GeoDatabaseError(file, "is empty");
   if (data[0] === 0x1f && data[1] === 0x8b)
     throw new GeoDatabaseError(file, "is gzip-compressed; unpack it first (gunzip, or tar xzf for .tar.gz)");
-  let reader: Reader<Record<string, unknown>>;
+  let reader: DecodingReader;
   try {
-    reader = new Reader(data, { cache: new RecordCache(cacheGeneration) });
+    reader = new Reader<MmdbRecord>(data, {
+      cache: new RecordCache(cacheGeneration),
+    }) as unknown as DecodingReader;
   } catch (error) {
     // Metadata sits at the end of the file, so a truncated copy fails here.
     throw new GeoDatabaseError(
@@ -156,17 +169,40 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
     );
   if (kind === "ASN" && /city|country/i.test(metadata.databaseType) && !asnLike)
     throw new GeoDatabaseError(file, `is a ${metadata.databaseType} database; geoip.asndb needs an ASN one`);
+  if (typeof reader.resolveDataPointer !== "function")
+    throw new GeoDatabaseError(file, "this version of mmdb-lib has no resolveDataPointer; see mmdb-tree.ts");
+  const walker = new TreeWalker(data, metadata);
   const addresses = ipVersion === 4 ? probes[4] : [...probes[4], ...probes[6]];
   for (const address of addresses) {
     try {
-      reader.get(address);
+      // Our walk and mmdb-lib's must agree: a corrupt tree or data section, or a change in
+      // mmdb-lib, shows up here instead of as wrong answers.
+      const ours = lookupIn(reader, walker, address);
+      const theirs = reader.get(address);
+      if (JSON.stringify(ours) !== JSON.stringify(theirs)) throw new Error("the two readers disagree");
     } catch (error) {
       throw new GeoDatabaseError(file, `corrupt: looking up ${address} failed: ${(error as Error).message}`);
     }
   }
   const epoch = Math.floor(metadata.buildEpoch.getTime() / 1000);
   if (!Number.isFinite(epoch)) throw new GeoDatabaseError(file, "its metadata has no valid build_epoch");
-  return { reader, epoch, ipVersion, databaseType: metadata.databaseType, signature: signatureOf(info) };
+  return {
+    reader,
+    walker,
+    epoch,
+    ipVersion,
+    databaseType: metadata.databaseType,
+    signature: signatureOf(info),
+  };
+}
+
+const scratch = new Uint8Array(16);
+
+function lookupIn(reader: DecodingReader, walker: TreeWalker, ip: string): MmdbRecord | null {
+  const length = parseAddress(ip, scratch);
+  if (length === 0) throw new Error(`${ip} is not an address`);
+  const pointer = walker.find(scratch, length);
+  return pointer === 0 ? null : reader.resolveDataPointer(pointer);
 }
 
 /** One file of a database, with the edition in use. */
@@ -208,10 +244,23 @@ export class MmdbFile {
     return this.edition.databaseType;
   }
 
-  /** The record for an address, or null when the database does not know it. */
-  get(ip: string): { record: Record<string, unknown> | null; epoch: number } {
+  /**
+   * The record for an address parsed by parseAddress (4 or 16 bytes), or null when the database
+   * does not know it; with the epoch of the edition that answered.
+   */
+  lookup(address: Uint8Array, length: 4 | 16): { record: MmdbRecord | null; epoch: number } {
     const edition = this.edition;
-    return { record: edition.reader.get(ip), epoch: edition.epoch };
+    const pointer = edition.walker.find(address, length);
+    return {
+      record: pointer === 0 ? null : edition.reader.resolveDataPointer(pointer),
+      epoch: edition.epoch,
+    };
+  }
+
+  /** The same for address text (tests, tools); throws for text that is not an address. */
+  get(ip: string): { record: MmdbRecord | null; epoch: number } {
+    const edition = this.edition;
+    return { record: lookupIn(edition.reader, edition.walker, ip), epoch: edition.epoch };
   }
 
   close(): void {

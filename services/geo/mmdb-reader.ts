@@ -4,7 +4,6 @@
 // family. Files added to the folder later are not noticed; replaced ones are (mmdb-file.ts).
 
 import { readdirSync, statSync } from "node:fs";
-import { isIP } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "../runtime/log.js";
 import { type DatabaseKind, GeoDatabaseError, MmdbFile, type WatchOptions } from "./mmdb-file.js";
@@ -80,30 +79,17 @@ export class GeoDatabase {
   }
 
   /**
-   * The record for an address of the given family (4 or 6, as net.isIP says). An IPv6 address is
+   * The record for an address parsed by parseAddress (4 or 16 bytes). An IPv6 address is
    * never looked up in an IPv4-only file: the reader would walk its first 32 bits and answer with
    * some unrelated IPv4 network.
    */
-  lookup(ip: string, family: 4 | 6): MmdbAnswer {
-    const file = family === 4 ? this.ipv4 : this.ipv6;
+  lookup(address: Uint8Array, length: 4 | 16): MmdbAnswer {
+    const file = length === 4 ? this.ipv4 : this.ipv6;
     if (!file) return { record: null, epoch: undefined };
-    return file.get(ip);
+    return file.lookup(address, length);
   }
 
   close(): void {
     for (const file of this.files) file.close();
   }
-}
-
-/**
- * The family of an address and the form to look up: an IPv4-mapped IPv6 address
- * (::ffff:192.0.2.1) is the IPv4 address it carries. Null for text that is not an address.
- */
-export function addressForLookup(ip: string): { ip: string; family: 4 | 6 } | null {
-  const family = isIP(ip);
-  if (family === 4) return { ip, family };
-  if (family !== 6) return null;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped && isIP(mapped[1]!) === 4) return { ip: mapped[1]!, family: 4 };
-  return { ip, family: 6 };
 }
