@@ -66,7 +66,8 @@ sub write_db {
     my $types = $a{types};
     my $tree  = MaxMind::DB::Writer::Tree->new(
         ip_version            => $a{ip_version},
-        record_size           => 24,
+        # 28 as in MaxMind's City files, 24 elsewhere, 32 once: every record size gets read.
+        record_size           => $a{record_size} // 24,
         database_type         => $a{database_type},
         languages             => ['en'],
         description           => { en => "IPv6 Matrix lab test database ($a{database_type})" },
@@ -127,16 +128,16 @@ my ( $epoch,      @rows )  = read_source("$here/lab-geo.tsv");
 my ( $next_epoch, @added ) = read_source("$here/lab-geo-next.tsv");
 
 my %common = ( epoch => $epoch, rows => \@rows );
-write_db( %common, path => "$out/geoip2/GeoLite2-City-lab.mmdb", ip_version => 6,
+write_db( %common, path => "$out/geoip2/GeoLite2-City-lab.mmdb", ip_version => 6, record_size => 28,
     database_type => 'GeoLite2-City', types => \%geoip2_types, record => $geoip2_city );
 write_db( %common, path => "$out/geoip2/GeoLite2-ASN-lab.mmdb", ip_version => 6,
     database_type => 'GeoLite2-ASN', types => \%geoip2_types, record => $asn );
-write_db( %common, path => "$out/geoip2-next/GeoLite2-City-lab.mmdb", ip_version => 6,
+write_db( %common, path => "$out/geoip2-next/GeoLite2-City-lab.mmdb", ip_version => 6, record_size => 28,
     epoch => $next_epoch, rows => [ @rows, @added ],
     database_type => 'GeoLite2-City', types => \%geoip2_types, record => $geoip2_city );
 for my $family ( 4, 6 ) {
     write_db( %common, path => "$out/ip-location-db/city/lab-city-ipv$family.mmdb",
-        ip_version => $family, family => $family,
+        ip_version => $family, family => $family, record_size => ( $family == 6 ? 32 : 24 ),
         database_type => "city ipv$family", types => \%flat_types, record => $flat_city );
     write_db( %common, path => "$out/ip-location-db/asn/lab-asn-ipv$family.mmdb",
         ip_version => $family, family => $family,
