@@ -105,7 +105,7 @@ const notAFolder = (file: string, info: FileInfo) => {
 };
 
 /** Reads and checks one file at start (synchronously: nothing runs before it is open). */
-export function readEditionSync(file: string, kind: DatabaseKind): Edition {
+function readEditionSync(file: string, kind: DatabaseKind): Edition {
   let info: FileInfo;
   let data: Buffer;
   try {
@@ -119,7 +119,7 @@ export function readEditionSync(file: string, kind: DatabaseKind): Edition {
 }
 
 /** Reads and checks a replacement while the service runs. */
-export async function readEdition(file: string, kind: DatabaseKind): Promise<Edition> {
+async function readEdition(file: string, kind: DatabaseKind): Promise<Edition> {
   let info: FileInfo;
   let data: Buffer;
   try {
@@ -177,7 +177,7 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
     try {
       // Our walk and mmdb-lib's must agree: a corrupt tree or data section, or a change in
       // mmdb-lib, shows up here instead of as wrong answers.
-      const ours = lookupIn(reader, walker, address);
+      const ours = lookupIn(reader, walker, ipVersion, address);
       const theirs = reader.get(address);
       if (JSON.stringify(ours) !== JSON.stringify(theirs)) throw new Error("the two readers disagree");
     } catch (error) {
@@ -198,9 +198,15 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
 
 const scratch = new Uint8Array(16);
 
-function lookupIn(reader: DecodingReader, walker: TreeWalker, ip: string): MmdbRecord | null {
+function lookupIn(
+  reader: DecodingReader,
+  walker: TreeWalker,
+  ipVersion: 4 | 6,
+  ip: string,
+): MmdbRecord | null {
   const length = parseAddress(ip, scratch);
   if (length === 0) throw new Error(`${ip} is not an address`);
+  if (length === 16 && ipVersion === 4) return null;
   const pointer = walker.find(scratch, length);
   return pointer === 0 ? null : reader.resolveDataPointer(pointer);
 }
@@ -250,6 +256,8 @@ export class MmdbFile {
    */
   lookup(address: Uint8Array, length: 4 | 16): { record: MmdbRecord | null; epoch: number } {
     const edition = this.edition;
+    // An IPv4 tree would answer a 16-byte address from its first 32 bits: never ask it.
+    if (length === 16 && edition.ipVersion === 4) return { record: null, epoch: edition.epoch };
     const pointer = edition.walker.find(address, length);
     return {
       record: pointer === 0 ? null : edition.reader.resolveDataPointer(pointer),
@@ -260,7 +268,7 @@ export class MmdbFile {
   /** The same for address text (tests, tools); throws for text that is not an address. */
   get(ip: string): { record: MmdbRecord | null; epoch: number } {
     const edition = this.edition;
-    return { record: lookupIn(edition.reader, edition.walker, ip), epoch: edition.epoch };
+    return { record: lookupIn(edition.reader, edition.walker, edition.ipVersion, ip), epoch: edition.epoch };
   }
 
   close(): void {
