@@ -10,6 +10,7 @@ import {
   echoRequest,
   type IcmpErrorKind,
   type IcmpMessage,
+  internetChecksum,
   parseIcmp4,
   parseIcmp6,
 } from "./icmp-packet.js";
@@ -82,11 +83,18 @@ const ICMP6_FILTER = 1;
 const KEY_SPACE = 1 << 20;
 
 interface Pending {
+  readonly key: number;
   readonly destination: string;
   sentAt: number;
-  timer?: NodeJS.Timeout;
+  /** When it times out (performance.now() ms); 0 until sent. */
+  deadline: number;
   resolve(outcome: EchoOutcome): void;
 }
+
+// Timeouts are swept every few ms rather than given a timer each: at thousands of probes a
+// second, a Timeout object per probe is most of the garbage. Probes of one timeout value
+// expire in the order they were sent, so each value keeps a FIFO queue.
+const SWEEP_MS = 10;
 
 export class EchoSocket {
   readonly counts: EchoCounts = {
@@ -107,6 +115,19 @@ export class EchoSocket {
   private nextKey = 0;
   private currentTtl = -1;
   private closed = false;
+  private readonly expiries = new Map<number, { entries: Pending[]; head: number }>();
+  private readonly sweeper: NodeJS.Timeout;
+  /** Echo requests by packet size, rewritten in place: a send copies the bytes at once. */
+  private readonly packets = new Map<number, Buffer>();
+  private received: IcmpMessage | undefined;
+  private readonly onPacket = (buffer: Buffer, bytes: number, source: string) => {
+    const packet = buffer.subarray(0, bytes);
+    // inet_ntop's text is RFC 5952 already, except for dotted IPv4 tails.
+    this.received =
+      this.family === 4
+        ? parseIcmp4(packet)
+        : parseIcmp6(packet, source.includes(".") ? canonicalIp(source) : source);
+  };
 
   /** Throws RawSocketUnavailable without CAP_NET_RAW (or without the family in the kernel). */
   constructor(
@@ -146,6 +167,8 @@ export class EchoSocket {
       for (const type of [1, 2, 3, 4, 129]) filter[type >> 3]! &= ~(1 << (type & 7));
       optional(SOL_ICMPV6, ICMP6_FILTER, filter, 32);
     }
+    this.sweeper = setInterval(() => this.sweep(performance.now()), SWEEP_MS);
+    this.sweeper.unref();
     // raw-socket reads one packet per readiness event; drain the queue instead.
     wrap.removeAllListeners("recvReady");
     wrap.on("recvReady", () => this.drain());
@@ -156,7 +179,7 @@ export class EchoSocket {
     if (this.closed) return Promise.resolve({ kind: "send-failed", reason: "socket closed" });
     return new Promise((resolve) => {
       const key = this.allocateKey();
-      const entry: Pending = { destination: probe.destination, sentAt: 0, resolve };
+      const entry: Pending = { key, destination: probe.destination, sentAt: 0, deadline: 0, resolve };
       this.pending.set(key, entry);
       paced(this.limiter, probe.destination).then(() => this.send(key, entry, probe, 0));
     });
@@ -165,6 +188,7 @@ export class EchoSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.sweeper);
     for (const [key, entry] of this.pending)
       this.finish(key, entry, { kind: "send-failed", reason: "socket closed" });
     this.socket.close();
@@ -186,7 +210,7 @@ export class EchoSocket {
 
   private send(key: number, entry: Pending, probe: EchoProbe, attempt: number): void {
     if (this.closed) return;
-    const packet = echoRequest(this.family, Math.floor(key / 65_536), key & 0xffff, probe.packetSize ?? 0);
+    const packet = this.packet(Math.floor(key / 65_536), key & 0xffff, probe.packetSize ?? 0);
     const wrap = this.socket.wrap;
     try {
       if (probe.ttl !== this.currentTtl) {
@@ -211,31 +235,63 @@ export class EchoSocket {
       return;
     }
     this.counts.sent++;
-    entry.timer = setTimeout(() => {
-      this.counts.timeouts++;
-      this.finish(key, entry, { kind: "timeout" });
-    }, probe.timeoutMs);
+    entry.deadline = entry.sentAt + probe.timeoutMs;
+    let queue = this.expiries.get(probe.timeoutMs);
+    if (!queue) {
+      queue = { entries: [], head: 0 };
+      this.expiries.set(probe.timeoutMs, queue);
+    }
+    queue.entries.push(entry);
+  }
+
+  /** The echo request for `id`/`seq` in a buffer of that size, reused from the last send. */
+  private packet(id: number, seq: number, size: number): Buffer {
+    let packet = this.packets.get(size);
+    if (!packet) {
+      packet = echoRequest(this.family, id, seq, size);
+      this.packets.set(size, packet);
+      return packet;
+    }
+    packet.writeUInt16BE(id, 4);
+    packet.writeUInt16BE(seq, 6);
+    if (this.family === 4) {
+      packet.writeUInt16BE(0, 2);
+      packet.writeUInt16BE(internetChecksum(packet, 0, packet.length), 2);
+    }
+    return packet;
+  }
+
+  private sweep(now: number): void {
+    for (const queue of this.expiries.values()) {
+      const { entries } = queue;
+      while (queue.head < entries.length && entries[queue.head]!.deadline <= now) {
+        const entry = entries[queue.head++]!;
+        if (this.pending.get(entry.key) !== entry) continue;
+        this.counts.timeouts++;
+        this.finish(entry.key, entry, { kind: "timeout" });
+      }
+      if (queue.head > 1024 && queue.head * 2 > entries.length) {
+        entries.splice(0, queue.head);
+        queue.head = 0;
+      }
+    }
   }
 
   private finish(key: number, entry: Pending, outcome: EchoOutcome): void {
     if (this.pending.get(key) !== entry) return;
     this.pending.delete(key);
-    if (entry.timer) clearTimeout(entry.timer);
     entry.resolve(outcome);
   }
 
   private drain(): void {
     for (let i = 0; i < 1024 && !this.closed; i++) {
-      let message: IcmpMessage | undefined;
+      this.received = undefined;
       try {
-        this.socket.wrap.recv(this.receiveBuffer, (buffer, bytes, source) => {
-          const packet = buffer.subarray(0, bytes);
-          message = this.family === 4 ? parseIcmp4(packet) : parseIcmp6(packet, canonicalIp(source));
-        });
+        this.socket.wrap.recv(this.receiveBuffer, this.onPacket);
       } catch {
         return; // EAGAIN: the queue is empty.
       }
-      if (message) this.dispatch(message, performance.now());
+      if (this.received) this.dispatch(this.received, performance.now());
     }
   }
 

@@ -49,3 +49,13 @@ test("garbage is not probed and says so", () => {
   assert.match(notProbedReason("not-an-ip", new AllowedRanges([])) ?? "", /not an IP address/);
   assert.match(notProbedReason("", new AllowedRanges([])) ?? "", /not an IP address/);
 });
+
+test("prefix lengths that are not a multiple of 8", () => {
+  const allowed = new AllowedRanges(["2001:db8:5ca0::/44", "198.18.0.0/15", "0.0.0.0/0"]);
+  assert.equal(allowed.allows("2001:db8:5caf:ffff::1"), true);
+  assert.equal(allowed.allows("2001:db8:5cb0::1"), false);
+  assert.equal(allowed.allows("198.19.255.1"), true);
+  assert.equal(allowed.allows("198.20.0.0"), true, "0.0.0.0/0 takes every IPv4 address");
+  assert.equal(new AllowedRanges(["198.18.0.0/15"]).allows("198.20.0.0"), false);
+  assert.equal(new AllowedRanges(["::/0"]).allows("192.0.2.1"), false, "an IPv6 prefix never takes IPv4");
+});

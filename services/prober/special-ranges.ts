@@ -4,7 +4,8 @@
 // Deliberately not listed: 6to4 (2002::/16) and Teredo (2001::/32) are real, globally
 // routed tunnel addresses that SPEC 3 classifies and SPEC 4 measures.
 
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import { canonicalIp } from "./icmp-packet.js";
 
 export interface SpecialRange {
   readonly prefix: string;
@@ -45,42 +46,66 @@ const ranges: readonly SpecialRange[] = [
   { prefix: "ff00::/8", kind: "multicast", source: "RFC 4291" },
 ];
 
-function blockOf(cidr: string): BlockList {
-  const [address, bits] = cidr.split("/") as [string, string];
-  const list = new BlockList();
-  list.addSubnet(address, Number(bits), isIP(address) === 6 ? "ipv6" : "ipv4");
-  return list;
+/** An address as 32-bit words (one for IPv4, four for IPv6), for prefix comparisons. */
+function wordsOf(ip: string, version: number): number[] {
+  if (version === 4) return [ip.split(".").reduce((n, part) => n * 256 + Number(part), 0)];
+  const hex = canonicalIp(ip);
+  const [head = "", tail] = hex.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = [...h, ...new Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t].map((g) =>
+    Number.parseInt(g, 16),
+  );
+  return [0, 1, 2, 3].map((i) => groups[2 * i]! * 65_536 + groups[2 * i + 1]!);
 }
 
-// Each family checked against its own ranges: BlockList would also match an IPv4-mapped
-// IPv6 address against IPv4 rules, and ::ffff:0:0/96 is listed as such.
-const compiled = ranges.map((range) => ({
-  range,
-  version: isIP(range.prefix.split("/")[0]!),
-  block: blockOf(range.prefix),
-}));
+interface Prefix {
+  readonly version: number;
+  readonly words: number[];
+  readonly bits: number;
+}
+
+function prefixOf(cidr: string): Prefix {
+  const [address, bits] = cidr.split("/") as [string, string];
+  const version = isIP(address);
+  return { version, words: wordsOf(address, version), bits: Number(bits) };
+}
+
+/** Whether the first `prefix.bits` bits of `words` equal the prefix's. */
+function within(words: readonly number[], version: number, prefix: Prefix): boolean {
+  if (version !== prefix.version) return false;
+  let bits = prefix.bits;
+  for (let i = 0; bits > 0; i++, bits -= 32) {
+    const take = Math.min(32, bits);
+    const shift = 32 - take;
+    // >>> keeps it unsigned; a shift of 32 is a no-op in JavaScript, so full words compare whole.
+    if (take === 32 ? words[i] !== prefix.words[i] : words[i]! >>> shift !== prefix.words[i]! >>> shift)
+      return false;
+  }
+  return true;
+}
+
+const compiled = ranges.map((range) => ({ range, prefix: prefixOf(range.prefix) }));
 
 /** The special-purpose range `ip` lies in, if any. */
 export function specialRangeOf(ip: string): SpecialRange | undefined {
   const version = isIP(ip);
   if (version === 0) return undefined;
-  const kind = version === 6 ? "ipv6" : "ipv4";
-  return compiled.find((entry) => entry.version === version && entry.block.check(ip, kind))?.range;
+  const words = wordsOf(ip, version);
+  return compiled.find((entry) => within(words, version, entry.prefix))?.range;
 }
 
-/** The allowed ranges (prober.allow_ranges), compiled once. */
+/** The allowed ranges (prober.allow_ranges, or a test's confinement), compiled once. */
 export class AllowedRanges {
-  private readonly v4 = new BlockList();
-  private readonly v6 = new BlockList();
+  private readonly prefixes: Prefix[];
   constructor(cidrs: readonly string[]) {
-    for (const cidr of cidrs) {
-      const [address, bits] = cidr.split("/") as [string, string];
-      if (isIP(address) === 6) this.v6.addSubnet(address, Number(bits), "ipv6");
-      else this.v4.addSubnet(address, Number(bits), "ipv4");
-    }
+    this.prefixes = cidrs.map(prefixOf);
   }
   allows(ip: string): boolean {
-    return isIP(ip) === 6 ? this.v6.check(ip, "ipv6") : this.v4.check(ip, "ipv4");
+    const version = isIP(ip);
+    if (version === 0) return false;
+    const words = wordsOf(ip, version);
+    return this.prefixes.some((prefix) => within(words, version, prefix));
   }
 }
 

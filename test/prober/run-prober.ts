@@ -3,7 +3,7 @@
 // one JSON line per AddressResult, then one line of totals. Confined to the ranges given with
 // --confine, so a slip in a target list cannot send a packet off the lab.
 // Usage: run-prober.ts [--config FILE] [--set key=value]... --confine CIDR,... [--pps N]
-//        [--per-destination-pps N] [--concurrency N] [--targets FILE | IP...]
+//        [--per-destination-pps N] [--concurrency N] [--ramp-ms N] [--quiet] [--targets FILE | IP...]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AddressResult } from "../../gen/ipv6matrix/v1/work.js";
@@ -22,6 +22,7 @@ const { values, positionals } = parseArgs({
     concurrency: { type: "string" },
     targets: { type: "string" },
     quiet: { type: "boolean" },
+    "ramp-ms": { type: "string" },
   },
 });
 if (!values.confine) throw new Error("run-prober: --confine CIDR,... is required");
@@ -59,7 +60,15 @@ async function worker(): Promise<void> {
     if (lines.length >= 100) process.stdout.write(`${lines.splice(0).join("\n")}\n`);
   }
 }
-await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+// Workers start spread over the ramp, so the first round does not arrive as one burst of SYNs
+// that overflows the servers' accept queues (a lab artefact, not a measurement).
+const workers = Math.min(concurrency, targets.length);
+const rampMs = Number(values["ramp-ms"] ?? 0);
+await Promise.all(
+  Array.from({ length: workers }, (_, i) =>
+    new Promise((resolve) => setTimeout(resolve, (rampMs * i) / workers)).then(worker),
+  ),
+);
 clearInterval(sampler);
 const seconds = (performance.now() - started) / 1000;
 if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
