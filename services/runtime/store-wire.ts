@@ -28,7 +28,13 @@ export function checkTableName(table: string): void {
 
 /** One row as JSON; bigint values become decimal strings, which ClickHouse reads into integer columns exactly. */
 export function stringifyRow(row: unknown): string {
-  return JSON.stringify(row, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
+  try {
+    // A replacer makes JSON.stringify about ten times slower, so only rows holding a bigint pay for one.
+    return JSON.stringify(row);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(row, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
+  }
 }
 
 /** Rows as JSONEachRow text. */

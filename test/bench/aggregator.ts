@@ -1,0 +1,196 @@
+// npm run bench:aggregator [-- --domains N] [--store-url URL]: ingest rate of
+// the raw tables through the aggregator's batch writer, and the time to compute
+// the four summaries, for a synthetic crawl (7 jobs per domain: NS x2, MX,
+// WWW x3, NTP), on chDB in a temporary folder (or a ClickHouse server).
+// Prints one line per figure; writes nothing outside its temporary folder.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BatchWriter } from "../../services/aggregator/batch-writer.js";
+import { computeSummaries } from "../../services/aggregator/summaries.js";
+import { saveCrawl } from "../../services/runtime/crawls.js";
+import { migrate } from "../../services/runtime/migrate.js";
+import type { Row } from "../../services/runtime/store.js";
+import { openStore } from "../../services/runtime/store-open.js";
+
+const { values } = parseArgs({ options: { domains: { type: "string" }, "store-url": { type: "string" } } });
+const count = Number(values.domains ?? 1_000_000);
+const tlds = ["com", "org", "net", "de", "uk", "jp"];
+const crawl = "bench";
+const date = "2026-11-01";
+const dir = mkdtempSync(join(tmpdir(), "v6m-bench-aggregator-"));
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 100);
+
+// The synthetic rule: d<N>.<tld>; www has IPv4 unless N%10 == 9 and IPv6 when N%10 < 4; www6 and ipv6 have
+// IPv6 when N%20 == 0; NTP hosts have no address; 100 NS and 50 MX providers shared by every domain.
+const v4 = (n: number) => `198.18.${(n >> 8) & 0xff}.${n & 0xff}`;
+const v6 = (n: number) => `2001:db8::${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+
+function* domainRows(n: number): Generator<{ table: string; rows: Row[] }> {
+  const domain = `d${n}.${tlds[n % tlds.length]}`;
+  const tld = tlds[n % tlds.length];
+  const job = (type: string, host: string, priority: number) => ({
+    crawl_id: crawl,
+    date,
+    domain,
+    tld,
+    type,
+    host,
+    priority,
+    outcome: "OK",
+  });
+  yield {
+    table: "jobs",
+    rows: [
+      job("NS", `ns1.dns${n % 100}.net`, 1),
+      job("NS", `ns2.dns${n % 100}.net`, 2),
+      job("MX", `mx.mail${n % 50}.net`, 10),
+      job("WWW", `www.${domain}`, 0),
+      job("WWW", `www6.${domain}`, 0),
+      job("WWW", `ipv6.${domain}`, 0),
+      job("NTP", `ntp.${domain}`, 0),
+    ],
+  };
+  const host = (name: string, ipv4: string[], ipv6: string[]) => ({
+    crawl_id: crawl,
+    date,
+    host: name,
+    a_outcome: ipv4.length ? "OK" : "NODATA",
+    aaaa_outcome: ipv6.length ? "OK" : "NODATA",
+    ipv4,
+    ipv6,
+    ip6_types: ipv6.map(() => "native"),
+    eui64: ipv6.map(() => 0),
+    cname_chain: [],
+  });
+  const address = (ip: string, family: number, k: number) => ({
+    crawl_id: crawl,
+    date,
+    ip: family === 4 ? `::ffff:${ip}` : ip,
+    family,
+    rdns: "",
+    rdns_outcome: "NXDOMAIN",
+    ping_sent: 5,
+    ping_received: 5,
+    ping_min: 1 + (k % 7),
+    ping_avg: 2 + (k % 7),
+    ping_max: 3 + (k % 7),
+    ping_mdev: 0.5,
+    tcp80: "open",
+    tcp443: k % 3 ? "open" : "closed",
+    tcp25: "not_probed",
+    starttls: 0,
+    trace_hops: 5 + (k % 4),
+    trace_path: [],
+    trace_reached: 1,
+    mtu: 1500,
+    not_probed_reason: "",
+    prober_version: "bench",
+  });
+  const geo = (ip: string, k: number) => ({
+    crawl_id: crawl,
+    date,
+    ip,
+    country: ["DE", "US", "JP", "FR", "GB"][k % 5],
+    city: "",
+    region: "",
+    latitude: 1,
+    longitude: 2,
+    asn: 64496 + (k % 10),
+    as_org: "",
+    db_version: "bench",
+  });
+  const hasV4 = n % 10 !== 9;
+  const hasV6 = n % 10 < 4;
+  const a4 = hasV4 ? [v4(n % 131072)] : [];
+  const a6 = hasV6 ? [v6(n)] : [];
+  const hosts = [host(`www.${domain}`, a4, a6), host(`ntp.${domain}`, [], [])];
+  const extra = n % 20 === 0 ? [v6(count + n)] : [];
+  hosts.push(host(`www6.${domain}`, [], extra), host(`ipv6.${domain}`, [], extra));
+  if (n < 100)
+    hosts.push(
+      host(`ns1.dns${n}.net`, [v4(200000 + n)], []),
+      host(`ns2.dns${n}.net`, [v4(200100 + n)], [v6(3 * count + n)]),
+    );
+  if (n < 50) hosts.push(host(`mx.mail${n}.net`, [v4(200200 + n)], [v6(4 * count + n)]));
+  yield { table: "hosts", rows: hosts };
+  // Each address once: an IPv4 address is shared by every 131072nd domain, so the first one measures it.
+  const addresses: Row[] = [];
+  const geos: Row[] = [];
+  if (hasV4 && n < 131072) {
+    addresses.push(address(v4(n), 4, n));
+    geos.push(geo(`::ffff:${v4(n)}`, n));
+  }
+  for (const ip of [...a6, ...extra]) {
+    addresses.push(address(ip, 6, n + 1));
+    geos.push(geo(ip, n));
+  }
+  if (n < 100)
+    for (const ip of [v4(200000 + n), v4(200100 + n)])
+      addresses.push(address(ip, 4, n)), geos.push(geo(`::ffff:${ip}`, n));
+  if (n < 100) addresses.push(address(v6(3 * count + n), 6, n)), geos.push(geo(v6(3 * count + n), n));
+  if (n < 50) {
+    addresses.push(address(v4(200200 + n), 4, n), address(v6(4 * count + n), 6, n + 2));
+    geos.push(geo(`::ffff:${v4(200200 + n)}`, n), geo(v6(4 * count + n), n));
+  }
+  yield { table: "addresses", rows: addresses };
+  yield { table: "geo", rows: geos };
+}
+
+const store = await openStore({ url: values["store-url"], dataDir: join(dir, "data") });
+try {
+  await migrate(store);
+  await saveCrawl(store, {
+    crawl_id: crawl,
+    date,
+    state: "running",
+    options: JSON.stringify({ wwwPrefixes: ["www", "www6", "ipv6"], ntpPrefixes: ["ntp"] }),
+    source: "bench",
+    domains: count,
+    rejected: 0,
+    started_at: `${date} 00:00:00`,
+    finished_at: null,
+    published: 0,
+    error: "",
+  });
+  const writer = new BatchWriter(store, 50_000, 250);
+  let rows = 0;
+  const started = performance.now();
+  let pending: Promise<void>[] = [];
+  for (let n = 0; n < count; n++) {
+    const batch = [...domainRows(n)];
+    for (const part of batch) rows += part.rows.length;
+    pending.push(writer.write(batch));
+    // As the actor does: a bounded number of messages in flight, acknowledged when written.
+    if (pending.length >= 20_000) {
+      await Promise.all(pending);
+      pending = [];
+    }
+  }
+  await writer.flush();
+  await Promise.all(pending);
+  const ingestSeconds = (performance.now() - started) / 1000;
+  const summaryStarted = performance.now();
+  await computeSummaries(store, crawl);
+  const summarySeconds = (performance.now() - summaryStarted) / 1000;
+  const [check] = await store.query<{ jobs: number; domains: number }>(
+    "SELECT (SELECT count() FROM jobs WHERE crawl_id = 'bench') AS jobs, (SELECT count() FROM domains WHERE crawl_id = 'bench') AS domains",
+  );
+  if (check?.jobs !== count * 7 || check.domains !== count)
+    throw new Error(`bench: expected ${count * 7} jobs and ${count} domains, got ${JSON.stringify(check)}`);
+  console.log(`store: ${store.kind}`);
+  console.log(`domains: ${count}`);
+  console.log(`rows ingested: ${rows} (jobs ${check.jobs})`);
+  console.log(`ingest: ${ingestSeconds.toFixed(1)} s, ${Math.round(rows / ingestSeconds)} rows/s`);
+  console.log(`summaries (all four): ${summarySeconds.toFixed(1)} s`);
+  console.log(`peak RSS: ${Math.round(peakRss / 2 ** 20)} MB`);
+} finally {
+  clearInterval(sampler);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
