@@ -55,18 +55,19 @@ export async function readBlocklist(path: string): Promise<Set<string>> {
   return blocked;
 }
 
+export interface ReadOptions {
+  readonly blocklist?: ReadonlySet<string>;
+  readonly report?: DomainFileReport;
+  readonly onReject?: (rejected: Rejected) => void;
+  /** At most this many domains are accepted; one more is an error naming the limit. */
+  readonly maxDomains?: number;
+}
+
 /**
  * Yields the domains of a file in order, each once. `report` is filled as it
  * goes; rejected lines are also passed to onReject as they are met.
  */
-export async function* readDomainFile(
-  path: string,
-  options: {
-    blocklist?: ReadonlySet<string>;
-    report?: DomainFileReport;
-    onReject?: (rejected: Rejected) => void;
-  } = {},
-): AsyncGenerator<DomainLine> {
+export async function* readDomainFile(path: string, options: ReadOptions = {}): AsyncGenerator<DomainLine> {
   try {
     await access(path);
   } catch (error) {
@@ -75,24 +76,58 @@ export async function* readDomainFile(
       `domain file ${path}: ${code === "ENOENT" ? "no such file" : `cannot read it (${code})`}`,
     );
   }
-  const report = options.report ?? newReport();
-  const seen = new Set<string>();
   const lines = createInterface({
     input: createReadStream(path, "utf8"),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
+  yield* readDomainLines(lines, path, options);
+}
+
+/**
+ * The domains of any list of lines: a plain list (one domain per line), or a
+ * CSV whose header names a domain column (Majestic Million: GlobalRank,
+ * TldRank,Domain,...), or a headerless rank,domain CSV (Tranco).
+ */
+export async function* readDomainLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  source: string,
+  options: ReadOptions = {},
+): AsyncGenerator<DomainLine> {
+  const report = options.report ?? newReport();
+  const seen = new Set<string>();
   let number = 0;
+  let column: number | undefined;
+  let first = true;
   for await (const raw of lines) {
     number++;
     report.lines = number;
-    const text = raw.trim();
+    let text = raw.trim();
     if (text === "" || text.startsWith("#")) continue;
+    if (first) {
+      first = false;
+      const header = text.toLowerCase().split(",");
+      const named = header.findIndex((cell) => cell.trim().replace(/^"|"$/g, "") === "domain");
+      if (named >= 0) {
+        column = named;
+        continue;
+      }
+      if (/^\d+,[^,]+$/.test(text)) column = 1;
+    }
+    if (column !== undefined) {
+      const cell = text.split(",")[column];
+      if (cell === undefined) {
+        reject({
+          line: number,
+          text: text.slice(0, 100),
+          reason: `no column ${column + 1} in this CSV line`,
+        });
+        continue;
+      }
+      text = cell.trim().replace(/^"|"$/g, "");
+    }
     const checked = normaliseName(text);
     if (!checked.ok) {
-      const rejected = { line: number, text: text.slice(0, 100), reason: checked.reason };
-      report.rejectedCount++;
-      if (report.rejected.length < 1000) report.rejected.push(rejected);
-      options.onReject?.(rejected);
+      reject({ line: number, text: text.slice(0, 100), reason: checked.reason });
       continue;
     }
     if (options.blocklist?.has(checked.name)) {
@@ -103,9 +138,19 @@ export async function* readDomainFile(
       report.duplicates++;
       continue;
     }
+    if (options.maxDomains !== undefined && report.accepted >= options.maxDomains)
+      throw new DomainFileError(
+        `${source}:${number}: more than ${options.maxDomains} domains (the operator's limit)`,
+      );
     seen.add(checked.name);
     report.accepted++;
     yield { domain: checked.name, line: number };
+  }
+
+  function reject(rejected: Rejected) {
+    report.rejectedCount++;
+    if (report.rejected.length < 1000) report.rejected.push(rejected);
+    options.onReject?.(rejected);
   }
 }
 
