@@ -1,0 +1,233 @@
+// DNS messages as the client sends and checks them, as pure functions: the
+// query's wire form, the checks an answer must pass before it is believed,
+// the outcome an answer stands for, and the CNAME chain inside it. No sockets
+// here; every function takes bytes or a decoded packet and returns data.
+
+import dnsPacket, { type Answer, type DecodedPacket, type RecordType } from "dns-packet";
+
+export type Outcome =
+  | "OK"
+  | "NODATA"
+  | "NXDOMAIN"
+  | "SERVFAIL"
+  | "REFUSED"
+  | "TIMEOUT"
+  | "MALFORMED"
+  | "INVALID_NAME"
+  | "OTHER";
+
+/** The question types the client asks (RFC 1035 3.2.2, RFC 3596 for AAAA). */
+export const questionTypes: Readonly<Record<string, number>> = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+};
+
+/** The EDNS0 UDP payload size we advertise (RFC 6891 6.2.5; 1232 as DNS Flag Day 2020 chose). */
+export const EDNS_PAYLOAD = 1232;
+
+/**
+ * A query in wire form: header with RD, one question (class IN), and an EDNS0
+ * OPT record (RFC 6891 6.1.2) unless `edns` is false. Written by hand rather
+ * than through dns-packet's encoder: it is the hot path of a crawl, and a
+ * query has one fixed shape. `name` must already be a checked A-label name.
+ */
+export function encodeQuery(id: number, name: string, type: RecordType, edns = true): Buffer {
+  const code = questionTypes[type];
+  if (code === undefined) throw new Error(`unsupported question type ${type}`);
+  const trimmed = name.endsWith(".") ? name.slice(0, -1) : name;
+  const labels = trimmed === "" ? [] : trimmed.split(".");
+  let nameLength = 1;
+  for (const label of labels) nameLength += 1 + label.length;
+  const buffer = Buffer.allocUnsafe(12 + nameLength + 4 + (edns ? 11 : 0));
+  buffer.writeUInt16BE(id, 0);
+  buffer.writeUInt16BE(0x0100, 2); // QR=0, OPCODE=QUERY, RD=1
+  buffer.writeUInt16BE(1, 4); // QDCOUNT
+  buffer.writeUInt32BE(0, 6); // ANCOUNT, NSCOUNT
+  buffer.writeUInt16BE(edns ? 1 : 0, 10); // ARCOUNT
+  let offset = 12;
+  for (const label of labels) {
+    buffer[offset++] = label.length;
+    offset += buffer.write(label, offset, "latin1");
+  }
+  buffer[offset++] = 0;
+  buffer.writeUInt16BE(code, offset);
+  buffer.writeUInt16BE(1, offset + 2); // class IN
+  offset += 4;
+  if (edns) {
+    buffer[offset] = 0; // root owner name
+    buffer.writeUInt16BE(41, offset + 1); // OPT
+    buffer.writeUInt16BE(EDNS_PAYLOAD, offset + 3);
+    buffer.writeUInt32BE(0, offset + 5); // extended RCODE, version 0, no DO bit
+    buffer.writeUInt16BE(0, offset + 9); // no options
+  }
+  return buffer;
+}
+
+export interface Question {
+  readonly name: string;
+  readonly type: RecordType;
+}
+
+export type Checked =
+  | { readonly kind: "answer"; readonly packet: DecodedPacket }
+  /** Ours (id and source matched) but unreadable. */
+  | { readonly kind: "malformed"; readonly reason: string }
+  /** Readable, but not an answer to this question: dropped, the wait goes on (RFC 5452 9.1). */
+  | { readonly kind: "mismatch"; readonly reason: string };
+
+/**
+ * Decodes an answer and checks that it answers `question`: QR set, opcode
+ * QUERY, exactly one question with the same name (case-insensitively), type
+ * and class. dns-packet refuses compression pointers that do not point
+ * backwards, which rules out pointer loops; anything it throws on is
+ * "malformed". Never throws.
+ */
+export function checkAnswer(message: Uint8Array, question: Question): Checked {
+  let packet: DecodedPacket;
+  try {
+    packet = dnsPacket.decode(Buffer.isBuffer(message) ? message : Buffer.from(message));
+  } catch (error) {
+    return { kind: "malformed", reason: (error as Error).message || "cannot decode" };
+  }
+  if (!packet.flag_qr) return { kind: "mismatch", reason: "not a response" };
+  const opcode = (packet as { opcode?: unknown }).opcode;
+  if (opcode !== "QUERY") return { kind: "mismatch", reason: `opcode ${String(opcode)}` };
+  const questions = packet.questions ?? [];
+  const asked = questions[0];
+  if (questions.length !== 1 || !asked) return { kind: "mismatch", reason: "not one question" };
+  if (
+    asked.type !== question.type ||
+    (asked.class !== undefined && asked.class !== "IN") ||
+    !sameName(asked.name, question.name)
+  )
+    return { kind: "mismatch", reason: "another question" };
+  return { kind: "answer", packet };
+}
+
+/** Case-insensitive DNS name equality (RFC 4343), trailing dots ignored. */
+export function sameName(a: string, b: string): boolean {
+  return canonical(a) === canonical(b);
+}
+
+export function canonical(name: unknown): string {
+  const text = typeof name === "string" ? name.toLowerCase() : "";
+  return text.endsWith(".") && text.length > 1 ? text.slice(0, -1) : text;
+}
+
+/** The RCODE as a number (dns-packet gives its name); -1 when unknown. */
+export function rcodeOf(packet: DecodedPacket): number {
+  const name = (packet as unknown as { rcode?: unknown }).rcode;
+  const code = rcodeNumbers[String(name)];
+  return code ?? -1;
+}
+
+const rcodeNumbers: Record<string, number> = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  YXDOMAIN: 6,
+  YXRRSET: 7,
+  NXRRSET: 8,
+  NOTAUTH: 9,
+  NOTZONE: 10,
+};
+
+/** The outcome an RCODE stands for; NOERROR is OK or NODATA depending on the records found. */
+export function outcomeOfRcode(rcode: number, hasRecords: boolean): Outcome {
+  switch (rcode) {
+    case 0:
+      return hasRecords ? "OK" : "NODATA";
+    case 2:
+      return "SERVFAIL";
+    case 3:
+      return "NXDOMAIN";
+    case 5:
+      return "REFUSED";
+    default:
+      return "OTHER";
+  }
+}
+
+export interface ChainWalk {
+  /** The name the chain ends at (the asked name when there is no alias). */
+  readonly target: string;
+  /** Alias targets in order. */
+  readonly chain: string[];
+  /** Records of the asked type owned by `target`. */
+  readonly records: Answer[];
+  /** The chain came back to a name it had passed, or was longer than the limit. */
+  readonly broken?: "loop" | "too long";
+}
+
+/**
+ * Follows the CNAME records of one answer section from `name` (RFC 1034
+ * 3.6.2: a recursive server returns the chain and the records at its end).
+ * Records of the asked type must be owned by the chain's end; others are
+ * ignored, so an answer cannot slip in records for an unrelated name.
+ */
+export function walkChain(
+  answers: readonly Answer[],
+  name: string,
+  type: RecordType,
+  limit: number,
+): ChainWalk {
+  const chain: string[] = [];
+  const start = canonical(name);
+  let target = start;
+  if (type !== "CNAME" && answers.some((r) => r.type === "CNAME")) {
+    for (;;) {
+      const alias = answers.find((r) => r.type === "CNAME" && canonical(r.name) === target);
+      if (!alias) break;
+      const next = canonical((alias as { data?: unknown }).data);
+      if (next === "") break;
+      if (next === start || chain.includes(next)) return { target, chain, records: [], broken: "loop" };
+      if (chain.length >= limit) return { target, chain, records: [], broken: "too long" };
+      chain.push(next);
+      target = next;
+    }
+  }
+  const records = answers.filter((r) => r.type === type && canonical(r.name) === target);
+  return { target, chain, records };
+}
+
+/** One record's data as text: an address, a name, "10 mx.example.com", the SOA fields, TXT strings. */
+export function recordText(record: Answer): string {
+  const data = (record as { data?: unknown }).data;
+  switch (record.type) {
+    case "A":
+    case "AAAA":
+      return typeof data === "string" ? data : "";
+    case "NS":
+    case "CNAME":
+    case "PTR":
+    case "DNAME":
+      return canonical(data);
+    case "MX": {
+      const mx = data as { preference?: unknown; exchange?: unknown } | undefined;
+      return `${Number(mx?.preference ?? 0)} ${canonical(mx?.exchange)}`;
+    }
+    case "SOA": {
+      const soa = (data ?? {}) as Record<string, unknown>;
+      return [
+        canonical(soa["mname"]),
+        canonical(soa["rname"]),
+        ...["serial", "refresh", "retry", "expire", "minimum"].map((k) => Number(soa[k] ?? 0)),
+      ].join(" ");
+    }
+    case "TXT": {
+      const parts = Array.isArray(data) ? data : [data];
+      return parts.map((part) => (Buffer.isBuffer(part) ? part.toString("latin1") : String(part))).join("");
+    }
+    default:
+      return Buffer.isBuffer(data) ? data.toString("hex") : JSON.stringify(data ?? null);
+  }
+}

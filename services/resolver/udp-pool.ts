@@ -1,0 +1,220 @@
+// The UDP edge of the DNS client: a pool of sockets, each bound to a random
+// ephemeral port and replaced after a number of questions, random query ids
+// from a cryptographic source, and an answer accepted only when its id,
+// source address and port, and question match (RFC 5452 4 and 9.1). What
+// does not match is counted and dropped, and the wait goes on.
+
+import { randomFillSync } from "node:crypto";
+import { createSocket, type Socket } from "node:dgram";
+import type { RecordType } from "dns-packet";
+import type { Endpoint } from "../runtime/config.js";
+import { type Checked, checkAnswer, encodeQuery } from "./dns-message.js";
+import { dnsMetrics } from "./dns-metrics.js";
+
+export type UdpResult =
+  | Checked
+  | { readonly kind: "timeout" }
+  | { readonly kind: "send-error"; readonly reason: string };
+
+interface Pending {
+  readonly name: string;
+  readonly type: RecordType;
+  readonly server: Endpoint;
+  readonly deadline: number;
+  readonly socket: PooledSocket;
+  readonly id: number;
+  settled: boolean;
+  readonly resolve: (result: UdpResult) => void;
+}
+
+/** Query ids from a buffer of cryptographically random bytes, refilled as used (RFC 5452 9.2). */
+class RandomIds {
+  private readonly bytes = Buffer.alloc(8192);
+  private offset = this.bytes.length;
+  next(): number {
+    if (this.offset >= this.bytes.length) {
+      randomFillSync(this.bytes);
+      this.offset = 0;
+    }
+    const id = this.bytes.readUInt16BE(this.offset);
+    this.offset += 2;
+    return id;
+  }
+}
+
+class PooledSocket {
+  readonly socket: Socket;
+  readonly pending = new Map<number, Pending>();
+  sent = 0;
+  retired = false;
+
+  constructor(
+    family: 4 | 6,
+    private readonly settle: (pending: Pending, result: UdpResult) => void,
+    onClosed: (s: PooledSocket) => void,
+  ) {
+    this.socket = createSocket({ type: family === 4 ? "udp4" : "udp6" });
+    this.socket.on("message", (message, remote) => this.receive(message, remote.address, remote.port));
+    // ICMP errors surface here on some systems; the question then times out.
+    this.socket.on("error", () => {});
+    this.socket.on("close", () => onClosed(this));
+    // Port 0: the kernel picks a random ephemeral port (Linux randomises it).
+    this.socket.bind(0);
+    this.socket.unref();
+  }
+
+  private receive(message: Buffer, address: string, port: number): void {
+    if (message.length < 12) {
+      dropped.short.inc();
+      return;
+    }
+    const id = message.readUInt16BE(0);
+    const waiting = this.pending.get(id);
+    if (!waiting) {
+      dropped.unknownId.inc();
+      return;
+    }
+    if (port !== waiting.server.port || !sameAddress(address, waiting.server.host)) {
+      dropped.wrongSource.inc();
+      return;
+    }
+    const checked = checkAnswer(message, waiting);
+    if (checked.kind === "mismatch") {
+      dropped.wrongQuestion.inc();
+      return;
+    }
+    if (checked.kind === "malformed") dropped.malformed.inc();
+    this.settle(waiting, checked);
+  }
+}
+
+export interface UdpPoolOptions {
+  readonly family: 4 | 6;
+  /** Sockets open at once, each with its own port. */
+  readonly sockets: number;
+  /** Questions sent from one socket before it is replaced by one on a fresh port. */
+  readonly questionsPerSocket: number;
+  /** How long a question waits for its answer. */
+  readonly timeoutMs: number;
+}
+
+export class UdpPool {
+  private readonly live: PooledSocket[] = [];
+  private readonly retiring = new Set<PooledSocket>();
+  private readonly ids = new RandomIds();
+  // Questions in the order they were sent, so in deadline order (one timeout
+  // for all): one sweep timer instead of a timer per question.
+  private deadlines: (Pending | undefined)[] = [];
+  private head = 0;
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: UdpPoolOptions) {
+    for (let i = 0; i < options.sockets; i++) this.live.push(this.open());
+    this.sweeper = setInterval(() => this.sweep(), Math.max(5, Math.min(50, options.timeoutMs / 10)));
+    this.sweeper.unref();
+  }
+
+  /** Sends one question and resolves with the checked answer, a timeout or a send error. Never rejects. */
+  send(name: string, type: RecordType, server: Endpoint): Promise<UdpResult> {
+    if (this.closed) return Promise.resolve({ kind: "send-error", reason: "client closed" });
+    // A random socket, so that consecutive questions leave from unrelated ports.
+    const index = this.ids.next() % this.live.length;
+    const socket = this.live[index]!;
+    let id = this.ids.next();
+    while (socket.pending.has(id)) id = this.ids.next();
+    const query = encodeQuery(id, name, type);
+    const result = new Promise<UdpResult>((resolve) => {
+      const pending: Pending = {
+        name,
+        type,
+        server,
+        deadline: performance.now() + this.options.timeoutMs,
+        socket,
+        id,
+        settled: false,
+        resolve,
+      };
+      socket.pending.set(id, pending);
+      this.deadlines.push(pending);
+      const failed = (error: Error | null) => {
+        if (error) this.settle(pending, { kind: "send-error", reason: error.message });
+      };
+      try {
+        socket.socket.send(query, server.port, server.host, failed);
+      } catch (error) {
+        failed(error as Error);
+      }
+    });
+    // Retired only now, with this question pending on it, so it stays open for the answer.
+    if (++socket.sent >= this.options.questionsPerSocket) this.retire(index);
+    return result;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    for (const socket of [...this.live, ...this.retiring]) {
+      for (const pending of [...socket.pending.values()])
+        this.settle(pending, { kind: "send-error", reason: "client closed" });
+      socket.socket.close();
+    }
+    this.live.length = 0;
+    this.retiring.clear();
+  }
+
+  private readonly settle = (pending: Pending, result: UdpResult): void => {
+    if (pending.settled) return;
+    pending.settled = true;
+    if (pending.socket.pending.get(pending.id) === pending) pending.socket.pending.delete(pending.id);
+    pending.resolve(result);
+    this.closeIfIdle(pending.socket);
+  };
+
+  private sweep(): void {
+    const now = performance.now();
+    while (this.head < this.deadlines.length) {
+      const pending = this.deadlines[this.head]!;
+      if (!pending.settled && pending.deadline > now) break;
+      this.deadlines[this.head++] = undefined;
+      if (!pending.settled) this.settle(pending, { kind: "timeout" });
+    }
+    if (this.head > 4096 && this.head * 2 > this.deadlines.length) {
+      this.deadlines = this.deadlines.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private open(): PooledSocket {
+    return new PooledSocket(this.options.family, this.settle, (closed) => this.retiring.delete(closed));
+  }
+
+  /** Replaces a socket by one on a new port; the old one stays open until its answers are in. */
+  private retire(index: number): void {
+    const old = this.live[index]!;
+    old.retired = true;
+    this.retiring.add(old);
+    this.live[index] = this.open();
+    this.closeIfIdle(old);
+  }
+
+  private closeIfIdle(socket: PooledSocket): void {
+    if (socket.retired && socket.pending.size === 0 && this.retiring.has(socket)) {
+      this.retiring.delete(socket);
+      socket.socket.close();
+    }
+  }
+}
+
+/** The kernel may report an IPv4 peer of a dual-stack socket as ::ffff:a.b.c.d. */
+function sameAddress(a: string, b: string): boolean {
+  return a === b || a.replace(/^::ffff:/, "") === b.replace(/^::ffff:/, "");
+}
+
+const dropped = {
+  short: dnsMetrics.dropped.labels("short"),
+  unknownId: dnsMetrics.dropped.labels("unknown_id"),
+  wrongSource: dnsMetrics.dropped.labels("wrong_source"),
+  wrongQuestion: dnsMetrics.dropped.labels("wrong_question"),
+  malformed: dnsMetrics.dropped.labels("malformed"),
+};
