@@ -1,0 +1,155 @@
+// The domain actor (SPEC 2): a domain of crawl.domains becomes job rows for
+// NS (with the SOA analysis), MX, WWW and NTP; each distinct host goes out on
+// crawl.hosts once per crawl, then the domain's result on crawl.results. The
+// look-ups are the DNS client's, the shaping features.ts's and soa-analysis.ts's.
+
+import { type CrawlOptions, Feature } from "../../gen/ipv6matrix/v1/common.js";
+import { CrawlResult, DomainTask, HostTask, type Job, type Soa } from "../../gen/ipv6matrix/v1/work.js";
+import type { ActorDefinition } from "../runtime/actor.js";
+import { tldOf } from "../runtime/domain-name.js";
+import { Subjects } from "../runtime/topology.js";
+import type { DnsAnswer, DnsClient } from "./dns-client.js";
+import { canonical } from "./dns-message.js";
+import { type JobRow, mxJobs, nsJobs, prefixedHosts } from "./features.js";
+import { toProto } from "./outcome.js";
+import { checkQueryName } from "./query-name.js";
+import type { ResolverContext } from "./resolver-context.js";
+import { analyseSoa, type SoaRecord } from "./soa-analysis.js";
+
+export function domainActor(context: ResolverContext, maxInFlight: number): ActorDefinition<DomainTask> {
+  return {
+    name: "resolver.domain",
+    service: "resolver",
+    subject: Subjects.domains,
+    group: "resolver",
+    maxInFlight,
+    decode: (data) => DomainTask.decode(data),
+    crawlOf: (task) => task.crawlId,
+    async handle(task, actor) {
+      const checked = checkQueryName(task.domain);
+      const domain = checked.ok ? checked.name : task.domain;
+      const jobs = checked.ok
+        ? await domainJobs(domain, task.options, context.client(task.options))
+        : { jobs: invalidDomainJobs(domain, task.options), soa: undefined };
+      // Hosts go out before the domain's result is stored, so that a crash in
+      // between redelivers the domain and the hosts are sent again, never lost.
+      for (const job of jobs.jobs) {
+        if (job.host === "" || context.hostsSent.has(task.crawlId, job.host)) continue;
+        const hostTask = HostTask.encode({
+          crawlId: task.crawlId,
+          host: job.host,
+          options: task.options,
+        }).finish();
+        await actor.publish(Subjects.hosts, hostTask, `${task.crawlId}:${job.host}`);
+        context.hostsSent.claim(task.crawlId, job.host);
+      }
+      const result = CrawlResult.encode({
+        result: {
+          $case: "domain",
+          value: {
+            crawlId: task.crawlId,
+            domain,
+            tld: tldOf(domain),
+            jobs: jobs.jobs,
+            soa: jobs.soa,
+          },
+        },
+      }).finish();
+      await actor.publish(Subjects.results, result, `domain:${task.crawlId}:${domain}`);
+    },
+  };
+}
+
+/** The jobs (and SOA) of one valid domain; the look-ups run side by side. */
+export async function domainJobs(
+  domain: string,
+  options: CrawlOptions | undefined,
+  dns: DnsClient,
+): Promise<{ jobs: Job[]; soa: Soa | undefined }> {
+  const features = new Set(options?.features ?? []);
+  const metrics = new Set(options?.metrics ?? []);
+  const withNs = features.has(Feature.FEATURE_NS);
+  const [ns, soaAnswer, mx] = await Promise.all([
+    withNs ? dns.query(domain, "NS") : undefined,
+    withNs && metrics.has("soa") ? dns.query(domain, "SOA") : undefined,
+    features.has(Feature.FEATURE_MX) ? dns.query(domain, "MX") : undefined,
+  ]);
+  const jobs: Job[] = [];
+  const add = (rows: JobRow[]) => {
+    for (const row of rows)
+      jobs.push({ type: row.type, domain, host: row.host, priority: row.priority, outcome: toProto("OK") });
+  };
+  // SPEC 2 and change 6: a failed look-up still gives the feature a row, with the outcome.
+  const addOrFail = (type: Feature, rows: JobRow[], answer: DnsAnswer) => {
+    if (rows.length > 0) add(rows);
+    else
+      jobs.push({
+        type,
+        domain,
+        host: "",
+        priority: 0,
+        outcome: toProto(answer.outcome === "OK" ? "NODATA" : answer.outcome),
+      });
+  };
+  let soa: Soa | undefined;
+  if (ns) {
+    const rows = nsJobs(ns.records.map((r) => canonical((r as { data?: unknown }).data)));
+    addOrFail(Feature.FEATURE_NS, rows, ns);
+    if (soaAnswer) soa = soaOf(domain, soaAnswer, rows);
+  }
+  if (mx) {
+    const exchanges = mx.records.map((r) => {
+      const data = (r as { data?: { exchange?: unknown; preference?: unknown } }).data;
+      return { exchange: canonical(data?.exchange), preference: Number(data?.preference ?? 0) };
+    });
+    addOrFail(Feature.FEATURE_MX, mxJobs(exchanges), mx);
+  }
+  if (features.has(Feature.FEATURE_WWW))
+    add(prefixedHosts(Feature.FEATURE_WWW, domain, options?.wwwPrefixes ?? []));
+  if (features.has(Feature.FEATURE_NTP))
+    add(prefixedHosts(Feature.FEATURE_NTP, domain, options?.ntpPrefixes ?? []));
+  return { jobs, soa };
+}
+
+function soaOf(domain: string, answer: DnsAnswer, nsRows: readonly JobRow[]): Soa {
+  const data = (answer.records[0] as { data?: Record<string, unknown> } | undefined)?.data;
+  const record: SoaRecord | undefined = data
+    ? {
+        mname: canonical(data["mname"]),
+        rname: canonical(data["rname"]),
+        serial: uint32(data["serial"]),
+        refresh: uint32(data["refresh"]),
+        retry: uint32(data["retry"]),
+        expire: uint32(data["expire"]),
+        minimum: uint32(data["minimum"]),
+      }
+    : undefined;
+  return {
+    outcome: toProto(answer.outcome),
+    ...analyseSoa(
+      domain,
+      record,
+      nsRows.map((row) => row.host),
+    ),
+    rname: record?.rname ?? "",
+    serial: record?.serial ?? 0,
+    refresh: record?.refresh ?? 0,
+    retry: record?.retry ?? 0,
+    expire: record?.expire ?? 0,
+    minimum: record?.minimum ?? 0,
+  };
+}
+
+function uint32(value: unknown): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? n : 0;
+}
+
+/** A name that cannot be asked still gets a row per enabled feature, so the crawl counts it done. */
+function invalidDomainJobs(domain: string, options: CrawlOptions | undefined): Job[] {
+  const order = [Feature.FEATURE_NS, Feature.FEATURE_MX, Feature.FEATURE_WWW, Feature.FEATURE_NTP];
+  const enabled = new Set(options?.features ?? []);
+  return order
+    .filter((type) => enabled.has(type))
+    .map((type) => ({ type, domain, host: "", priority: 0, outcome: toProto("INVALID_NAME") }));
+}

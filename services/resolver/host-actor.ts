@@ -1,0 +1,84 @@
+// The host actor (SPEC 3): a distinct host of crawl.hosts is asked for A and
+// AAAA; every address is kept (IPv6 ones classified by ip6Type), the first of
+// each family goes out on crawl.ips once per crawl for the prober, geo and
+// the reverse actor (SPEC 4), and the host's result on crawl.results.
+
+import { isIP } from "node:net";
+import { Family } from "../../gen/ipv6matrix/v1/common.js";
+import { AddressTask, CrawlResult, type HostAddress, HostTask } from "../../gen/ipv6matrix/v1/work.js";
+import type { ActorDefinition } from "../runtime/actor.js";
+import { Subjects } from "../runtime/topology.js";
+import type { DnsAnswer } from "./dns-client.js";
+import { classifyIpv6, type PrefixEntry } from "./ip6-type.js";
+import { toProto } from "./outcome.js";
+import type { ResolverContext } from "./resolver-context.js";
+
+export function hostActor(context: ResolverContext, maxInFlight: number): ActorDefinition<HostTask> {
+  return {
+    name: "resolver.host",
+    service: "resolver",
+    subject: Subjects.hosts,
+    group: "resolver",
+    maxInFlight,
+    decode: (data) => HostTask.decode(data),
+    crawlOf: (task) => task.crawlId,
+    async handle(task, actor) {
+      const dns = context.client(task.options);
+      const [a, aaaa] = await Promise.all([dns.query(task.host, "A"), dns.query(task.host, "AAAA")]);
+      const classify = (task.options?.metrics ?? []).includes("ip6Type");
+      const addresses = hostAddresses(a, aaaa, classify ? context.prefixTable : undefined);
+      // The legacy view measures the first address of each family (SPEC 4).
+      for (const family of [Family.FAMILY_IPV4, Family.FAMILY_IPV6]) {
+        const first = addresses.find((address) => address.family === family);
+        if (!first || context.addressesSent.has(task.crawlId, first.ip)) continue;
+        const addressTask = AddressTask.encode({
+          crawlId: task.crawlId,
+          ip: first.ip,
+          family,
+          options: task.options,
+        }).finish();
+        await actor.publish(Subjects.ips, addressTask, `${task.crawlId}:${first.ip}`);
+        context.addressesSent.claim(task.crawlId, first.ip);
+      }
+      const result = CrawlResult.encode({
+        result: {
+          $case: "host",
+          value: {
+            crawlId: task.crawlId,
+            host: task.host,
+            aOutcome: toProto(a.outcome),
+            aaaaOutcome: toProto(aaaa.outcome),
+            addresses,
+            cnameChain: a.cnameChain.length > 0 ? a.cnameChain : aaaa.cnameChain,
+          },
+        },
+      }).finish();
+      await actor.publish(Subjects.results, result, `host:${task.crawlId}:${task.host}`);
+    },
+  };
+}
+
+/**
+ * Every address of the two answers, in answer order, IPv4 first; duplicates
+ * and anything that is not an address of the asked family are left out.
+ * `table` given: IPv6 addresses get their ip6Type and EUI-64 mark.
+ */
+export function hostAddresses(a: DnsAnswer, aaaa: DnsAnswer, table?: readonly PrefixEntry[]): HostAddress[] {
+  const out: HostAddress[] = [];
+  const seen = new Set<string>();
+  const take = (answer: DnsAnswer, family: 4 | 6) => {
+    for (const record of answer.records) {
+      const ip = (record as { data?: unknown }).data;
+      if (typeof ip !== "string" || isIP(ip) !== family || seen.has(ip)) continue;
+      seen.add(ip);
+      if (family === 4) out.push({ ip, family: Family.FAMILY_IPV4, ip6Type: "", eui64: false });
+      else {
+        const kind = table ? classifyIpv6(ip, table) : { type: "", eui64: false };
+        out.push({ ip, family: Family.FAMILY_IPV6, ip6Type: kind.type, eui64: kind.eui64 });
+      }
+    }
+  };
+  take(a, 4);
+  take(aaaa, 6);
+  return out;
+}

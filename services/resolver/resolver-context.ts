@@ -1,0 +1,104 @@
+// What the resolver's actors share: one DNS client per set of name servers
+// (the configured ones, a crawl's own, else /etc/resolv.conf's), the ip6Type
+// prefix table, and the per-crawl registries of what was already sent.
+
+import { readFileSync } from "node:fs";
+import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import { type Config, type Endpoint, parseEndpoint } from "../runtime/config.js";
+import { DnsClient } from "./dns-client.js";
+import { CrawlRegistry } from "./host-registry.js";
+import { loadPrefixTable, type PrefixEntry } from "./ip6-type.js";
+
+/** The name servers of /etc/resolv.conf, used when none are configured. */
+export function systemNameservers(path = "/etc/resolv.conf"): Endpoint[] {
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
+    .filter((addr): addr is string => addr !== undefined)
+    .map((addr) => parseEndpoint(addr.includes(":") ? `[${addr.replace(/%.*$/, "")}]` : addr, 53))
+    .filter((endpoint): endpoint is Endpoint => endpoint !== null);
+}
+
+/** Resolver settings beyond those config.ts knows today (read when present, else the defaults). */
+export interface ResolverSettings {
+  readonly nameservers: Endpoint[];
+  readonly timeout: number;
+  readonly retries: number;
+  readonly max_in_flight: number;
+  readonly qps_per_server?: number;
+  readonly sockets?: number;
+  readonly registry_idle?: number;
+}
+
+export class ResolverContext {
+  readonly prefixTable: PrefixEntry[];
+  /** Host names sent on crawl.hosts. */
+  readonly hostsSent: CrawlRegistry;
+  /** Addresses sent on crawl.ips. */
+  readonly addressesSent: CrawlRegistry;
+  /** Addresses whose PTR was asked (host addresses and routers alike). */
+  readonly reversed: CrawlRegistry;
+  private readonly clients = new Map<string, DnsClient>();
+  private readonly settings: ResolverSettings;
+
+  constructor(config: Config, systemServers: () => Endpoint[] = systemNameservers) {
+    this.settings = config.resolver as ResolverSettings;
+    this.prefixTable = loadPrefixTable(config.geoip.v6prefix);
+    const idleMs = (this.settings.registry_idle ?? 6 * 3600) * 1000;
+    this.hostsSent = new CrawlRegistry(idleMs);
+    this.addressesSent = new CrawlRegistry(idleMs);
+    this.reversed = new CrawlRegistry(idleMs);
+    this.systemServers = systemServers;
+  }
+
+  private readonly systemServers: () => Endpoint[];
+
+  /** The client for a crawl: its own name servers, else the configured ones, else /etc/resolv.conf's. */
+  client(options?: CrawlOptions): DnsClient {
+    const named = (options?.nameservers ?? [])
+      .map((ns) => parseEndpoint(ns, 53))
+      .filter((e): e is Endpoint => !!e);
+    const servers =
+      named.length > 0
+        ? named
+        : this.settings.nameservers.length > 0
+          ? this.settings.nameservers
+          : this.systemServers();
+    const key = servers.map((s) => `${s.host}:${s.port}`).join(",");
+    let dns = this.clients.get(key);
+    if (!dns) {
+      dns = new DnsClient({
+        servers,
+        timeoutMs: this.settings.timeout * 1000,
+        retries: this.settings.retries,
+        maxInFlight: this.settings.max_in_flight,
+        qpsPerServer: this.settings.qps_per_server ?? 0,
+        sockets: this.settings.sockets,
+      });
+      this.clients.set(key, dns);
+    }
+    return dns;
+  }
+
+  /** A client of its own for one server named in a debugging request; the caller closes it. */
+  oneOffClient(server: Endpoint): DnsClient {
+    return new DnsClient({
+      servers: [server],
+      timeoutMs: this.settings.timeout * 1000,
+      retries: this.settings.retries,
+      maxInFlight: 1,
+      sockets: 1,
+    });
+  }
+
+  close(): void {
+    for (const dns of this.clients.values()) dns.close();
+    this.clients.clear();
+  }
+}
