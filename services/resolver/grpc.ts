@@ -1,0 +1,82 @@
+// ResolverService.Resolve over gRPC: one name, one type, the full outcome, for
+// debugging a crawl's answer by hand (grpcurl, or the generated client). It
+// asks with the crawl's own DNS client, so what it shows is what a crawl sees.
+// Bad input is INVALID_ARGUMENT with the reason; a DNS failure is an outcome.
+
+import { isIP } from "node:net";
+import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+import type { RecordType } from "dns-packet";
+import {
+  type ResolveRequest,
+  ResolveResponse,
+  ResolverServiceService,
+} from "../../gen/ipv6matrix/v1/lookup.js";
+import { parseEndpoint } from "../runtime/config.js";
+import type { GrpcService } from "../runtime/grpc-server.js";
+import { questionTypes, recordText } from "./dns-message.js";
+import { toProto } from "./outcome.js";
+import { checkQueryName } from "./query-name.js";
+import type { ResolverContext } from "./resolver-context.js";
+
+export class ResolveInputError extends Error {
+  override name = "ResolveInputError";
+}
+
+/** Answers one ResolveRequest; throws ResolveInputError for a request that cannot be asked. */
+export async function resolveOnce(
+  context: ResolverContext,
+  request: ResolveRequest,
+): Promise<ResolveResponse> {
+  const type = request.type.trim().toUpperCase();
+  if (questionTypes[type] === undefined)
+    throw new ResolveInputError(
+      `type ${JSON.stringify(request.type)}: expected one of ${Object.keys(questionTypes).join(", ")}`,
+    );
+  const name = checkQueryName(request.name);
+  if (!name.ok)
+    throw new ResolveInputError(`name ${JSON.stringify(request.name.slice(0, 80))}: ${name.reason}`);
+  let server: ReturnType<typeof parseEndpoint> | undefined;
+  if (request.nameserver.trim() !== "") {
+    server = parseEndpoint(request.nameserver, 53);
+    if (!server || isIP(server.host) === 0)
+      throw new ResolveInputError(
+        `nameserver ${JSON.stringify(request.nameserver)}: expected addr or addr:port ([addr]:port for IPv6)`,
+      );
+  }
+  const dns = server ? context.oneOffClient(server) : context.client();
+  const answer = await dns.query(name.name, type as RecordType).finally(() => {
+    if (server) dns.close();
+  });
+  return ResolveResponse.fromPartial({
+    outcome: toProto(answer.outcome),
+    // -1 (no answer came) has no uint32 form; the outcome says TIMEOUT or MALFORMED.
+    rcode: Math.max(0, answer.rcode),
+    answers: answer.records.map(recordText),
+    cnameChain: answer.cnameChain,
+    nameserver: answer.server,
+    rttMs: answer.rttMs,
+    truncatedRetriedOverTcp: answer.tcp,
+  });
+}
+
+export function resolverGrpcService(context: ResolverContext): GrpcService {
+  return {
+    name: "ipv6matrix.v1.ResolverService",
+    definition: ResolverServiceService,
+    implementation: {
+      resolve(
+        call: ServerUnaryCall<ResolveRequest, ResolveResponse>,
+        callback: sendUnaryData<ResolveResponse>,
+      ) {
+        resolveOnce(context, call.request).then(
+          (response) => callback(null, response),
+          (error: Error) =>
+            callback({
+              code: error instanceof ResolveInputError ? status.INVALID_ARGUMENT : status.INTERNAL,
+              details: error.message,
+            }),
+        );
+      },
+    },
+  };
+}
