@@ -1,6 +1,8 @@
 // Runs one crawl: records it, sends its domains into the pipeline with
 // back-pressure, follows its progress in the store until every stage has
-// drained, then computes the summaries once and marks it completed. Used by
+// drained, then computes the summaries once and marks it completed. A crawl
+// cut short (killed process) is resumed by running it again with the same
+// record: domains that already have job rows are not sent again. Used by
 // `ipv6matrix crawl` (everything in one process) and by the api service.
 
 import { randomBytes } from "node:crypto";
@@ -16,6 +18,7 @@ import type { Transport } from "../runtime/transport.js";
 export interface CrawlRun {
   readonly crawlId: string;
   readonly domains: number;
+  readonly state: CrawlRecord["state"];
 }
 
 export interface RunOptions {
@@ -34,21 +37,24 @@ export interface RunOptions {
   readonly autoPublish?: boolean;
   readonly onProgress?: (stages: readonly StageCount[]) => void;
   readonly pollMs?: number;
+  /** A crawl recorded earlier (createCrawl), or one to resume; else a new one is recorded. */
+  readonly crawl?: CrawlRecord;
+  /** Stops the crawl: nothing more is sent, and it is recorded as cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 export function newCrawlId(date: string): string {
   return `c${date.replaceAll("-", "")}-${randomBytes(4).toString("hex")}`;
 }
 
-export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
-  const { store, transport, options } = run;
-  const crawlId = newCrawlId(options.date);
+/** Records a new crawl, running, before any of its domains is sent. */
+export async function createCrawl(store: Store, options: CrawlOptions, source: string): Promise<CrawlRecord> {
   const record: CrawlRecord = {
-    crawl_id: crawlId,
+    crawl_id: newCrawlId(options.date),
     date: options.date,
     state: "running",
     options: JSON.stringify(options),
-    source: run.source,
+    source,
     domains: 0,
     rejected: 0,
     started_at: sqlTime(new Date()),
@@ -57,6 +63,47 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     error: "",
   };
   await saveCrawl(store, record);
+  return record;
+}
+
+/** The unfinished crawl of this source and options, if one was cut short. */
+export async function findResumable(
+  store: Store,
+  source: string,
+  options: CrawlOptions,
+): Promise<CrawlRecord | undefined> {
+  const rows = await store.query<{ crawl_id: string }>(
+    `SELECT crawl_id FROM crawls FINAL WHERE state IN ('running', 'summarising') AND source = {source:String}
+       AND options = {options:String} ORDER BY started_at DESC LIMIT 1`,
+    { source, options: JSON.stringify(options) },
+  );
+  return rows[0] ? getCrawl(store, rows[0].crawl_id) : undefined;
+}
+
+/** Domains of a crawl that already have their job rows: a resumed crawl does not send them again. */
+async function domainsDone(store: Store, crawlId: string): Promise<Set<string>> {
+  const rows = await store.query<{ domain: string }>(
+    "SELECT DISTINCT domain FROM jobs WHERE crawl_id = {crawl:String}",
+    {
+      crawl: crawlId,
+    },
+  );
+  return new Set(rows.map((row) => row.domain));
+}
+
+export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
+  const { store, transport, options } = run;
+  const record = run.crawl ?? (await createCrawl(store, options, run.source));
+  const crawlId = record.crawl_id;
+  const done = run.crawl ? await domainsDone(store, crawlId) : new Set<string>();
+  // Cancelled here (the signal) or by another process (the crawl's row).
+  const cancelled = async () => {
+    const current = (await getCrawl(store, crawlId)) ?? record;
+    if (current.state === "cancelled") return true;
+    if (!run.signal?.aborted) return false;
+    await saveCrawl(store, { ...current, state: "cancelled", finished_at: sqlTime(new Date()) });
+    return true;
+  };
 
   let sent = 0;
   let stages: StageCount[] = [];
@@ -70,15 +117,19 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   const ticker = setInterval(() => void poll().catch(() => {}), run.pollMs ?? 1000);
   try {
     for await (const line of run.domains) {
+      if (run.signal?.aborted) break;
+      sent++;
+      if (done.has(line.domain)) continue;
       const task = DomainTask.encode({ crawlId, domain: line.domain, line: line.line, options }).finish();
       await transport.publish(Subjects.domains, task, `${crawlId}:${line.domain}`);
-      sent++;
     }
+    if (await cancelled()) return { crawlId, domains: sent, state: "cancelled" };
     feeding = false;
     await saveCrawl(store, { ...record, domains: sent, rejected: run.report.rejectedCount });
     for (;;) {
       await poll();
       if (isDrained(stages)) break;
+      if (await cancelled()) return { crawlId, domains: sent, state: "cancelled" };
       await new Promise((resolve) => setTimeout(resolve, run.pollMs ?? 500));
     }
   } finally {
@@ -94,5 +145,5 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     finished_at: sqlTime(new Date()),
     published: run.autoPublish ? 1 : 0,
   });
-  return { crawlId, domains: sent };
+  return { crawlId, domains: sent, state: "completed" };
 }

@@ -2,9 +2,10 @@
 // in-process transport and the configured store (chDB by default), with a
 // live progress display. Prints the crawl id when done.
 
+import { resolve } from "node:path";
 import { computeSummaries } from "../aggregator/summaries.js";
 import { checkDate, crawlOptionsFrom, today } from "../api/crawl-options.js";
-import { runCrawl } from "../api/crawl-runner.js";
+import { findResumable, runCrawl } from "../api/crawl-runner.js";
 import { newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
 import { setLogLevel } from "../runtime/log.js";
 import { migrate } from "../runtime/migrate.js";
@@ -62,11 +63,18 @@ ${commonUsage}`,
     const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout);
     try {
       await migrate(store);
+      const options = crawlOptionsFrom(config, date);
+      const source = resolve(file);
+      // The same command after a crash or Ctrl-C goes on with the crawl it had started (as the original
+      // did with its ips.db), sending only the domains without job rows.
+      const resumed = await findResumable(store, source, options);
+      if (resumed) process.stdout.write(`resuming crawl ${resumed.crawl_id} of ${resumed.started_at}\n`);
       const result = await runCrawl({
         store,
         transport,
-        options: crawlOptionsFrom(config, date),
-        source: file,
+        options,
+        source,
+        crawl: resumed,
         domains: all(),
         report,
         measuresAddresses: false,
