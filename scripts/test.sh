@@ -12,6 +12,8 @@ missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
 done
+# A Perl module, not a command: the geo tests rebuild their MaxMind DB files with it.
+perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null || missing+=(libmaxmind-db-writer-perl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${missing[*]}"

@@ -10,7 +10,7 @@ import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { DomainTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
-import { isDrained, readProgress, type StageCount } from "../runtime/progress.js";
+import { type AddressMeasures, isDrained, readProgress, type StageCount } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import type { Transport } from "../runtime/transport.js";
@@ -29,8 +29,8 @@ export interface RunOptions {
   readonly domains: AsyncIterable<DomainLine>;
   /** Filled by whoever reads the domain file; its rejected lines are counted with the crawl. */
   readonly report: DomainFileReport;
-  /** Whether addresses are measured in this deployment (prober and geo running). */
-  readonly measuresAddresses: boolean;
+  /** Which services measure addresses in this deployment (prober, geo). */
+  readonly measures: AddressMeasures;
   /** Computes the crawl's summaries once every stage has drained (the aggregator's job). */
   readonly summarise: (crawlId: string) => Promise<void>;
   /** Publish the summaries as soon as they are computed (publish.auto). */
@@ -110,7 +110,7 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   let feeding = true;
   const poll = async () => {
     stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, {
-      addresses: run.measuresAddresses,
+      ...run.measures,
     });
     run.onProgress?.(stages);
   };

@@ -13,7 +13,7 @@ import { openStore } from "../runtime/store-open.js";
 import { InProcessTransport } from "../runtime/transport-inprocess.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
 import { ProgressDisplay } from "./progress-display.js";
-import { builtRoles, inProcessTopology, startRoles } from "./roles.js";
+import { builtRoles, inProcessTopology, measuresOf, startRoles } from "./roles.js";
 
 export const crawlCommand: Command = {
   summary: "crawl a list of domains with every service in this process",
@@ -77,7 +77,7 @@ ${commonUsage}`,
         crawl: resumed,
         domains: all(),
         report,
-        measuresAddresses: false,
+        measures: measuresOf(builtRoles),
         summarise: (crawlId) => computeSummaries(store, crawlId),
         autoPublish: config.publish.auto,
         onProgress: (stages) => display?.update(stages),

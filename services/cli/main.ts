@@ -4,6 +4,7 @@
 
 import { parseArgs } from "node:util";
 import { ExportError } from "../aggregator/export.js";
+import { GeoDatabaseError } from "../geo/mmdb-file.js";
 import { ConfigError } from "../runtime/config.js";
 import { DomainFileError } from "../runtime/domain-file.js";
 import { type Command, UsageError } from "./command.js";
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof UsageError ||
       error instanceof DomainFileError ||
       error instanceof ExportError ||
+      error instanceof GeoDatabaseError ||
       String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
     ) {
       process.stderr.write(`ipv6matrix ${name}: ${(error as Error).message}\n`);

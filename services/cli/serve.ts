@@ -44,7 +44,7 @@ ${commonUsage}`,
       ? await serveMetrics(config.telemetry.listen.host, config.telemetry.listen.port)
       : undefined;
     // Health and reflection for every role, plus the role's own service.
-    const services = role === "aggregator" ? [queryService(store)] : [];
+    const services = [...running.grpcServices, ...(role === "aggregator" ? [queryService(store)] : [])];
     const grpc = config.api.listen ? await startGrpcServer(config.api.listen, services) : undefined;
     log.info({ nats: config.nats.servers, grpc: grpc?.port }, "serving");
     await new Promise<void>((resolve) => {

@@ -13,11 +13,17 @@ export interface StageCount {
   readonly failed: number;
 }
 
+/** Which services measure each address in this deployment; an address is done when every one of them has. */
+export interface AddressMeasures {
+  readonly prober: boolean;
+  readonly geo: boolean;
+}
+
 export async function readProgress(
   store: Store,
   crawlId: string,
   submitted: number,
-  options: { addresses: boolean },
+  options: AddressMeasures,
 ): Promise<StageCount[]> {
   const params = { crawl: crawlId };
   const [counts] = await store.query<{ domains: number; hosts_total: number; hosts_done: number }>(
@@ -41,13 +47,18 @@ export async function readProgress(
       failed: failedOn("crawl.hosts"),
     },
   ];
-  if (options.addresses) {
+  if (options.prober || options.geo) {
+    const measured =
+      options.prober && options.geo
+        ? `SELECT uniqExact(ip) FROM addresses WHERE crawl_id = {crawl:String}
+             AND ip IN (SELECT ip FROM geo WHERE crawl_id = {crawl:String})`
+        : `SELECT uniqExact(ip) FROM ${options.prober ? "addresses" : "geo"} WHERE crawl_id = {crawl:String}`;
     const [addresses] = await store.query<{ total: number; done: number }>(
       `SELECT
         (SELECT uniqExact(ip) FROM (
           SELECT toIPv6(ipv4[1]) AS ip FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv4) > 0
           UNION ALL SELECT ipv6[1] AS ip FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv6) > 0)) AS total,
-        (SELECT uniqExact(ip) FROM addresses WHERE crawl_id = {crawl:String}) AS done`,
+        (${measured}) AS done`,
       params,
     );
     stages.push({

@@ -150,7 +150,7 @@ describe("distributed thin crawl: serve resolver + serve aggregator on NATS and 
         source: "domains.txt",
         domains: readDomainFile(join(dir, "domains.txt"), { report }),
         report,
-        measuresAddresses: false,
+        measures: { prober: false, geo: false },
         summarise: (crawlId) => computeSummaries(store, crawlId),
         pollMs: 200,
       });
