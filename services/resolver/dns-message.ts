@@ -89,9 +89,12 @@ export type Checked =
  * "malformed". Never throws.
  */
 export function checkAnswer(message: Uint8Array, question: Question): Checked {
+  const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message);
+  const broken = wireProblem(bytes);
+  if (broken) return { kind: "malformed", reason: broken };
   let packet: DecodedPacket;
   try {
-    packet = dnsPacket.decode(Buffer.isBuffer(message) ? message : Buffer.from(message));
+    packet = dnsPacket.decode(bytes);
   } catch (error) {
     return { kind: "malformed", reason: (error as Error).message || "cannot decode" };
   }
@@ -108,6 +111,54 @@ export function checkAnswer(message: Uint8Array, question: Question): Checked {
   )
     return { kind: "mismatch", reason: "another question" };
   return { kind: "answer", packet };
+}
+
+/**
+ * What is wrong with a message's layout, or null: every section's records
+ * within the message, each RDLENGTH within it, A and AAAA data of 4 and 16
+ * bytes (RFC 1035 3.4.1, RFC 3596 2.2), names of labels and backward
+ * pointers. dns-packet trusts RDLENGTH and reads past the end of a short
+ * packet ("192.0.2.undefined"); this walk runs first so it never has to.
+ */
+export function wireProblem(bytes: Buffer): string | null {
+  if (bytes.length < 12) return "shorter than a header";
+  let offset = 12;
+  const skipName = (): boolean => {
+    for (let hops = 0; hops < 128; hops++) {
+      if (offset >= bytes.length) return false;
+      const length = bytes[offset]!;
+      if (length === 0) {
+        offset += 1;
+        return true;
+      }
+      if ((length & 0xc0) === 0xc0) {
+        // A pointer ends the name where it stands; dns-packet checks where it points.
+        if (offset + 2 > bytes.length) return false;
+        offset += 2;
+        return true;
+      }
+      if ((length & 0xc0) !== 0) return false;
+      offset += 1 + length;
+    }
+    return false;
+  };
+  const questions = bytes.readUInt16BE(4);
+  for (let i = 0; i < questions; i++) {
+    if (!skipName() || offset + 4 > bytes.length) return "question runs past the end";
+    offset += 4;
+  }
+  const records = bytes.readUInt16BE(6) + bytes.readUInt16BE(8) + bytes.readUInt16BE(10);
+  for (let i = 0; i < records; i++) {
+    if (!skipName() || offset + 10 > bytes.length) return "record runs past the end";
+    const type = bytes.readUInt16BE(offset);
+    const rdlength = bytes.readUInt16BE(offset + 8);
+    offset += 10;
+    if (offset + rdlength > bytes.length) return "record data runs past the end";
+    if ((type === 1 && rdlength !== 4) || (type === 28 && rdlength !== 16))
+      return `${type === 1 ? "A" : "AAAA"} record of ${rdlength} bytes`;
+    offset += rdlength;
+  }
+  return null;
 }
 
 /** Case-insensitive DNS name equality (RFC 4343), trailing dots ignored. */
