@@ -3,6 +3,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { exportableTables, exportTable, formatRows } from "../aggregator/export.js";
+import { exportLegacyCsv } from "../aggregator/legacy/legacy-csv-export.js";
 import { checkDate } from "../api/crawl-options.js";
 import { findCompletedCrawl, getCrawl } from "../runtime/crawls.js";
 import { openStore } from "../runtime/store-open.js";
@@ -13,6 +14,7 @@ export const exportCommand: Command = {
   usage: `Usage: ipv6matrix export <table> [options]
 
 Tables: ${exportableTables.join(", ")}.
+legacy-csv --out DIR: the original crawler's folder of CSV files (<tld>/<run>/MX_com.log, ...).
 Without --crawl or --date, the latest completed crawl.
 
 Options:
@@ -32,7 +34,8 @@ ${commonUsage}`,
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError(`expected one table: ${exportableTables.join(", ")}`);
     const table = positionals[0]!;
-    if (!exportableTables.includes(table))
+    if (table === "legacy-csv" && !values["out"]) throw new UsageError("legacy-csv needs --out DIR");
+    if (!exportableTables.includes(table) && table !== "legacy-csv")
       throw new UsageError(`unknown table ${table} (one of ${exportableTables.join(", ")})`);
     const format = (values["format"] as string | undefined) ?? "csv";
     if (format !== "csv" && format !== "jsonl") throw new UsageError(`--format ${format}: one of csv, jsonl`);
@@ -48,6 +51,13 @@ ${commonUsage}`,
             ? `no crawl ${crawlId} in the store`
             : `no completed crawl${date ? ` of ${date}` : ""} in the store`,
         );
+      if (table === "legacy-csv") {
+        const files = await exportLegacyCsv(store, crawl, String(values["out"]));
+        process.stdout.write(
+          `wrote ${files.length} files of crawl ${crawl.crawl_id} under ${values["out"]}\n`,
+        );
+        return 0;
+      }
       const { columns, rows } = await exportTable(store, table, crawl.crawl_id, Boolean(values["keep-zz"]));
       const text = formatRows(rows, format, columns);
       if (values["out"]) await writeFile(String(values["out"]), text);

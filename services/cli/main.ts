@@ -4,6 +4,7 @@
 
 import { parseArgs } from "node:util";
 import { ExportError } from "../aggregator/export.js";
+import { LegacyFormatError } from "../aggregator/legacy/legacy-formats.js";
 import { GeoDatabaseError } from "../geo/mmdb-file.js";
 import { ConfigError } from "../runtime/config.js";
 import { DomainFileError } from "../runtime/domain-file.js";
@@ -11,18 +12,24 @@ import { type Command, UsageError } from "./command.js";
 import { compareCommand } from "./compare.js";
 import { crawlCommand } from "./crawl.js";
 import { exportCommand } from "./export.js";
+import { importCommand } from "./import.js";
 import { publishCrawlCommand, unpublishCrawlCommand } from "./publish.js";
 import { serveCommand } from "./serve.js";
+import { submitCommand } from "./submit.js";
 import { summariseCommand } from "./summarise.js";
+import { watchCommand } from "./watch.js";
 
 const commands: Record<string, Command> = {
   crawl: crawlCommand,
   export: exportCommand,
+  import: importCommand,
   compare: compareCommand,
   publish: publishCrawlCommand,
   unpublish: unpublishCrawlCommand,
   summarise: summariseCommand,
   serve: serveCommand,
+  submit: submitCommand,
+  watch: watchCommand,
 };
 
 function usage(): string {
@@ -75,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof UsageError ||
       error instanceof DomainFileError ||
       error instanceof ExportError ||
+      error instanceof LegacyFormatError ||
       error instanceof GeoDatabaseError ||
       String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
     ) {

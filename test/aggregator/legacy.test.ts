@@ -5,11 +5,12 @@
 // whole, naming file and line, and a failed write leaves nothing behind.
 
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { findLegacyRuns, readLegacyCsvRun } from "../../services/aggregator/legacy/csv-import.js";
+import { exportLegacyCsv } from "../../services/aggregator/legacy/legacy-csv-export.js";
 import { importLegacyCrawl } from "../../services/aggregator/legacy/legacy-import.js";
 import { compareSql } from "../../services/aggregator/queries/compare.js";
 import { computeSummaries } from "../../services/aggregator/summaries.js";
@@ -242,6 +243,42 @@ describe("legacy CSV import", () => {
       "NTP 1 0 0 0 0 null null",
       "WWW 2 1 50 3 2 66.67 16.67",
     ]);
+  });
+
+  it("exports a crawl as the original's folder, which imports back to the same summaries", async () => {
+    const out = join(dir, "exported");
+    const files = await exportLegacyCsv(store, (await getCrawl(store, "new1"))!, out);
+    assert.ok(files.includes(join("com", "2026-06-01__00-00-00", "MX_com.log")));
+    const read = (tld: string, name: string) =>
+      readFileSync(join(out, tld, "2026-06-01__00-00-00", name), "utf8");
+    assert.equal(read("com", "MX_com.log"), "MX,a.com,mx.shared.net.,192.0.2.25,2001:db8::25,0\r\n");
+    assert.equal(
+      read("com", "WWW_com.log"),
+      "WWW,a.com,www.a.com,192.0.2.1,2001:db8::1\r\nWWW,b.com,www.b.com,192.0.2.2,2001:db8::2\r\n",
+    );
+    assert.equal(
+      read("org", "geoip_WWW_org.log"),
+      "geoip,c.org,www.c.org,192.0.2.3,n/a,n/a,n/a,n/a,GB,n/a,n/a\r\n",
+    );
+    const again = await importCsv(store, out);
+    const summary = async (crawl: string) =>
+      (
+        await store.query<Row>(
+          `SELECT tld, country, domains, domains6, www, ns, mx, ntp FROM domain_penetration WHERE crawl_id = {crawl:String}
+          ORDER BY tld, country`,
+          { crawl },
+        )
+      ).map(line);
+    assert.deepEqual(await summary(again.crawl_id), await summary("new1"));
+    const hostData = async (crawl: string) =>
+      (
+        await store.query<Row>(
+          `SELECT tld, type, country, hosts, hosts4, hosts6, dualstack, noip FROM host_data WHERE crawl_id = {crawl:String}
+          ORDER BY tld, type, country`,
+          { crawl },
+        )
+      ).map(line);
+    assert.deepEqual(await hostData(again.crawl_id), await hostData("new1"));
   });
 
   it("refuses a broken file whole, naming the file and line", async () => {
