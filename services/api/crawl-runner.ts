@@ -41,6 +41,8 @@ export interface RunOptions {
   readonly crawl?: CrawlRecord;
   /** Stops the crawl: nothing more is sent, and it is recorded as cancelled. */
   readonly signal?: AbortSignal;
+  /** A signal fired with this reason stops driving the crawl without cancelling it (a restart resumes it). */
+  readonly shutdownReason?: string;
 }
 
 export function newCrawlId(date: string): string {
@@ -101,6 +103,7 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     const current = (await getCrawl(store, crawlId)) ?? record;
     if (current.state === "cancelled") return true;
     if (!run.signal?.aborted) return false;
+    if (run.shutdownReason !== undefined && run.signal.reason === run.shutdownReason) return true;
     await saveCrawl(store, { ...current, state: "cancelled", finished_at: sqlTime(new Date()) });
     return true;
   };
@@ -123,13 +126,14 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
       const task = DomainTask.encode({ crawlId, domain: line.domain, line: line.line, options }).finish();
       await transport.publish(Subjects.domains, task, `${crawlId}:${line.domain}`);
     }
-    if (await cancelled()) return { crawlId, domains: sent, state: "cancelled" };
+    if (await cancelled()) return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
     feeding = false;
     await saveCrawl(store, { ...record, domains: sent, rejected: run.report.rejectedCount });
     for (;;) {
       await poll();
       if (isDrained(stages)) break;
-      if (await cancelled()) return { crawlId, domains: sent, state: "cancelled" };
+      if (await cancelled())
+        return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
       await new Promise((resolve) => setTimeout(resolve, run.pollMs ?? 500));
     }
   } finally {

@@ -13,7 +13,7 @@ import { openStore } from "../runtime/store-open.js";
 import { InProcessTransport } from "../runtime/transport-inprocess.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
 import { ProgressDisplay } from "./progress-display.js";
-import { builtRoles, inProcessTopology, measuresOf, startRoles } from "./roles.js";
+import { inProcessTopology, measuresOf, pipelineRoles, startRoles } from "./roles.js";
 
 export const crawlCommand: Command = {
   summary: "crawl a list of domains with every service in this process",
@@ -58,8 +58,8 @@ ${commonUsage}`,
     }
 
     const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
-    const transport = new InProcessTransport({ topology: inProcessTopology(builtRoles) });
-    const running = await startRoles(builtRoles, { config, transport, store });
+    const transport = new InProcessTransport({ topology: inProcessTopology(pipelineRoles) });
+    const running = await startRoles(pipelineRoles, { config, transport, store });
     const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout);
     try {
       await migrate(store);
@@ -77,7 +77,7 @@ ${commonUsage}`,
         crawl: resumed,
         domains: all(),
         report,
-        measures: measuresOf(builtRoles),
+        measures: measuresOf(pipelineRoles),
         summarise: (crawlId) => computeSummaries(store, crawlId),
         autoPublish: config.publish.auto,
         onProgress: (stages) => display?.update(stages),

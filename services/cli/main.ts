@@ -15,7 +15,9 @@ import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
 import { publishCrawlCommand, unpublishCrawlCommand } from "./publish.js";
 import { serveCommand } from "./serve.js";
+import { submitCommand } from "./submit.js";
 import { summariseCommand } from "./summarise.js";
+import { watchCommand } from "./watch.js";
 
 const commands: Record<string, Command> = {
   crawl: crawlCommand,
@@ -26,6 +28,8 @@ const commands: Record<string, Command> = {
   unpublish: unpublishCrawlCommand,
   summarise: summariseCommand,
   serve: serveCommand,
+  submit: submitCommand,
+  watch: watchCommand,
 };
 
 function usage(): string {

@@ -3,7 +3,13 @@
 // Roles not built yet are named so, not silently skipped.
 
 import { aggregatorActors } from "../aggregator/actors.js";
+import { computeSummaries } from "../aggregator/summaries.js";
+import { CrawlManager } from "../api/crawl-manager.js";
+import { crawlOptionsFrom, today } from "../api/crawl-options.js";
+import { crawlService } from "../api/crawl-service.js";
 import { geoActors } from "../geo/actors.js";
+import { proberActors } from "../prober/actors.js";
+import { proberGrpcService } from "../prober/grpc.js";
 import { resolverActors } from "../resolver/actors.js";
 import { type ActorDefinition, type RunningActor, startActor } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
@@ -17,7 +23,10 @@ export const roles = ["api", "resolver", "prober", "geo", "aggregator"] as const
 export type Role = (typeof roles)[number];
 
 /** Roles whose actors exist today; the others arrive with their issues. */
-export const builtRoles: readonly Role[] = ["resolver", "geo", "aggregator"];
+export const builtRoles: readonly Role[] = ["api", "resolver", "prober", "geo", "aggregator"];
+
+/** The roles that measure (every built one but the api): what `crawl` runs in its process. */
+export const pipelineRoles: readonly Role[] = builtRoles.filter((role) => role !== "api");
 
 /** Which services measure addresses when these roles run (what a crawl waits for). */
 export function measuresOf(running: readonly Role[]): AddressMeasures {
@@ -48,12 +57,21 @@ export async function startRoles(
   const started: RunningActor[] = [];
   const closers: (() => void | Promise<void>)[] = [];
   const grpcServices: GrpcService[] = [];
+  const afterStart: (() => Promise<unknown>)[] = [];
   for (const role of running) {
     let actors: ActorDefinition<never>[] = [];
     if (role === "resolver") {
       const resolver = resolverActors(deps.config);
       actors = resolver.actors as ActorDefinition<never>[];
       closers.push(() => resolver.close());
+    } else if (role === "prober") {
+      const prober = proberActors(deps.config, {
+        pps: deps.config.prober.pps,
+        perDestinationPps: deps.config.prober.per_destination_pps,
+      });
+      actors = prober.actors as ActorDefinition<never>[];
+      grpcServices.push(proberGrpcService(prober.prober));
+      closers.push(() => prober.close());
     } else if (role === "geo") {
       // One instance for the actor and GeoService, so both answer from the same database files.
       const geo = geoActors(deps.config);
@@ -64,11 +82,35 @@ export async function startRoles(
       const aggregator = aggregatorActors(deps.config, deps.store);
       actors = aggregator.actors as ActorDefinition<never>[];
       closers.push(() => aggregator.flush());
-    } else if (role !== "api") {
+    } else if (role === "api") {
+      const manager = new CrawlManager({
+        store: deps.store,
+        transport: deps.transport,
+        dataDir: deps.config.store.data_dir,
+        blocklistPath: deps.config.domain.blocklist,
+        measures: measuresOf(builtRoles),
+        summarise: (crawlId) => computeSummaries(deps.store, crawlId),
+        autoPublish: deps.config.publish.auto,
+        maxDomains: deps.config.api.max_domains,
+        maxSourceBytes: deps.config.api.max_source_bytes,
+      });
+      grpcServices.push(
+        crawlService({
+          store: deps.store,
+          manager,
+          dataDir: deps.config.store.data_dir,
+          defaults: crawlOptionsFrom(deps.config, today()),
+          measures: measuresOf(builtRoles),
+        }),
+      );
+      closers.push(() => manager.close());
+      afterStart.push(() => manager.resumeUnfinished());
+    } else {
       throw new Error(`role ${role} is not built yet`);
     }
     for (const actor of actors) started.push(await startActor(deps.transport, actor));
   }
+  for (const run of afterStart) await run();
   return {
     grpcServices,
     stop: async () => {

@@ -8,43 +8,53 @@ import { serveMetrics } from "../runtime/metrics.js";
 import { migrate } from "../runtime/migrate.js";
 import { openStore } from "../runtime/store-open.js";
 import { pipelineTopology } from "../runtime/topology.js";
+import { InProcessTransport } from "../runtime/transport-inprocess.js";
 import { connectNats } from "../runtime/transport-nats.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
-import { builtRoles, type Role, roles, startRoles } from "./roles.js";
+import { builtRoles, inProcessTopology, type Role, roles, startRoles } from "./roles.js";
 
 export const serveCommand: Command = {
-  summary: "run one service (api, resolver, prober, geo, aggregator) on NATS",
+  summary: "run one service (api, resolver, prober, geo, aggregator) on NATS, or all of them in one process",
   usage: `Usage: ipv6matrix serve <role> [options]
 
-Roles: ${roles.join(", ")}. Needs nats.servers; the aggregator also needs the store.
+Roles: ${roles.join(", ")}: one service, on nats.servers and the store.
+       all: every service in this process on the in-process bus (no NATS): the
+            CrawlService and QueryService of a single machine.
 gRPC (health, reflection) on api.listen; metrics on telemetry.listen (/metrics).
 Stops cleanly on SIGTERM: stops taking work, finishes what it holds.
 ${commonUsage}`,
   options: {},
   async run(values, positionals) {
-    const role = positionals[0] as Role | undefined;
-    if (positionals.length !== 1 || !role || !roles.includes(role))
-      throw new UsageError(`expected one role: ${roles.join(", ")}`);
-    if (!builtRoles.includes(role))
+    const role = positionals[0] as Role | "all" | undefined;
+    if (positionals.length !== 1 || !role || (role !== "all" && !roles.includes(role)))
+      throw new UsageError(`expected one role: ${roles.join(", ")} or all`);
+    if (role !== "all" && !builtRoles.includes(role))
       throw new UsageError(`role ${role} is not built yet (see the open issues)`);
     const config = configFrom(values);
     setLogLevel(config.telemetry.log_level);
-    if (config.nats.servers.length === 0)
+    if (role !== "all" && config.nats.servers.length === 0)
       throw new UsageError("serve needs nats.servers (e.g. --set nats.servers=nats://127.0.0.1:4222)");
     const log = logger({ service: role });
     const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
     await migrate(store);
-    const transport = await connectNats({
-      servers: config.nats.servers,
-      topology: pipelineTopology,
-      name: `ipv6matrix-${role}`,
-    });
-    const running = await startRoles([role], { config, transport, store });
+    const runningRoles = role === "all" ? builtRoles : [role];
+    const transport =
+      role === "all"
+        ? new InProcessTransport({ topology: inProcessTopology(builtRoles) })
+        : await connectNats({
+            servers: config.nats.servers,
+            topology: pipelineTopology,
+            name: `ipv6matrix-${role}`,
+          });
+    const running = await startRoles(runningRoles, { config, transport, store });
     const metrics = config.telemetry.listen
       ? await serveMetrics(config.telemetry.listen.host, config.telemetry.listen.port)
       : undefined;
     // Health and reflection for every role, plus the role's own service.
-    const services = [...running.grpcServices, ...(role === "aggregator" ? [queryService(store)] : [])];
+    const services = [
+      ...running.grpcServices,
+      ...(runningRoles.includes("aggregator") ? [queryService(store)] : []),
+    ];
     const grpc = config.api.listen ? await startGrpcServer(config.api.listen, services) : undefined;
     log.info({ nats: config.nats.servers, grpc: grpc?.port }, "serving");
     await new Promise<void>((resolve) => {

@@ -66,6 +66,8 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.retries": { type: "int", min: 0, max: 10 },
   "resolver.max_in_flight": { type: "int", min: 1, max: 100_000 },
   "prober.allow_ranges": { type: "cidrs" },
+  "prober.pps": { type: "int", min: 1, max: 1_000_000 },
+  "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
   "concurrency.domains": { type: "int", min: 1, max: 100_000 },
   "concurrency.hosts": { type: "int", min: 1, max: 100_000 },
   "concurrency.addresses": { type: "int", min: 1, max: 100_000 },
@@ -73,6 +75,8 @@ export const schema: Readonly<Record<string, Kind>> = {
   "store.url": { type: "url", schemes: ["http", "https"] },
   "nats.servers": { type: "urls", schemes: ["nats", "tls"] },
   "api.listen": { type: "endpoint", defaultPort: 7600 },
+  "api.max_domains": { type: "int", min: 1, max: 100_000_000 },
+  "api.max_source_bytes": { type: "int", min: 1024, max: 100_000_000_000 },
   "publish.auto": bool,
   "telemetry.listen": { type: "endpoint", defaultPort: 9464 },
   "telemetry.log_level": { type: "string", allowed: ["trace", "debug", "info", "warn", "error", "silent"] },
@@ -105,11 +109,11 @@ export interface Config {
   readonly geoip: { citydb: string; asndb: string; v6prefix: string };
   readonly domain: { blocklist: string };
   readonly resolver: { nameservers: Endpoint[]; timeout: number; retries: number; max_in_flight: number };
-  readonly prober: { allow_ranges: string[] };
+  readonly prober: { allow_ranges: string[]; pps: number; per_destination_pps: number };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
   readonly store: { data_dir: string; url: string };
   readonly nats: { servers: string[] };
-  readonly api: { listen: Endpoint | null };
+  readonly api: { listen: Endpoint | null; max_domains: number; max_source_bytes: number };
   readonly publish: { auto: boolean };
   readonly telemetry: { listen: Endpoint | null; log_level: string };
   /** Where each value came from, for messages. */

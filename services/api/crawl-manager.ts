@@ -1,0 +1,168 @@
+// The crawls this api instance drives: submitted ones, resumed ones (after a
+// restart every unfinished crawl whose spool file is here goes on), cancelled
+// ones. The crawl's row in the store is the truth; this keeps only the
+// handles of what runs in this process.
+
+import { existsSync } from "node:fs";
+import { mkdir, rename } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
+import { newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
+import { logger } from "../runtime/log.js";
+import type { AddressMeasures } from "../runtime/progress.js";
+import type { Store } from "../runtime/store.js";
+import type { Transport } from "../runtime/transport.js";
+import { finalStates } from "./crawl-messages.js";
+import { createCrawl, runCrawl } from "./crawl-runner.js";
+import { SourceError, spoolPath, spoolSource } from "./domain-source.js";
+
+export interface CrawlManagerOptions {
+  readonly store: Store;
+  readonly transport: Transport;
+  readonly dataDir: string;
+  readonly blocklistPath: string;
+  readonly measures: AddressMeasures;
+  readonly summarise: (crawlId: string) => Promise<void>;
+  readonly autoPublish: boolean;
+  readonly maxDomains: number;
+  readonly maxSourceBytes: number;
+  readonly pollMs?: number;
+}
+
+/** Why a running crawl's signal fired: the user cancelled it, or this process is stopping. */
+const SHUTDOWN = "shutdown";
+
+export class CrawlManager {
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly log = logger({ service: "api", actor: "crawls" });
+
+  constructor(private readonly options: CrawlManagerOptions) {}
+
+  /** Records a crawl of the list at `incoming` (a spool file already written) or of `source`, and starts it. */
+  async submit(crawlOptions: CrawlOptions, source: string, incoming?: string): Promise<CrawlRecord> {
+    const record = await createCrawl(this.options.store, crawlOptions, source || "(streamed)");
+    const spool = spoolPath(this.options.dataDir, record.crawl_id);
+    try {
+      await mkdir(dirname(spool), { recursive: true });
+      if (incoming) await rename(incoming, spool);
+      else await spoolSource(source, spool, this.options.maxSourceBytes);
+      // Checked before the crawl is accepted: an empty or oversized list is the client's error.
+      const report = newReport();
+      for await (const _ of readDomainFile(spool, { report, maxDomains: this.options.maxDomains })) {
+        // counting only
+      }
+      if (report.accepted === 0)
+        throw new SourceError(
+          `no domain in ${source || "the streamed list"} (${report.lines} lines, ${report.rejectedCount} not domain names)`,
+        );
+      const counted = { ...record, domains: report.accepted, rejected: report.rejectedCount };
+      await saveCrawl(this.options.store, counted);
+      this.launch(counted);
+      return counted;
+    } catch (error) {
+      await saveCrawl(this.options.store, {
+        ...record,
+        state: "failed",
+        error: (error as Error).message,
+        finished_at: sqlTime(new Date()),
+      });
+      throw error instanceof SourceError ? error : new SourceError((error as Error).message);
+    }
+  }
+
+  /** Goes on with a crawl cut short (this or another process died), from its spool file. */
+  async resume(crawlId: string): Promise<CrawlRecord> {
+    const record = await getCrawl(this.options.store, crawlId);
+    if (!record) throw new SourceError(`no crawl ${crawlId}`);
+    if (record.state === "completed")
+      throw new SourceError(`crawl ${crawlId} is completed: nothing to resume`);
+    if (!this.running.has(crawlId)) {
+      if (!existsSync(spoolPath(this.options.dataDir, crawlId)))
+        throw new SourceError(
+          `crawl ${crawlId}: its domain list is not on this api instance (${spoolPath(this.options.dataDir, crawlId)})`,
+        );
+      const resumed = { ...record, state: "running" as const, error: "", finished_at: null };
+      await saveCrawl(this.options.store, resumed);
+      this.launch(resumed);
+    }
+    return (await getCrawl(this.options.store, crawlId))!;
+  }
+
+  async cancel(crawlId: string): Promise<CrawlRecord> {
+    const record = await getCrawl(this.options.store, crawlId);
+    if (!record) throw new SourceError(`no crawl ${crawlId}`);
+    const here = this.running.get(crawlId);
+    if (here) {
+      here.controller.abort("cancel");
+      await here.done;
+    } else if (!finalStates.includes(record.state)) {
+      // Running in another api instance: its runner sees the row and stops.
+      await saveCrawl(this.options.store, {
+        ...record,
+        state: "cancelled",
+        finished_at: sqlTime(new Date()),
+      });
+    }
+    return (await getCrawl(this.options.store, crawlId))!;
+  }
+
+  /** After a restart: every crawl left running whose list is here goes on. */
+  async resumeUnfinished(): Promise<string[]> {
+    const rows = await this.options.store.query<{ crawl_id: string }>(
+      "SELECT crawl_id FROM crawls FINAL WHERE state IN ('running', 'summarising')",
+    );
+    const resumed: string[] = [];
+    for (const { crawl_id } of rows) {
+      if (!existsSync(spoolPath(this.options.dataDir, crawl_id)) || this.running.has(crawl_id)) continue;
+      const record = (await getCrawl(this.options.store, crawl_id))!;
+      this.log.info({ crawl: crawl_id }, "resuming an unfinished crawl");
+      this.launch(record);
+      resumed.push(crawl_id);
+    }
+    return resumed;
+  }
+
+  /** Stops driving crawls without cancelling them: a restart resumes them. */
+  async close(): Promise<void> {
+    for (const { controller } of this.running.values()) controller.abort(SHUTDOWN);
+    await Promise.all([...this.running.values()].map((run) => run.done));
+  }
+
+  private launch(record: CrawlRecord): void {
+    const controller = new AbortController();
+    const { store } = this.options;
+    const done = (async () => {
+      const report = newReport();
+      const blocklist = await readBlocklist(this.options.blocklistPath);
+      const options = JSON.parse(record.options) as CrawlOptions;
+      await runCrawl({
+        store,
+        transport: this.options.transport,
+        options,
+        source: record.source,
+        crawl: record,
+        domains: readDomainFile(spoolPath(this.options.dataDir, record.crawl_id), { blocklist, report }),
+        report,
+        measures: this.options.measures,
+        summarise: this.options.summarise,
+        autoPublish: this.options.autoPublish,
+        pollMs: this.options.pollMs,
+        signal: controller.signal,
+        shutdownReason: SHUTDOWN,
+      });
+    })()
+      .catch(async (error: Error) => {
+        this.log.error({ crawl: record.crawl_id, error: error.message }, "crawl failed");
+        const current = (await getCrawl(store, record.crawl_id).catch(() => undefined)) ?? record;
+        await saveCrawl(store, {
+          ...current,
+          state: "failed",
+          error: error.message,
+          finished_at: sqlTime(new Date()),
+        }).catch(() => {});
+      })
+      .finally(() => this.running.delete(record.crawl_id));
+    this.running.set(record.crawl_id, { controller, done });
+  }
+}

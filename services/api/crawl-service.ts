@@ -1,0 +1,194 @@
+// CrawlService over gRPC (proto/ipv6matrix/v1/crawl.proto): submit a crawl
+// (domains streamed, or a path or URL the server reads), follow it, list,
+// cancel and resume crawls. The work is done by the CrawlManager; this maps
+// calls, errors and progress.
+
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type ServerErrorResponse, status } from "@grpc/grpc-js";
+import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import {
+  type CrawlServiceServer,
+  CrawlServiceService,
+  type SubmitCrawlRequest,
+} from "../../gen/ipv6matrix/v1/crawl.js";
+import { type CrawlRecord, getCrawl } from "../runtime/crawls.js";
+import { DomainFileError } from "../runtime/domain-file.js";
+import type { GrpcService } from "../runtime/grpc-server.js";
+import type { AddressMeasures } from "../runtime/progress.js";
+import { readProgress } from "../runtime/progress.js";
+import type { Store } from "../runtime/store.js";
+import type { CrawlManager } from "./crawl-manager.js";
+import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
+import { checkDate } from "./crawl-options.js";
+import { MAJESTIC_MILLION_URL, SourceError, spoolWriter } from "./domain-source.js";
+
+export interface CrawlServiceOptions {
+  readonly store: Store;
+  readonly manager: CrawlManager;
+  readonly dataDir: string;
+  /** The options a submission leaves empty come from here (the api's configuration). */
+  readonly defaults: CrawlOptions;
+  readonly measures: AddressMeasures;
+  readonly watchIntervalMs?: number;
+}
+
+function grpcError(error: unknown): ServerErrorResponse {
+  const message = error instanceof Error ? error.message : String(error);
+  const code =
+    error instanceof SourceError || error instanceof DomainFileError
+      ? status.INVALID_ARGUMENT
+      : error instanceof NotFound
+        ? status.NOT_FOUND
+        : status.INTERNAL;
+  return Object.assign(new Error(message), { code, details: message });
+}
+
+class NotFound extends Error {}
+
+/** A submission's options over the defaults: whatever it leaves empty, the api's configuration gives. */
+export function mergeOptions(requested: CrawlOptions | undefined, defaults: CrawlOptions): CrawlOptions {
+  const r = requested;
+  const pick = <T>(value: T[] | undefined, fallback: T[]) => (value && value.length > 0 ? value : fallback);
+  const num = (value: number | undefined, fallback: number) => (value ? value : fallback);
+  return {
+    features: pick(r?.features, defaults.features),
+    metrics: pick(r?.metrics, defaults.metrics),
+    wwwPrefixes: pick(r?.wwwPrefixes, defaults.wwwPrefixes),
+    ntpPrefixes: pick(r?.ntpPrefixes, defaults.ntpPrefixes),
+    date: r?.date ? checkDate(r.date) : defaults.date,
+    nameservers: pick(r?.nameservers, defaults.nameservers),
+    pingCount: num(r?.pingCount, defaults.pingCount),
+    tcpTimeoutSeconds: num(r?.tcpTimeoutSeconds, defaults.tcpTimeoutSeconds),
+    smtpTimeoutSeconds: num(r?.smtpTimeoutSeconds, defaults.smtpTimeoutSeconds),
+    traceMaxTtl: num(r?.traceMaxTtl, defaults.traceMaxTtl),
+    traceTimeoutSeconds: num(r?.traceTimeoutSeconds, defaults.traceTimeoutSeconds),
+  };
+}
+
+export function crawlService(options: CrawlServiceOptions): GrpcService {
+  const { store, manager } = options;
+  const found = async (crawlId: string): Promise<CrawlRecord> => {
+    const crawl = await getCrawl(store, crawlId);
+    if (!crawl) throw new NotFound(`no crawl ${crawlId}`);
+    return crawl;
+  };
+
+  const implementation: CrawlServiceServer = {
+    submitCrawl(call, callback) {
+      const incoming = join(options.dataDir, "spool", `incoming-${randomBytes(6).toString("hex")}.txt`);
+      let first: SubmitCrawlRequest | undefined;
+      let streamed = 0;
+      let writer: ReturnType<typeof spoolWriter> | undefined;
+      const ready = mkdir(join(options.dataDir, "spool"), { recursive: true }).then(() => {
+        writer = spoolWriter(incoming);
+      });
+      let failed = false;
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        void rm(incoming, { force: true });
+        callback(grpcError(error));
+      };
+      call.on("data", (request: SubmitCrawlRequest) => {
+        first ??= request;
+        streamed += request.domains.length;
+        void ready.then(() => writer!.write(request.domains));
+      });
+      call.on("error", fail);
+      call.on("end", () => {
+        (async () => {
+          await ready;
+          await writer!.close();
+          const crawlOptions = mergeOptions(first?.options, options.defaults);
+          const source = first?.source ?? "";
+          if (source !== "" && streamed > 0)
+            throw new SourceError("give a source or stream domains, not both");
+          if (streamed === 0) await rm(incoming, { force: true });
+          const record =
+            streamed > 0
+              ? await manager.submit(crawlOptions, "", incoming)
+              : await manager.submit(crawlOptions, source || MAJESTIC_MILLION_URL);
+          callback(null, { crawl: toCrawl(record) });
+        })().catch(fail);
+      });
+    },
+
+    getCrawl(call, callback) {
+      found(call.request.crawlId).then(
+        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
+        (error) => callback(grpcError(error)),
+      );
+    },
+
+    listCrawls(call, callback) {
+      const limit = Math.min(Math.max(call.request.limit || 50, 1), 1000);
+      store
+        .query<{ crawl_id: string }>(
+          "SELECT crawl_id FROM crawls FINAL ORDER BY started_at DESC LIMIT {limit:UInt32}",
+          { limit },
+        )
+        .then((rows) => Promise.all(rows.map((row) => found(row.crawl_id))))
+        .then(
+          (crawls) => callback(null, { crawls: crawls.map(toCrawl) }),
+          (error) => callback(grpcError(error)),
+        );
+    },
+
+    cancelCrawl(call, callback) {
+      manager.cancel(call.request.crawlId).then(
+        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
+        (error) =>
+          callback(
+            grpcError(
+              error instanceof SourceError && /^no crawl/.test(error.message)
+                ? new NotFound(error.message)
+                : error,
+            ),
+          ),
+      );
+    },
+
+    resumeCrawl(call, callback) {
+      manager.resume(call.request.crawlId).then(
+        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
+        (error) =>
+          callback(
+            grpcError(
+              error instanceof SourceError && /^no crawl/.test(error.message)
+                ? new NotFound(error.message)
+                : error,
+            ),
+          ),
+      );
+    },
+
+    watchCrawl(call) {
+      let previous: { at: number; done: Map<string, number> } | undefined;
+      let stopped = false;
+      call.on("cancelled", () => {
+        stopped = true;
+      });
+      (async () => {
+        await found(call.request.crawlId);
+        while (!stopped) {
+          const crawl = await found(call.request.crawlId);
+          const stages = await readProgress(
+            store,
+            crawl.crawl_id,
+            Math.max(crawl.domains, 0),
+            options.measures,
+          );
+          const now = Date.now();
+          call.write({ progress: toProgress(crawl, stages, previous, now) });
+          previous = { at: now, done: new Map(stages.map((s) => [s.stage, s.done + s.failed])) };
+          if (finalStates.includes(crawl.state)) break;
+          await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 1000));
+        }
+        call.end();
+      })().catch((error) => call.destroy(grpcError(error)));
+    },
+  };
+  return { name: "ipv6matrix.v1.CrawlService", definition: CrawlServiceService, implementation };
+}
