@@ -58,7 +58,7 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
   },
   addresses: {
     sql: `SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
-      coalesce(r.name, a.rdns) AS rdns,
+      coalesce(r.name, a.rdns) AS rdns, coalesce(r.outcome, a.rdns_outcome) AS rdns_outcome,
       a.ping_sent AS ping_sent, a.ping_received AS ping_received, a.ping_min AS ping_min, a.ping_avg AS ping_avg,
       a.ping_max AS ping_max, a.ping_mdev AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
       a.starttls AS starttls, a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
@@ -68,7 +68,8 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       FROM (SELECT * FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a
       LEFT JOIN (SELECT ip, country, city, region, latitude, longitude, asn, as_org FROM geo FINAL
         WHERE crawl_id = {crawl:String}) AS g ON g.ip = a.ip
-      LEFT JOIN (SELECT ip, nullIf(name, '') AS name FROM reverse FINAL WHERE crawl_id = {crawl:String}) AS r ON r.ip = a.ip
+      LEFT JOIN (SELECT ip, nullIf(name, '') AS name, nullIf(outcome, '') AS outcome FROM reverse FINAL
+        WHERE crawl_id = {crawl:String}) AS r ON r.ip = a.ip
       LEFT JOIN (SELECT pair.1 AS ip, any(pair.2) AS ip6_type FROM hosts FINAL ARRAY JOIN arrayZip(ipv6, ip6_types) AS pair
         WHERE crawl_id = {crawl:String} GROUP BY ip) AS t ON t.ip = a.ip
       ORDER BY a.family, a.ip
