@@ -23,4 +23,5 @@ for table in hostdata reachability domains penetration; do
   echo "== $table"
   in_vantage node bin/ipv6matrix.mjs export "$table" --config "$config" || echo "(export $table failed)"
 done
-echo "== expected (hand-written): $(field expectedFile)"
+echo "== compared with the hand-written expectations in $(field expectedFile)"
+node --import tsx "$here/check-expected.ts" "$(field expectedFile)" "$config"
