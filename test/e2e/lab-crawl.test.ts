@@ -100,4 +100,40 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       DomainPenetration: [],
     });
   });
+
+  it("agrees with independent tools: scamper's hop counts and ping's reachability", async () => {
+    const ips = Object.keys(expected["addresses"] as Row);
+    // scamper (Debian's, the field's reference): ICMP Paris traceroute, as our prober traces.
+    const traced = await lab.exec(
+      "scamper",
+      ["-O", "text", "-c", "trace -P icmp-paris -q 1 -w 1 -m 8", "-i", ...ips],
+      120_000,
+    );
+    const scamperHops = new Map<string, number>();
+    let target = "";
+    for (const line of traced.stdout.split("\n")) {
+      const header = /^traceroute from \S+ to (\S+)/.exec(line);
+      if (header) {
+        target = header[1]!;
+        scamperHops.set(target, 0);
+        continue;
+      }
+      const hop = /^\s*(\d+)\s+(\S+)/.exec(line);
+      if (hop && hop[2] === target) scamperHops.set(target, Number(hop[1]));
+    }
+    const disagreements: string[] = [];
+    for (const ip of ips) {
+      const row = tables["addresses"]!.find((r) => r["ip"] === ip);
+      const ours = Number(row?.["trace_hops"] ?? 0);
+      if (scamperHops.get(ip) !== ours)
+        disagreements.push(`${ip}: scamper ${scamperHops.get(ip)} hops, ours ${ours}`);
+      const pinged = await lab.exec("ping", ["-c", "2", "-i", "0.2", "-W", "1", ip], 10_000);
+      const reachable = pinged.code === 0;
+      if (reachable !== Number(row?.["ping_received"] ?? 0) > 0)
+        disagreements.push(
+          `${ip}: ping says ${reachable ? "reachable" : "unreachable"}, ours received ${row?.["ping_received"]}`,
+        );
+    }
+    assert.deepEqual(disagreements, []);
+  });
 });
