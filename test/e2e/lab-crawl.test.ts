@@ -9,6 +9,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { exportRows } from "../../services/aggregator/export.js";
+import { computeSummaries } from "../../services/aggregator/summaries.js";
+import { loadConfig } from "../../services/runtime/config.js";
+import { migrate } from "../../services/runtime/migrate.js";
+import { openChdbStore } from "../../services/runtime/store-chdb.js";
+import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js";
 import {
   checkAddresses,
   checkHosts,
@@ -19,6 +25,7 @@ import {
   type Tables,
 } from "../lab/expectations.js";
 import { type Lab, startLab } from "../lab/lab.js";
+import { startClickHouseHttp } from "../support/clickhouse-http.js";
 
 const repo = join(import.meta.dirname, "../..");
 const bin = join(repo, "bin/ipv6matrix.mjs");
@@ -135,5 +142,35 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
         );
     }
     assert.deepEqual(disagreements, []);
+  });
+
+  it("gives the same summaries on a ClickHouse server's SQL as on chDB's", async () => {
+    // The crawl's raw rows, copied from its chDB folder to the ClickHouse HTTP endpoint, summarised there.
+    const config = loadConfig({ file: lab.configPath, env: {} });
+    const source = await openChdbStore(config.store.data_dir);
+    const clickhouse = await startClickHouseHttp();
+    const target = await openClickHouseStore(clickhouse.url);
+    try {
+      await migrate(target);
+      for (const table of ["crawls", "jobs", "soa", "hosts", "addresses", "geo", "reverse"])
+        await target.insert(table, await source.query(`SELECT * FROM ${table}`));
+      const [crawl] = await source.query<{ crawl_id: string }>(
+        "SELECT crawl_id FROM crawls FINAL WHERE state = 'completed'",
+      );
+      await computeSummaries(target, crawl!.crawl_id);
+      const summaries: Tables = { ...tables };
+      for (const table of ["hostdata", "reachability", "domains", "penetration"])
+        summaries[table] = await exportRows(target, table, crawl!.crawl_id, false);
+      assert.deepEqual(checkSummaries(expected, summaries), {
+        HostData: [],
+        Reachability: [],
+        Domains: [],
+        DomainPenetration: [],
+      });
+    } finally {
+      await target.close();
+      await source.close();
+      await clickhouse.stop();
+    }
   });
 });
