@@ -45,7 +45,7 @@ export interface DnsClientOptions {
   readonly maxInFlight: number;
   /** Queries per second to each server; 0 for no limit. */
   readonly qpsPerServer?: number;
-  /** UDP sockets open per address family, each on its own random port. */
+  /** UDP sockets open per name server, each on its own random port. */
   readonly sockets?: number;
   /** Queries a UDP socket sends before it is replaced by one on a fresh port. */
   readonly queriesPerSocket?: number;
@@ -74,7 +74,8 @@ type Asked = DnsAnswer & { readonly packet?: DecodedPacket };
 
 export class DnsClient {
   readonly stats: DnsClientStats = { questions: 0, queries: 0, tcp: 0, timeouts: 0 };
-  private readonly pools: Partial<Record<4 | 6, UdpPool>> = {};
+  /** One pool of connected sockets per server, in the order of `servers`. */
+  private readonly pools: UdpPool[];
   private readonly limit: InFlightLimit;
   private readonly rates: RateLimiter[];
   private readonly maxChain: number;
@@ -82,16 +83,18 @@ export class DnsClient {
 
   constructor(private readonly options: DnsClientOptions) {
     if (options.servers.length === 0) throw new Error("DNS client: no name server configured");
-    for (const server of options.servers) {
-      const family = isIP(server.host);
-      if (family === 0) throw new Error(`DNS client: name server ${server.host} is not an IP address`);
-      this.pools[family as 4 | 6] ??= new UdpPool({
-        family: family as 4 | 6,
-        sockets: options.sockets ?? 16,
-        questionsPerSocket: options.queriesPerSocket ?? 20_000,
-        timeoutMs: options.timeoutMs,
-      });
-    }
+    for (const server of options.servers)
+      if (isIP(server.host) === 0)
+        throw new Error(`DNS client: name server ${server.host} is not an IP address`);
+    this.pools = options.servers.map(
+      (server) =>
+        new UdpPool({
+          server,
+          sockets: options.sockets ?? 8,
+          questionsPerSocket: options.queriesPerSocket ?? 20_000,
+          timeoutMs: options.timeoutMs,
+        }),
+    );
     this.limit = new InFlightLimit(options.maxInFlight);
     this.rates = options.servers.map(() => new RateLimiter(options.qpsPerServer ?? 0));
     this.maxChain = options.maxCnameChain ?? 10;
@@ -110,7 +113,7 @@ export class DnsClient {
   }
 
   close(): void {
-    for (const pool of Object.values(this.pools)) pool.close();
+    for (const pool of this.pools) pool.close();
   }
 
   private async resolve(rawName: string, type: RecordType): Promise<DnsAnswer> {
@@ -169,7 +172,7 @@ export class DnsClient {
         const started = performance.now();
         this.stats.queries++;
         sentUdp.inc();
-        let result: UdpResult = await this.pools[isIP(server.host) as 4 | 6]!.send(name, type, server);
+        let result: UdpResult = await this.pools[index]!.send(name, type);
         let tcp = false;
         if (result.kind === "answer" && result.packet.flag_tc) {
           // RFC 7766 5: a truncated answer is asked again over TCP.

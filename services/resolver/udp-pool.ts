@@ -1,11 +1,14 @@
-// The UDP edge of the DNS client: a pool of sockets, each bound to a random
-// ephemeral port and replaced after a number of questions, random query ids
-// from a cryptographic source, and an answer accepted only when its id,
-// source address and port, and question match (RFC 5452 4 and 9.1). What
-// does not match is counted and dropped, and the wait goes on.
+// The UDP edge of the DNS client: per name server, a pool of sockets, each
+// connected to that server from a random ephemeral port and replaced after a
+// number of questions; random query ids from a cryptographic source; an
+// answer accepted only when its id, source address and port, and question
+// match (RFC 5452 4 and 9.1). A connected socket also makes the kernel drop
+// datagrams from any other source, and spares a look-up per send. What does
+// not match is counted and dropped, and the wait goes on.
 
 import { randomFillSync } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
+import { isIP } from "node:net";
 import type { RecordType } from "dns-packet";
 import type { Endpoint } from "../runtime/config.js";
 import { type Checked, checkAnswer, encodeQuery } from "./dns-message.js";
@@ -49,18 +52,33 @@ class PooledSocket {
   retired = false;
 
   constructor(
-    family: 4 | 6,
+    server: Endpoint,
     private readonly settle: (pending: Pending, result: UdpResult) => void,
     onClosed: (s: PooledSocket) => void,
   ) {
-    this.socket = createSocket({ type: family === 4 ? "udp4" : "udp6" });
+    // A larger receive buffer rides out event-loop pauses (GC) at high rates; the kernel caps it at rmem_max.
+    this.socket = createSocket({ type: isIP(server.host) === 6 ? "udp6" : "udp4", recvBufferSize: 1 << 20 });
     this.socket.on("message", (message, remote) => this.receive(message, remote.address, remote.port));
     // ICMP errors surface here on some systems; the question then times out.
     this.socket.on("error", () => {});
     this.socket.on("close", () => onClosed(this));
-    // Port 0: the kernel picks a random ephemeral port (Linux randomises it).
-    this.socket.bind(0);
+    // An implicit bind to port 0: the kernel picks a random ephemeral port (Linux randomises it).
+    this.socket.connect(server.port, server.host, () => {
+      const queued = this.queued ?? [];
+      this.queued = undefined;
+      for (const query of queued) this.write(query);
+    });
     this.socket.unref();
+  }
+
+  /** Queries asked before the socket is connected (node drops those sent earlier). */
+  private queued: Buffer[] | undefined = [];
+
+  write(query: Buffer): void {
+    if (this.queued) this.queued.push(query);
+    // No callback: it would cost a tick per query. A send error is rare on a
+    // connected socket; the question then times out.
+    else this.socket.send(query);
   }
 
   private receive(message: Buffer, address: string, port: number): void {
@@ -89,7 +107,7 @@ class PooledSocket {
 }
 
 export interface UdpPoolOptions {
-  readonly family: 4 | 6;
+  readonly server: Endpoint;
   /** Sockets open at once, each with its own port. */
   readonly sockets: number;
   /** Questions sent from one socket before it is replaced by one on a fresh port. */
@@ -116,7 +134,8 @@ export class UdpPool {
   }
 
   /** Sends one question and resolves with the checked answer, a timeout or a send error. Never rejects. */
-  send(name: string, type: RecordType, server: Endpoint): Promise<UdpResult> {
+  send(name: string, type: RecordType): Promise<UdpResult> {
+    const server = this.options.server;
     if (this.closed) return Promise.resolve({ kind: "send-error", reason: "client closed" });
     // A random socket, so that consecutive questions leave from unrelated ports.
     const index = this.ids.next() % this.live.length;
@@ -137,13 +156,10 @@ export class UdpPool {
       };
       socket.pending.set(id, pending);
       this.deadlines.push(pending);
-      const failed = (error: Error | null) => {
-        if (error) this.settle(pending, { kind: "send-error", reason: error.message });
-      };
       try {
-        socket.socket.send(query, server.port, server.host, failed);
+        socket.write(query);
       } catch (error) {
-        failed(error as Error);
+        this.settle(pending, { kind: "send-error", reason: (error as Error).message });
       }
     });
     // Retired only now, with this question pending on it, so it stays open for the answer.
@@ -186,7 +202,7 @@ export class UdpPool {
   }
 
   private open(): PooledSocket {
-    return new PooledSocket(this.options.family, this.settle, (closed) => this.retiring.delete(closed));
+    return new PooledSocket(this.options.server, this.settle, (closed) => this.retiring.delete(closed));
   }
 
   /** Replaces a socket by one on a new port; the old one stays open until its answers are in. */
