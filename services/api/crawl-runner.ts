@@ -7,7 +7,8 @@
 
 import { randomBytes } from "node:crypto";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
-import { DomainTask } from "../../gen/ipv6matrix/v1/work.js";
+import { Family } from "../../gen/ipv6matrix/v1/common.js";
+import { AddressTask, DomainTask, HostTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import { type AddressMeasures, isDrained, readProgress, type StageCount } from "../runtime/progress.js";
@@ -93,11 +94,55 @@ async function domainsDone(store: Store, crawlId: string): Promise<Set<string>> 
   return new Set(rows.map((row) => row.domain));
 }
 
+/**
+ * A resumed crawl's lost work: the hosts its stored jobs name without a host row, and the measured
+ * addresses of its stored hosts without their rows. Their tasks died with the process that held
+ * them; sending them again is harmless (results are idempotent).
+ */
+async function republishMissing(
+  run: RunOptions,
+  crawlId: string,
+): Promise<{ hosts: number; addresses: number }> {
+  const { store, transport, options } = run;
+  const params = { crawl: crawlId };
+  const hosts = await store.query<{ host: string }>(
+    `SELECT DISTINCT host FROM jobs WHERE crawl_id = {crawl:String} AND host != ''
+       AND host NOT IN (SELECT host FROM hosts WHERE crawl_id = {crawl:String})`,
+    params,
+  );
+  for (const { host } of hosts)
+    await transport.publish(
+      Subjects.hosts,
+      HostTask.encode({ crawlId, host, options }).finish(),
+      `${crawlId}:${host}`,
+    );
+  const measured = [run.measures.prober ? "addresses" : "", run.measures.geo ? "geo" : ""].filter(Boolean);
+  if (measured.length === 0) return { hosts: hosts.length, addresses: 0 };
+  const addresses = await store.query<{ ip: string; family: number }>(
+    `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family FROM (
+       SELECT toIPv6(ipv4[1]) AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv4) > 0
+       UNION ALL SELECT ipv6[1] AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv6) > 0)
+     WHERE ${measured.map((table) => `ip NOT IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String})`).join(" OR ")}`,
+    params,
+  );
+  for (const { ip, family } of addresses) {
+    const task = AddressTask.encode({
+      crawlId,
+      ip,
+      family: family === 6 ? Family.FAMILY_IPV6 : Family.FAMILY_IPV4,
+      options,
+    });
+    await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
+  }
+  return { hosts: hosts.length, addresses: addresses.length };
+}
+
 export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   const { store, transport, options } = run;
   const record = run.crawl ?? (await createCrawl(store, options, run.source));
   const crawlId = record.crawl_id;
   const done = run.crawl ? await domainsDone(store, crawlId) : new Set<string>();
+  if (run.crawl) await republishMissing(run, crawlId);
   // Cancelled here (the signal) or by another process (the crawl's row).
   const cancelled = async () => {
     const current = (await getCrawl(store, crawlId)) ?? record;
