@@ -49,7 +49,7 @@ function crawl(lab: Lab, killAfterMs?: number) {
     child.stderr.on("data", (chunk) => {
       out += chunk;
     });
-    // SIGKILL the whole group: bash, ip netns exec and node, as a crash would.
+    // in-netns.sh execs down to node, so this SIGKILLs the crawler itself, as a crash would.
     const killer =
       killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     child.on("close", (code, signal) => {
