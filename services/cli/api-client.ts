@@ -1,16 +1,44 @@
 // The CLI's gRPC client of the CrawlService: the address from --api or
 // api.listen, deadlines on unary calls.
 
-import { credentials } from "@grpc/grpc-js";
+import { readFileSync } from "node:fs";
+import { credentials, InterceptingCall, type Interceptor, Metadata } from "@grpc/grpc-js";
 import { CrawlServiceClient } from "../../gen/ipv6matrix/v1/crawl.js";
 import { type Config, formatEndpoint, parseEndpoint } from "../runtime/config.js";
+import { apiToken } from "../runtime/grpc-auth.js";
 import { UsageError } from "./command.js";
 
 export function crawlClient(values: Record<string, unknown>, config: Config): CrawlServiceClient {
   const given = values["api"] as string | undefined;
   const endpoint = given ? parseEndpoint(given, 7600) : config.api.listen;
   if (!endpoint) throw new UsageError(`--api ${given}: expected host:port`);
-  return new CrawlServiceClient(formatEndpoint(endpoint), credentials.createInsecure());
+  // TLS when the configuration names a certificate (trusted as the CA: the usual self-signed one);
+  // the bearer token of api.token / api.token_file on every call.
+  const channel = config.api.tls_cert
+    ? credentials.createSsl(readFileSync(config.api.tls_cert))
+    : credentials.createInsecure();
+  const token = apiToken(config);
+  const callCredentials = credentials.createFromMetadataGenerator((_params, done) => {
+    const metadata = new Metadata();
+    metadata.set("authorization", `Bearer ${token}`);
+    done(null, metadata);
+  });
+  return new CrawlServiceClient(
+    formatEndpoint(endpoint),
+    token && config.api.tls_cert ? credentials.combineChannelCredentials(channel, callCredentials) : channel,
+    token && !config.api.tls_cert ? { interceptors: [bearer(token)] } : {},
+  );
+}
+
+/** Over plaintext, grpc-js refuses call credentials; an interceptor adds the header instead. */
+function bearer(token: string): Interceptor {
+  return (options, next) =>
+    new InterceptingCall(next(options), {
+      start(metadata, listener, start) {
+        metadata.set("authorization", `Bearer ${token}`);
+        start(metadata, listener);
+      },
+    });
 }
 
 export const deadline = (seconds = 30) => ({ deadline: Date.now() + seconds * 1000 });

@@ -11,8 +11,10 @@ import { geoActors } from "../geo/actors.js";
 import { proberActors } from "../prober/actors.js";
 import { proberGrpcService } from "../prober/grpc.js";
 import { resolverActors } from "../resolver/actors.js";
+import { resolverGrpcService } from "../resolver/grpc.js";
 import { type ActorDefinition, type RunningActor, startActor } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
+import { apiToken, requireToken } from "../runtime/grpc-auth.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
@@ -63,6 +65,7 @@ export async function startRoles(
     if (role === "resolver") {
       const resolver = resolverActors(deps.config);
       actors = resolver.actors as ActorDefinition<never>[];
+      grpcServices.push(resolverGrpcService(resolver.context));
       closers.push(() => resolver.close());
     } else if (role === "prober") {
       const prober = proberActors(deps.config, {
@@ -94,15 +97,17 @@ export async function startRoles(
         maxDomains: deps.config.api.max_domains,
         maxSourceBytes: deps.config.api.max_source_bytes,
       });
-      grpcServices.push(
-        crawlService({
-          store: deps.store,
-          manager,
-          dataDir: deps.config.store.data_dir,
-          defaults: crawlOptionsFrom(deps.config, today()),
-          measures: measuresOf(builtRoles),
-        }),
-      );
+      const crawls = crawlService({
+        store: deps.store,
+        manager,
+        dataDir: deps.config.store.data_dir,
+        defaults: crawlOptionsFrom(deps.config, today()),
+        measures: measuresOf(builtRoles),
+      });
+      grpcServices.push({
+        ...crawls,
+        implementation: requireToken(crawls.implementation, apiToken(deps.config)),
+      });
       closers.push(() => manager.close());
       afterStart.push(() => manager.resumeUnfinished());
     } else {

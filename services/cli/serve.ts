@@ -2,7 +2,8 @@
 // store, until SIGTERM or SIGINT; then it drains what it holds and stops.
 
 import { queryService } from "../aggregator/query-service.js";
-import { startGrpcServer } from "../runtime/grpc-server.js";
+import { apiToken, requireToken } from "../runtime/grpc-auth.js";
+import { startGrpcServer, tlsOf } from "../runtime/grpc-server.js";
 import { logger, setLogLevel } from "../runtime/log.js";
 import { serveMetrics } from "../runtime/metrics.js";
 import { migrate } from "../runtime/migrate.js";
@@ -55,7 +56,9 @@ ${commonUsage}`,
       ...running.grpcServices,
       ...(runningRoles.includes("aggregator") ? [queryService(store)] : []),
     ];
-    const grpc = config.api.listen ? await startGrpcServer(config.api.listen, services) : undefined;
+    const grpc = config.api.listen
+      ? await startGrpcServer(config.api.listen, services, tlsOf(config))
+      : undefined;
     log.info({ nats: config.nats.servers, grpc: grpc?.port }, "serving");
     await new Promise<void>((resolve) => {
       process.once("SIGTERM", resolve);

@@ -65,6 +65,9 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.timeout": seconds(60),
   "resolver.retries": { type: "int", min: 0, max: 10 },
   "resolver.max_in_flight": { type: "int", min: 1, max: 100_000 },
+  "resolver.qps_per_server": { type: "int", min: 0, max: 1_000_000 },
+  "resolver.sockets": { type: "int", min: 1, max: 1024 },
+  "resolver.registry_idle": { type: "number", min: 1, max: 30 * 86400 },
   "prober.allow_ranges": { type: "cidrs" },
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
@@ -76,6 +79,10 @@ export const schema: Readonly<Record<string, Kind>> = {
   "nats.servers": { type: "urls", schemes: ["nats", "tls"] },
   "api.listen": { type: "endpoint", defaultPort: 7600 },
   "api.max_domains": { type: "int", min: 1, max: 100_000_000 },
+  "api.token": { type: "string" },
+  "api.token_file": { type: "path" },
+  "api.tls_cert": { type: "path" },
+  "api.tls_key": { type: "path" },
   "api.max_source_bytes": { type: "int", min: 1024, max: 100_000_000_000 },
   "publish.auto": bool,
   "telemetry.listen": { type: "endpoint", defaultPort: 9464 },
@@ -108,12 +115,28 @@ export interface Config {
   readonly trace: { max_ttl: number; timeout: number };
   readonly geoip: { citydb: string; asndb: string; v6prefix: string };
   readonly domain: { blocklist: string };
-  readonly resolver: { nameservers: Endpoint[]; timeout: number; retries: number; max_in_flight: number };
+  readonly resolver: {
+    nameservers: Endpoint[];
+    timeout: number;
+    retries: number;
+    max_in_flight: number;
+    qps_per_server: number;
+    sockets: number;
+    registry_idle: number;
+  };
   readonly prober: { allow_ranges: string[]; pps: number; per_destination_pps: number };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
   readonly store: { data_dir: string; url: string };
   readonly nats: { servers: string[] };
-  readonly api: { listen: Endpoint | null; max_domains: number; max_source_bytes: number };
+  readonly api: {
+    listen: Endpoint | null;
+    max_domains: number;
+    max_source_bytes: number;
+    token: string;
+    token_file: string;
+    tls_cert: string;
+    tls_key: string;
+  };
   readonly publish: { auto: boolean };
   readonly telemetry: { listen: Endpoint | null; log_level: string };
   /** Where each value came from, for messages. */

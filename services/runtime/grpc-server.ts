@@ -14,7 +14,21 @@ import {
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
-import { type Endpoint, formatEndpoint, projectRoot } from "./config.js";
+import { type Config, ConfigError, type Endpoint, formatEndpoint, projectRoot } from "./config.js";
+
+function serverCredentials(tls: GrpcTls | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new ConfigError(`api.${what} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code})`);
+    }
+  };
+  return ServerCredentials.createSsl(null, [
+    { cert_chain: read(tls.cert, "tls_cert"), private_key: read(tls.key, "tls_key") },
+  ]);
+}
 
 export interface GrpcService {
   /** Full name, e.g. ipv6matrix.v1.ResolverService. */
@@ -29,9 +43,16 @@ export interface RunningGrpcServer {
   stop(): Promise<void>;
 }
 
+export interface GrpcTls {
+  /** PEM certificate chain and private key files. */
+  readonly cert: string;
+  readonly key: string;
+}
+
 export async function startGrpcServer(
   listen: Endpoint,
   services: readonly GrpcService[],
+  tls?: GrpcTls,
 ): Promise<RunningGrpcServer> {
   const server = new Server();
   const health = new HealthImplementation({ "": "SERVING" });
@@ -43,7 +64,7 @@ export async function startGrpcServer(
   const descriptors = readFileSync(resolve(projectRoot, "gen/descriptor.binpb"));
   new ReflectionService(loadFileDescriptorSetFromBuffer(descriptors)).addToServer(server);
   const port = await new Promise<number>((done, fail) =>
-    server.bindAsync(formatEndpoint(listen), ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(formatEndpoint(listen), serverCredentials(tls), (error, bound) =>
       error ? fail(error) : done(bound),
     ),
   );
@@ -56,4 +77,12 @@ export async function startGrpcServer(
         server.tryShutdown(() => done());
       }),
   };
+}
+
+/** The server's TLS files from the configuration, if both are set. */
+export function tlsOf(config: Config): GrpcTls | undefined {
+  const { tls_cert: cert, tls_key: key } = config.api;
+  if (cert === "" && key === "") return undefined;
+  if (cert === "" || key === "") throw new ConfigError("api.tls_cert and api.tls_key: give both, or neither");
+  return { cert, key };
 }

@@ -67,6 +67,30 @@ class Group {
   }
 }
 
+/**
+ * The last `limit` keys of a subject, for de-duplication. A ring array names
+ * the oldest key in O(1): evicting through a Set's iterator cost 25 µs a
+ * publish once the Set was full (docs/performance.md, Resolver).
+ */
+class RecentKeys {
+  private readonly keys = new Set<string>();
+  private readonly ring: (string | undefined)[];
+  private head = 0;
+  constructor(private readonly limit: number) {
+    this.ring = new Array(Math.max(1, limit));
+  }
+  /** false when the key is already there. */
+  add(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    const oldest = this.ring[this.head];
+    if (oldest !== undefined) this.keys.delete(oldest);
+    this.ring[this.head] = key;
+    this.head = (this.head + 1) % this.ring.length;
+    this.keys.add(key);
+    return true;
+  }
+}
+
 export interface InProcessOptions {
   readonly topology: Topology;
   /** Messages a group may hold unacknowledged before publish waits. */
@@ -78,7 +102,7 @@ export interface InProcessOptions {
 export class InProcessTransport implements Transport {
   readonly kind = "inprocess" as const;
   private readonly groups = new Map<string, Map<string, Group>>();
-  private readonly seen = new Map<string, Set<string>>();
+  private readonly seen = new Map<string, RecentKeys>();
   private readonly capacity: number;
   private readonly dedupKeys: number;
   private readonly spaceWaiters = new Map<string, (() => void)[]>();
@@ -92,7 +116,7 @@ export class InProcessTransport implements Transport {
       const groups = new Map<string, Group>();
       for (const name of groupsOf(options.topology, subject)) groups.set(name, new Group());
       this.groups.set(subject, groups);
-      this.seen.set(subject, new Set());
+      this.seen.set(subject, new RecentKeys(this.dedupKeys));
     }
   }
 
@@ -103,9 +127,7 @@ export class InProcessTransport implements Transport {
       if (this.closed) throw new Error("transport closed");
       await new Promise<void>((resolve) => this.waitForSpace(subject, resolve));
     }
-    if (seen.has(key)) return;
-    seen.add(key);
-    if (seen.size > this.dedupKeys) seen.delete(seen.values().next().value!);
+    if (!seen.add(key)) return;
     for (const group of groups.values()) {
       group.ready.push({ data, key, attempt: 1 });
       this.dispatch(subject, group);
