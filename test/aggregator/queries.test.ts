@@ -238,4 +238,32 @@ describe("QueryService over gRPC", () => {
       /NOT_FOUND: no completed crawl 2020-01-01/,
     );
   });
+
+  it("binds every value: quotes and SQL in a domain or filter change nothing", async () => {
+    const found = await call<{ domains: string[] }>((done) =>
+      client.searchDomains({ prefix: "x' OR 1=1 --", limit: 10 }, done),
+    );
+    assert.deepEqual(found.domains, []);
+    const filtered = await call<{ table?: Table }>((done) =>
+      client.getSummary(
+        {
+          view: "domains",
+          crawl: "nov",
+          groupBy: "tld",
+          filter: { countries: ["DE') OR 1=1 --"], types: [], tlds: ["com'"], minSample: 0 },
+        },
+        done,
+      ),
+    );
+    assert.deepEqual(rows(filtered.table), []);
+    const history = await call<{ table?: Table }>((done) =>
+      client.getDomainHistory({ domain: "example.com' OR '1'='1" }, done),
+    );
+    assert.deepEqual(history.table!.rows, []);
+    // Nothing was dropped or changed by any of it.
+    const all = await call<{ table?: Table }>((done) =>
+      client.getSummary({ view: "domains", crawl: "nov", groupBy: "tld", filter: undefined }, done),
+    );
+    assert.equal(all.table!.rows.length, 2);
+  });
 });

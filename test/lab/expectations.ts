@@ -42,24 +42,26 @@ const byText = (a: unknown, b: unknown) => String(a).localeCompare(String(b));
 
 export function checkJobs(expected: Row, tables: Tables): string[] {
   const problems: string[] = [];
-  const domains = expected["domains"] as Record<string, { jobs?: unknown[][]; soa?: Row }>;
+  const domains = expected["domains"] as Record<string, { jobs?: unknown[][]; soa?: Row | string }>;
   for (const [domain, want] of Object.entries(domains)) {
     if (want.jobs) {
-      const got = tables["jobs"]!.filter((row) => row["domain"] === domain && row["host"] !== "")
-        .map((row) => [row["type"], row["host"], row["priority"]])
+      // A failed look-up is a row without a host: [type, null, 0, outcome] (NXDOMAIN, SERVFAIL, ...).
+      const got = tables["jobs"]!.filter((row) => row["domain"] === domain)
+        .map((row) =>
+          row["host"] === ""
+            ? [row["type"], null, row["priority"], row["outcome"]]
+            : [row["type"], row["host"], row["priority"]],
+        )
         .sort(byText);
-      const wanted = want.jobs.filter((job) => typeof job[1] === "string" && job[1] !== "").sort(byText);
+      const wanted = [...want.jobs].sort(byText);
       if (JSON.stringify(got) !== JSON.stringify(wanted))
         problems.push(`${domain} jobs: expected ${JSON.stringify(wanted)}, got ${JSON.stringify(got)}`);
     }
-    if (want.soa)
-      problems.push(
-        ...rowDiff(
-          `${domain} soa`,
-          want.soa,
-          tables["soa"]!.find((row) => row["domain"] === domain),
-        ),
-      );
+    const soa = tables["soa"]!.find((row) => row["domain"] === domain);
+    if (typeof want.soa === "string") {
+      if (soa?.["outcome"] !== want.soa)
+        problems.push(`${domain} soa: expected ${want.soa}, got ${soa?.["outcome"]}`);
+    } else if (want.soa) problems.push(...rowDiff(`${domain} soa`, want.soa, soa));
   }
   return problems;
 }
