@@ -16,6 +16,7 @@ import { credentials } from "@grpc/grpc-js";
 import { CrawlServiceClient, type ListCrawlsResponse } from "../../gen/ipv6matrix/v1/crawl.js";
 import { domains, expectedWwwHostData, zones } from "../e2e/thin-zones.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
+import { runCommand } from "../support/command.js";
 import { type Nsd, startNsd } from "../support/nsd.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
@@ -42,22 +43,7 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
 
   // Asynchronous: the HTTP server the api fetches from lives in this process, and spawnSync would block it.
   const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    runCommand(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeoutMs: 120_000 });
   const wwwRows = async (crawlId: string) => {
     const out = await run(["export", "hostdata", "--crawl", crawlId, "--keep-zz", "--format", "jsonl"]);
     assert.equal(out.code, 0, out.stderr);

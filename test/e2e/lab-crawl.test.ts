@@ -4,7 +4,6 @@
 // compared with what the exports say (test/lab/expectations.ts).
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -26,28 +25,12 @@ import {
 } from "../lab/expectations.js";
 import { type Lab, startLab } from "../lab/lab.js";
 import { startClickHouseHttp } from "../support/clickhouse-http.js";
+import { runCommand } from "../support/command.js";
 
 const repo = join(import.meta.dirname, "../..");
 const bin = join(repo, "bin/ipv6matrix.mjs");
 
-function run(cmd: string, args: string[], timeoutMs = 300_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: repo });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (cmd: string, args: string[]) => runCommand(cmd, args, { cwd: repo });
 
 describe("a crawl of the lab's default scenario reports what the scenario says", () => {
   let lab: Lab & AsyncDisposable;

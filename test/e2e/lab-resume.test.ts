@@ -4,7 +4,6 @@
 // default scenario, one crawl, no row twice.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -21,42 +20,19 @@ import {
   type Tables,
 } from "../lab/expectations.js";
 import { type Lab, startLab } from "../lab/lab.js";
+import { runCommand } from "../support/command.js";
 
 const repo = join(import.meta.dirname, "../..");
 const bin = join(repo, "bin/ipv6matrix.mjs");
 
-function crawl(lab: Lab, killAfterMs?: number) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
-    const child = spawn(
-      "bash",
-      [
-        join(repo, "test/lab/in-netns.sh"),
-        lab.vantage,
-        process.execPath,
-        bin,
-        "crawl",
-        "--quiet",
-        "--config",
-        lab.configPath,
-        lab.domainsFile,
-      ],
-      { cwd: repo },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      out += chunk;
-    });
-    // in-netns.sh execs down to node, so this SIGKILLs the crawler itself, as a crash would.
-    const killer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, out });
-    });
+async function crawl(lab: Lab, killAfterMs?: number) {
+  // in-netns.sh execs down to node, so a kill hits the crawler itself, as a crash would.
+  const args = [join(repo, "test/lab/in-netns.sh"), lab.vantage, process.execPath, bin, "crawl", "--quiet"];
+  const result = await runCommand("bash", [...args, "--config", lab.configPath, lab.domainsFile], {
+    cwd: repo,
+    killAfterMs,
   });
+  return { code: result.code, signal: result.signal, out: result.stdout + result.stderr };
 }
 
 describe("a crawl killed halfway resumes with the same command", () => {
@@ -68,22 +44,21 @@ describe("a crawl killed halfway resumes with the same command", () => {
     lab = await startLab("default");
     const first = await crawl(lab, 2500);
     assert.equal(first.signal, "SIGKILL", `the first run should still be running at 2.5 s: ${first.out}`);
-    // The node process under ip netns exec may outlive bash for a moment: wait for chDB's folder lock.
+    // Let the killed process's chDB folder lock go before the second run opens it.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     second = await crawl(lab);
     for (const table of exportedTables) {
-      const out = await new Promise<string>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [bin, "export", table, "--format", "jsonl", "--config", lab.configPath],
-          { cwd: repo },
-        );
-        let text = "";
-        child.stdout.on("data", (chunk) => {
-          text += chunk;
-        });
-        child.on("close", () => resolve(text));
-      });
+      const out = (
+        await runCommand(process.execPath, [
+          bin,
+          "export",
+          table,
+          "--format",
+          "jsonl",
+          "--config",
+          lab.configPath,
+        ])
+      ).stdout;
       tables[table] = out
         .split("\n")
         .filter(Boolean)
