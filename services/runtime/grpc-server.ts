@@ -11,9 +11,9 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import { loadFileDescriptorSetFromBuffer, loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 import { type Config, ConfigError, type Endpoint, formatEndpoint, projectRoot } from "./config.js";
 
 function serverCredentials(tls: GrpcTls | undefined): ServerCredentials {
@@ -62,7 +62,9 @@ export async function startGrpcServer(
     health.setStatus(service.name, "SERVING");
   }
   const descriptors = readFileSync(resolve(projectRoot, "gen/descriptor.binpb"));
-  new ReflectionService(loadFileDescriptorSetFromBuffer(descriptors)).addToServer(server);
+  // Our contracts and the health service, so a reflection client (grpcurl) sees every service served.
+  const described = { ...loadFileDescriptorSetFromBuffer(descriptors), ...loadSync(healthProtoPath) };
+  new ReflectionService(described).addToServer(server);
   const port = await new Promise<number>((done, fail) =>
     server.bindAsync(formatEndpoint(listen), serverCredentials(tls), (error, bound) =>
       error ? fail(error) : done(bound),

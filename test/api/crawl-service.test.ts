@@ -12,7 +12,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { credentials } from "@grpc/grpc-js";
+import { Client, credentials } from "@grpc/grpc-js";
+import { Client as ReflectionClient } from "grpc-reflection-js";
 import { CrawlServiceClient, type ListCrawlsResponse } from "../../gen/ipv6matrix/v1/crawl.js";
 import { domains, expectedWwwHostData, zones } from "../e2e/thin-zones.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
@@ -164,6 +165,44 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
         "two failed submissions, recorded with their reason",
       );
       assert.ok(listed.crawls.every((crawl) => crawl.options?.wwwPrefixes.length === 5));
+    } finally {
+      client.close();
+    }
+  });
+
+  it("an independent client (grpc-reflection-js) lists the services through reflection and calls SubmitCrawl", async () => {
+    const reflection = new ReflectionClient(api, credentials.createInsecure());
+    const listed = await reflection.listServices();
+    for (const name of ["ipv6matrix.v1.CrawlService", "ipv6matrix.v1.QueryService", "grpc.health.v1.Health"])
+      assert.ok(listed.includes(name), `${name} in ${listed}`);
+    // Everything below comes from the server's descriptors, none from this project's generated code.
+    const root = await reflection.fileContainingSymbol("ipv6matrix.v1.CrawlService");
+    const method = root.lookupService("ipv6matrix.v1.CrawlService").methods["SubmitCrawl"]!;
+    const request = root.lookupType(method.requestType);
+    const response = root.lookupType(method.responseType);
+    const client = new Client(api, credentials.createInsecure());
+    try {
+      const reply = await new Promise<Record<string, { crawlId?: string }>>((resolve, reject) => {
+        const call = client.makeClientStreamRequest(
+          "/ipv6matrix.v1.CrawlService/SubmitCrawl",
+          (message: object) => Buffer.from(request.encode(request.fromObject(message)).finish()),
+          (bytes: Buffer) =>
+            response.toObject(response.decode(bytes)) as Record<string, { crawlId?: string }>,
+          (error, value) => (error ? reject(error) : resolve(value!)),
+        );
+        call.write({
+          options: { date: "2026-11-02" },
+          source: "",
+          domains: ["alpha.com", "beta.com", "gamma.org", "delta.net"],
+        });
+        call.end();
+      });
+      // protobufjs keeps the descriptor's field names (crawl_id) unless told to camel-case them.
+      const crawl = reply["crawl"] as { crawlId?: string; crawl_id?: string };
+      const crawlId = String(crawl.crawl_id ?? crawl.crawlId);
+      assert.match(crawlId, /^c20261102-[0-9a-f]{8}$/);
+      assert.equal((await run(["watch", "--api", api, crawlId])).code, 0);
+      assert.deepEqual(await wwwRows(crawlId), expectedWwwHostData);
     } finally {
       client.close();
     }
