@@ -16,7 +16,8 @@ import { parseArgs } from "node:util";
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "../..");
 const SCALE_SH = join(repo, "test/lab/scale/scale.sh");
-const VANTAGE = "v6m-scale-vantage";
+const SCALE_NAME = process.env.V6M_SCALE_NAME ?? "v6m-scale";
+const VANTAGE = `${SCALE_NAME}-vantage`;
 const CONFINE = "198.18.0.0/15,2001:db8:5ca0::/44";
 
 const { values } = parseArgs({
@@ -79,7 +80,7 @@ function listenOverflows(): number {
   const out = execFileSync("ip", [
     "netns",
     "exec",
-    "v6m-scale-srv",
+    `${SCALE_NAME}-srv`,
     "nstat",
     "-az",
     "TcpExtListenOverflows",

@@ -3,12 +3,16 @@
 # 198.18.0.0/15 and 2001:db8:5ca0::/44 (ip route add local ... dev lo) with listeners on
 # 25/80/443 and the synthetic DNS server (192.0.2.129 port 53) for `count` domains; the crawler
 # or a benchmark runs in v6m-scale-vantage. `scale.sh down` removes both. Needs root.
+# V6M_SCALE_NAME (default v6m-scale) names the namespaces <name>-srv and <name>-vantage and
+# the state folder /run/<name>, so that two scale labs (a test and a benchmark) can coexist.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
-STATE=${V6M_SCALE_STATE:-/run/v6m-scale}
-SRV=v6m-scale-srv
-CLI=v6m-scale-vantage
+NAME=${V6M_SCALE_NAME:-v6m-scale}
+[[ $NAME =~ ^[a-z0-9-]{1,20}$ ]] || { echo "scale: V6M_SCALE_NAME must be 1-20 of a-z 0-9 -, not '$NAME'" >&2; exit 2; }
+STATE=${V6M_SCALE_STATE:-/run/$NAME}
+SRV=$NAME-srv
+CLI=$NAME-vantage
 DNS_ADDR=192.0.2.129
 
 down() {
