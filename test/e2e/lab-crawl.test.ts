@@ -4,7 +4,7 @@
 // compared with what the exports say (test/lab/expectations.ts).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -36,10 +36,14 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
   let lab: Lab & AsyncDisposable;
   let expected: Row;
   const tables: Tables = {};
+  /** What unbound, the lab's resolver, logged while the crawl ran (log-queries: one line a question). */
+  let resolverLog = "";
 
   before(async () => {
     lab = await startLab("default");
     expected = parse(readFileSync(lab.expectedFile, "utf8")) as Row;
+    const unboundLog = join(lab.stateDir, "logs", "unbound.log");
+    const logStart = statSync(unboundLog).size;
     const crawl = await run("bash", [
       join(repo, "test/lab/in-netns.sh"),
       lab.vantage,
@@ -52,6 +56,7 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       lab.domainsFile,
     ]);
     assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
+    resolverLog = readFileSync(unboundLog).subarray(logStart).toString("utf8");
     for (const table of exportedTables) {
       const out = await run(process.execPath, [
         bin,
@@ -89,6 +94,35 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       Domains: [],
       DomainPenetration: [],
     });
+  });
+
+  it("asks the lab's resolver each question once: shared hosts and addresses are resolved once a crawl", () => {
+    // unbound logs "info: <client address> <name>. <TYPE> IN" for every question it receives.
+    const asked = new Map<string, number>();
+    const clients = new Set([lab.vantageIPv4, lab.vantageIPv6]);
+    for (const line of resolverLog.split("\n")) {
+      const question = /info: (\S+) (\S+)\. (\S+) IN$/.exec(line);
+      if (!question || !clients.has(question[1]!)) continue;
+      const key = `${question[2]!.toLowerCase()} ${question[3]}`;
+      asked.set(key, (asked.get(key) ?? 0) + 1);
+    }
+    // The scenario's shared providers: mx.mailprov.net is the MX of six crawled domains,
+    // ns1.dnsprov.net a name server of eight and ns2.dnsprov.net of seven; each is one host of
+    // the crawl, asked for A and AAAA once.
+    const shared = ["mx.mailprov.net", "ns1.dnsprov.net", "ns2.dnsprov.net"];
+    assert.deepEqual(
+      shared.flatMap((host) =>
+        ["A", "AAAA"].map((type) => `${host} ${type} ${asked.get(`${host} ${type}`) ?? 0}`),
+      ),
+      shared.flatMap((host) => [`${host} A 1`, `${host} AAAA 1`]),
+    );
+    // No other question is asked twice either, but for the answer too big for UDP: www.kilo.jp's
+    // 60 AAAA come back truncated and the same question is asked again over TCP.
+    assert.deepEqual(
+      [...asked].filter(([, times]) => times > 1).map(([key, times]) => `${key} asked ${times} times`),
+      ["www.kilo.jp AAAA asked 2 times"],
+    );
+    assert.ok(asked.size > 50, `only ${asked.size} distinct questions seen in unbound's log`);
   });
 
   it("agrees with independent tools: scamper's hop counts and ping's reachability", async () => {

@@ -71,6 +71,8 @@ export function unboundConfig(dir: string): string {
     '  logfile: ""',
     "  use-syslog: no",
     "  verbosity: 1",
+    // One line per question received ("info: <client> <name> <type> IN"): tests count the crawler's questions.
+    "  log-queries: yes",
     "  num-threads: 1",
     // Keep answer order as the zone has it: the crawler takes "the first address".
     "  rrset-roundrobin: no",
