@@ -61,6 +61,18 @@ export class ResolverContext {
 
   /** The client for a crawl: its own name servers, else the configured ones, else /etc/resolv.conf's. */
   client(options?: CrawlOptions): DnsClient {
+    // Called for every message: the crawl's own name-server list, as given, finds the client.
+    const given = options?.nameservers.join(",") ?? "";
+    const known = this.byGiven.get(given);
+    if (known) return known;
+    const dns = this.clientFor(options);
+    this.byGiven.set(given, dns);
+    return dns;
+  }
+
+  private readonly byGiven = new Map<string, DnsClient>();
+
+  private clientFor(options?: CrawlOptions): DnsClient {
     const named = (options?.nameservers ?? [])
       .map((ns) => parseEndpoint(ns, 53))
       .filter((e): e is Endpoint => !!e);
@@ -100,5 +112,6 @@ export class ResolverContext {
   close(): void {
     for (const dns of this.clients.values()) dns.close();
     this.clients.clear();
+    this.byGiven.clear();
   }
 }

@@ -54,11 +54,17 @@ export async function startActor<In>(
   const log = logger({ service: definition.service, actor: definition.name });
   const maxAttempts = definition.maxAttempts ?? 5;
   const labels = { actor: definition.name };
+  // Label children looked up once: prom-client hashes a labels object on every call otherwise.
+  const inFlight = actorMetrics.inFlight.labels(labels);
+  const handled = actorMetrics.handled.labels(labels);
+  const failed = actorMetrics.failed.labels(labels);
+  const deadLetters = actorMetrics.deadLetters.labels(labels);
+  const latency = actorMetrics.latency.labels(labels);
   // Every series exists from the start, so a dashboard shows 0 rather than nothing.
-  actorMetrics.inFlight.set(labels, 0);
-  actorMetrics.handled.inc(labels, 0);
-  actorMetrics.failed.inc(labels, 0);
-  actorMetrics.deadLetters.inc(labels, 0);
+  inFlight.set(0);
+  handled.inc(0);
+  failed.inc(0);
+  deadLetters.inc(0);
   const publish = (subject: string, data: Uint8Array, key: string) => transport.publish(subject, data, key);
 
   const deadLetter = async (delivery: Delivery, crawlId: string, reason: string) => {
@@ -72,13 +78,13 @@ export async function startActor<In>(
       payload: Buffer.from(delivery.data),
     }).finish();
     await transport.publish(Subjects.deadLetters, letter, `dead:${definition.name}:${delivery.key}`);
-    actorMetrics.deadLetters.inc(labels);
+    deadLetters.inc();
     log.error({ crawl: crawlId, key: delivery.key, attempts: delivery.attempt, reason }, "dead letter");
   };
 
   const handle = async (delivery: Delivery) => {
     const started = performance.now();
-    actorMetrics.inFlight.inc(labels);
+    inFlight.inc();
     let crawlId = "";
     try {
       let message: In;
@@ -90,9 +96,9 @@ export async function startActor<In>(
       }
       await definition.handle(message, { attempt: delivery.attempt, log, publish });
       delivery.ack();
-      actorMetrics.handled.inc(labels);
+      handled.inc();
     } catch (error) {
-      actorMetrics.failed.inc(labels);
+      failed.inc();
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (error instanceof PermanentError || delivery.attempt >= maxAttempts) {
         try {
@@ -114,8 +120,8 @@ export async function startActor<In>(
         delivery.nak(retryDelayMs(delivery.attempt));
       }
     } finally {
-      actorMetrics.inFlight.dec(labels);
-      actorMetrics.latency.observe(labels, (performance.now() - started) / 1000);
+      inFlight.dec();
+      latency.observe((performance.now() - started) / 1000);
     }
   };
 

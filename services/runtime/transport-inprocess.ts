@@ -20,6 +20,8 @@ interface Consumer {
   inFlight: number;
   draining: boolean;
   idle: (() => void)[];
+  /** Deliveries handed out, oldest first, settled ones dropped lazily (see sweepAckWait). */
+  readonly handedOut: Queue<InProcessDelivery>;
 }
 
 class Queue<T> {
@@ -30,6 +32,16 @@ class Queue<T> {
   }
   push(item: T): void {
     this.items.push(item);
+  }
+  /** Keeps, in order, the items for which `keep` is true. */
+  retain(keep: (item: T) => boolean): void {
+    const kept: (T | undefined)[] = [];
+    for (let i = this.head; i < this.items.length; i++) if (keep(this.items[i]!)) kept.push(this.items[i]);
+    this.items = kept;
+    this.head = 0;
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
   }
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
@@ -76,7 +88,7 @@ class RecentKeys {
   private readonly keys = new Set<string>();
   private readonly ring: (string | undefined)[];
   private head = 0;
-  constructor(private readonly limit: number) {
+  constructor(limit: number) {
     this.ring = new Array(Math.max(1, limit));
   }
   /** false when the key is already there. */
@@ -107,6 +119,7 @@ export class InProcessTransport implements Transport {
   private readonly dedupKeys: number;
   private readonly spaceWaiters = new Map<string, (() => void)[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(options: InProcessOptions) {
@@ -144,6 +157,7 @@ export class InProcessTransport implements Transport {
       inFlight: 0,
       draining: false,
       idle: [],
+      handedOut: new Queue<InProcessDelivery>(),
     };
     group.consumers.push(consumer);
     this.dispatch(subject, group);
@@ -206,54 +220,104 @@ export class InProcessTransport implements Transport {
       const entry = group.ready.shift()!;
       group.unsettled++;
       consumer.inFlight++;
-      this.deliver(subject, group, consumer, entry);
+      const delivery = new InProcessDelivery(this, subject, group, consumer, entry);
+      consumer.handedOut.push(delivery);
+      this.watchAckWait();
+      queueMicrotask(() => delivery.run());
     }
   }
 
-  private deliver(subject: string, group: Group, consumer: Consumer, entry: Entry): void {
-    let settled = false;
-    const release = () => {
-      consumer.inFlight--;
-      if (consumer.draining && consumer.inFlight === 0) for (const wake of consumer.idle.splice(0)) wake();
-    };
-    const settle = (requeueAfterMs: number | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(ackWait);
-      this.timers.delete(ackWait);
-      release();
-      if (requeueAfterMs === undefined) {
+  /** Called by a delivery once, when it is acked, termed, nakked or its ack wait ran out. */
+  settled(delivery: InProcessDelivery, requeueAfterMs: number | undefined): void {
+    const { subject, group, consumer, entry } = delivery;
+    consumer.inFlight--;
+    if (consumer.draining && consumer.inFlight === 0) for (const wake of consumer.idle.splice(0)) wake();
+    if (requeueAfterMs === undefined) {
+      group.unsettled--;
+      this.wakePublishers(subject);
+    } else {
+      entry.attempt++;
+      this.later(requeueAfterMs, () => {
         group.unsettled--;
-        this.wakePublishers(subject);
-      } else {
-        entry.attempt++;
-        this.later(requeueAfterMs, () => {
-          group.unsettled--;
-          group.ready.push(entry);
-          this.dispatch(subject, group);
-        });
-      }
-      this.dispatch(subject, group);
-    };
-    // Like JetStream's ack_wait: a delivery nobody settles comes back.
-    const ackWait = setTimeout(() => settle(0), consumer.ackWaitMs);
-    this.timers.add(ackWait);
-    const delivery: Delivery = {
-      subject,
-      data: entry.data,
-      key: entry.key,
-      attempt: entry.attempt,
-      ack: () => settle(undefined),
-      term: () => settle(undefined),
-      nak: (delayMs: number) => settle(Math.max(0, delayMs)),
-    };
-    queueMicrotask(() => {
-      try {
-        const result = consumer.handler(delivery);
-        if (result instanceof Promise) result.catch(() => settle(1000));
-      } catch {
-        settle(1000);
-      }
-    });
+        group.ready.push(entry);
+        this.dispatch(subject, group);
+      });
+    }
+    this.dispatch(subject, group);
+  }
+
+  /**
+   * Like JetStream's ack_wait: a delivery nobody settles comes back. A consumer's
+   * deliveries are handed out in deadline order, so one sweep a tick of the
+   * shortest ack wait finds them all, instead of a timer per delivery.
+   */
+  private watchAckWait(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => this.sweepAckWait(), 100);
+    this.sweeper.unref();
+    this.timers.add(this.sweeper);
+  }
+
+  private sweepAckWait(): void {
+    const now = performance.now();
+    for (const groups of this.groups.values())
+      for (const group of groups.values())
+        for (const consumer of group.consumers) {
+          const handedOut = consumer.handedOut;
+          for (let first = handedOut.peek(); first; first = handedOut.peek()) {
+            if (!first.isSettled && first.deadline > now) break;
+            handedOut.shift();
+            if (!first.isSettled) first.settle(0);
+          }
+          // A slow delivery at the head keeps the settled ones behind it: drop them.
+          if (handedOut.length > 2 * consumer.inFlight + 1024) handedOut.retain((d) => !d.isSettled);
+        }
+  }
+}
+
+/** One message handed to one consumer; its methods settle it once (later calls do nothing). */
+class InProcessDelivery implements Delivery {
+  readonly data: Uint8Array;
+  readonly key: string;
+  readonly attempt: number;
+  readonly deadline: number;
+  isSettled = false;
+
+  constructor(
+    private readonly transport: InProcessTransport,
+    readonly subject: string,
+    readonly group: Group,
+    readonly consumer: Consumer,
+    readonly entry: Entry,
+  ) {
+    this.data = entry.data;
+    this.key = entry.key;
+    this.attempt = entry.attempt;
+    this.deadline = performance.now() + consumer.ackWaitMs;
+  }
+
+  run(): void {
+    try {
+      const result = this.consumer.handler(this);
+      if (result instanceof Promise) result.catch(() => this.settle(1000));
+    } catch {
+      this.settle(1000);
+    }
+  }
+
+  ack(): void {
+    this.settle(undefined);
+  }
+  term(): void {
+    this.settle(undefined);
+  }
+  nak(delayMs: number): void {
+    this.settle(Math.max(0, delayMs));
+  }
+
+  settle(requeueAfterMs: number | undefined): void {
+    if (this.isSettled) return;
+    this.isSettled = true;
+    this.transport.settled(this, requeueAfterMs);
   }
 }

@@ -8,6 +8,7 @@
 // Checks every run's counts against test/lab/scale/rule.ts totals. Loopback only.
 // Options: --count 100000 --in-flight 256 --concurrency 64,256,128 (domains,hosts,addresses actors)
 //          --heap-mb N --server-workers 1 --runs client,crawl,massdns --massdns PATH --transport-dedup
+//          --profile DIR
 
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     // Keep the in-process transport's default de-duplication window (200,000 keys).
     "transport-dedup": { type: "boolean", default: false },
     massdns: { type: "string", default: process.env["MASSDNS"] ?? "/tmp/massdns/bin/massdns" },
+    // Writes each run's V8 CPU profile (.cpuprofile, for Chrome DevTools) into this folder.
+    profile: { type: "string" },
     // Internal: a child runs one phase against a running server.
     phase: { type: "string" },
     server: { type: "string" },
@@ -389,6 +392,7 @@ if (values.phase) {
         continue;
       }
       const heap = values["heap-mb"] ? [`--max-old-space-size=${values["heap-mb"]}`] : [];
+      if (values.profile) heap.push("--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`);
       const passed = [
         "--count",
         String(count),
