@@ -18,6 +18,8 @@ export interface HostdConfig {
   tlsKey: string;
   tlsCert: string;
   readyFile: string;
+  /** listen(2) backlog; 511 (Node's default) unless set. Scale mode raises it with somaxconn. */
+  backlog?: number;
   listeners: Array<{ address: string; port: number; kind: ListenerKind; name: string }>;
 }
 
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
         server.once("error", (err) =>
           reject(new Error(`hostd: ${l.address} port ${l.port}: ${err.message}`)),
         );
-        server.listen({ host: l.address, port: l.port, backlog: 511 }, resolve);
+        server.listen({ host: l.address, port: l.port, backlog: config.backlog ?? 511 }, resolve);
       }),
   );
   await Promise.all(listening);

@@ -54,6 +54,9 @@ up() {
     ip -n "$ns" link set dev lo up
     ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
   done
+  # Thousands of connections arrive at once: a SYN dropped by a full accept queue costs the
+  # client a 1 s retransmission (a lab artefact), so the queues are deep (hostd asks for 8192).
+  ip netns exec $SRV sysctl -q -w net.core.somaxconn=8192 net.ipv4.tcp_max_syn_backlog=8192
   ip link add name to-vantage netns $SRV type veth peer name to-srv netns $CLI
   ip -n $SRV addr add $DNS_ADDR/30 dev to-vantage
   ip -n $SRV addr add 2001:db8:5c::1/64 dev to-vantage nodad
@@ -73,7 +76,7 @@ up() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj "/CN=scale host" \
     -keyout "$STATE/key.pem" -out "$STATE/cert.pem" 2>/dev/null
   cat >"$STATE/hostd.json" <<JSON
-{ "tlsKey": "$STATE/key.pem", "tlsCert": "$STATE/cert.pem", "readyFile": "$STATE/hostd.ready",
+{ "tlsKey": "$STATE/key.pem", "tlsCert": "$STATE/cert.pem", "readyFile": "$STATE/hostd.ready", "backlog": 8192,
   "listeners": [
     { "address": "::", "port": 80, "kind": "http", "name": "scale" },
     { "address": "::", "port": 443, "kind": "https", "name": "scale" },
