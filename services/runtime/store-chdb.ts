@@ -5,13 +5,14 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { drainPending, Session } from "chdb";
-import { type Params, type Row, type Store, StoreError } from "./store.js";
+import { type EncodedRows, type Params, type Row, type Store, StoreError } from "./store.js";
 import {
   checkTableName,
+  encodeRows,
+  INSERT_FORMAT,
   parseJsonEachRow,
   STORE_SETTINGS,
   storeErrorFromText,
-  toJsonEachRow,
 } from "./store-wire.js";
 
 // libchdb binds one data folder per process. Every store opened on that folder
@@ -82,14 +83,19 @@ class ChdbStore implements Store {
     return parseJsonEachRow<T>(await this.#run(sql, params, "JSONEachRow"));
   }
 
-  async insert(table: string, rows: readonly Row[]): Promise<void> {
+  async insert(table: string, rows: readonly Row[] | EncodedRows): Promise<void> {
     checkTableName(table);
-    if (rows.length === 0) return;
-    this.#checkOpen(`INSERT INTO ${table}`);
-    const sql = `INSERT INTO ${table} FORMAT JSONEachRow`;
+    if (Array.isArray(rows)) {
+      for (const encoded of encodeRows(rows)) await this.insert(table, encoded);
+      return;
+    }
+    const { columns, data } = rows as EncodedRows;
+    if (data.length === 0) return;
+    const sql = `INSERT INTO ${table} (${columns.join(", ")}) FORMAT ${INSERT_FORMAT}`;
+    this.#checkOpen(sql);
     try {
-      // Raw passthrough: ClickHouse parses the JSON, not chDB's JS row serializer.
-      await this.session.insert({ table, values: Buffer.from(toJsonEachRow(rows)), format: "JSONEachRow" });
+      // Raw passthrough: the bytes go to ClickHouse's parser as they are, on a libuv thread.
+      await this.session.insert({ table, values: data, format: INSERT_FORMAT, columns });
     } catch (err) {
       throw chdbError(err, sql);
     }

@@ -2,9 +2,17 @@
 // Parameters travel as param_<name> and are bound by the server. It does not
 // retry: a failed statement is the caller's to retry (inserts are idempotent by design).
 
+import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from "@clickhouse/client";
-import { type Params, type Row, type Store, StoreError } from "./store.js";
-import { checkTableName, STORE_SETTINGS, storeErrorFromText, stringifyRow } from "./store-wire.js";
+import { type EncodedRows, type Params, type Row, type Store, StoreError } from "./store.js";
+import {
+  checkTableName,
+  encodeRows,
+  INSERT_FORMAT,
+  STORE_SETTINGS,
+  storeErrorFromText,
+} from "./store-wire.js";
 
 export interface ClickHouseStoreOptions {
   /** Deadline of one HTTP request, and (in whole seconds) the server's max_execution_time. Default 120 s. */
@@ -38,8 +46,6 @@ export async function openClickHouseStore(url: string, options: ClickHouseStoreO
     application: options.application ?? "ipv6matrix",
     // Failures reach the caller as StoreError, which logs them with their context; the client would log them twice.
     log: { level: ClickHouseLogLevel.OFF },
-    // bigint values in rows are written as the chDB adapter writes them.
-    json: { parse: JSON.parse, stringify: stringifyRow },
     // Inserts are large and compress well; results of summaries too.
     compression: { request: true, response: true },
     clickhouse_settings: {
@@ -92,13 +98,28 @@ class ClickHouseStore implements Store {
     }
   }
 
-  async insert(table: string, rows: readonly Row[]): Promise<void> {
+  async insert(table: string, rows: readonly Row[] | EncodedRows): Promise<void> {
     checkTableName(table);
-    if (rows.length === 0) return;
+    if (Array.isArray(rows)) {
+      for (const encoded of encodeRows(rows)) await this.insert(table, encoded);
+      return;
+    }
+    const { columns, data } = rows as EncodedRows;
+    if (data.length === 0) return;
+    // Column names come from row keys, so they are quoted as identifiers, never spliced bare.
+    const list = columns.map((column) => `\`${column.replace(/[\\`]/g, "\\$&")}\``).join(", ");
+    const sql = `INSERT INTO ${table} (${list}) FORMAT ${INSERT_FORMAT}`;
     try {
-      await this.client.insert({ table, values: rows, format: "JSONEachRow" });
+      // The bytes are the request body as they are (the client's insert() would encode rows itself);
+      // the response is read to its end, as insert() does, so the statement is over when this returns.
+      const result = await this.client.exec({
+        query: sql,
+        values: Readable.from([data], { objectMode: false }),
+      });
+      result.stream.resume();
+      await finished(result.stream);
     } catch (err) {
-      throw this.error(err, `INSERT INTO ${table} FORMAT JSONEachRow`);
+      throw this.error(err, sql);
     }
   }
 

@@ -1,8 +1,8 @@
 // What the two Store adapters must agree on so they behave alike: the settings
-// every statement runs with, JSONEachRow in and out, the table-name check and
-// the shape of an error message. No I/O here.
+// every statement runs with, the insert format (JSONCompactEachRow) and JSONEachRow
+// out, the table-name check and the shape of an error message. No I/O here.
 
-import { type Row, StoreError } from "./store.js";
+import { type EncodedRows, type Row, StoreError } from "./store.js";
 
 /**
  * Settings both adapters apply to every statement. They pin behaviour whose
@@ -26,7 +26,7 @@ export function checkTableName(table: string): void {
   }
 }
 
-/** One row as JSON; bigint values become decimal strings, which ClickHouse reads into integer columns exactly. */
+/** One row (or one row's values) as JSON; bigint values become decimal strings, which ClickHouse reads into integer columns exactly. */
 export function stringifyRow(row: unknown): string {
   try {
     // A replacer makes JSON.stringify about ten times slower, so only rows holding a bigint pay for one.
@@ -37,11 +37,107 @@ export function stringifyRow(row: unknown): string {
   }
 }
 
-/** Rows as JSONEachRow text. */
-export function toJsonEachRow(rows: readonly Row[]): string {
-  let out = "";
-  for (const row of rows) out += `${stringifyRow(row)}\n`;
-  return out;
+/** The format of EncodedRows, named in both adapters' INSERT (docs/decisions/006-store-insert-format.md). */
+export const INSERT_FORMAT = "JSONCompactEachRow";
+
+const FIRST_CHUNK_BYTES = 64 * 1024;
+const LARGEST_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** The rows of one column set, as bytes in chunks that grow as they fill. */
+class EncodedGroup {
+  readonly chunks: Buffer[] = [];
+  chunk = Buffer.allocUnsafe(FIRST_CHUNK_BYTES);
+  used = 0;
+  rows = 0;
+
+  constructor(readonly columns: readonly string[]) {}
+
+  append(line: string): number {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8, plus the newline.
+    const most = line.length * 3 + 1;
+    if (this.used + most > this.chunk.length) {
+      if (this.used > 0) this.chunks.push(this.chunk.subarray(0, this.used));
+      const next = Math.min(this.chunk.length * 2, LARGEST_CHUNK_BYTES);
+      this.chunk = Buffer.allocUnsafe(Math.max(next, most));
+      this.used = 0;
+    }
+    const written = this.chunk.write(line, this.used) + 1;
+    this.chunk[this.used + written - 1] = 0x0a;
+    this.used += written;
+    this.rows += 1;
+    return written;
+  }
+
+  take(): EncodedRows {
+    if (this.used > 0) this.chunks.push(this.chunk.subarray(0, this.used));
+    const data = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    return { columns: this.columns, data, rows: this.rows };
+  }
+}
+
+/**
+ * Encodes the rows of one table as they come, into JSONCompactEachRow: a row's
+ * values in the order of its keys, so the row object can die young and a batch
+ * is a few buffers instead of thousands of objects. Rows whose keys differ from
+ * the previous row's (other columns, or another order) go to a batch of their
+ * own; ClickHouse then rejects an unknown column by name. A key whose value is
+ * undefined is sent as null: NULL, or the default of a column that is not Nullable.
+ */
+export class RowEncoder {
+  #groups = new Map<string, EncodedGroup>();
+  #last: EncodedGroup | undefined;
+  #rows = 0;
+  #bytes = 0;
+
+  /** Rows added since the last take(). */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** Bytes of the rows added since the last take(). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  add(row: Row): void {
+    const keys = Object.keys(row);
+    let group = this.#last;
+    if (group === undefined || !sameKeys(group.columns, keys)) {
+      if (keys.length === 0) throw new StoreError("a row has no columns", "");
+      const signature = keys.join(",");
+      group = this.#groups.get(signature);
+      if (group === undefined) {
+        group = new EncodedGroup(keys);
+        this.#groups.set(signature, group);
+      }
+      this.#last = group;
+    }
+    this.#bytes += group.append(stringifyRow(Object.values(row)));
+    this.#rows += 1;
+  }
+
+  /** The rows added so far, one EncodedRows a column set, and a fresh start. */
+  take(): EncodedRows[] {
+    const taken = [...this.#groups.values()].map((group) => group.take());
+    this.#groups = new Map();
+    this.#last = undefined;
+    this.#rows = 0;
+    this.#bytes = 0;
+    return taken;
+  }
+}
+
+function sameKeys(columns: readonly string[], keys: readonly string[]): boolean {
+  if (columns.length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (columns[i] !== keys[i]) return false;
+  return true;
+}
+
+/** Rows as EncodedRows, one a column set (a Store's insert of plain rows). */
+export function encodeRows(rows: readonly Row[]): EncodedRows[] {
+  const encoder = new RowEncoder();
+  for (const row of rows) encoder.add(row);
+  return encoder.take();
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {

@@ -8,6 +8,17 @@ export type Params = Record<string, string | number | boolean | readonly (string
 
 export type Row = Record<string, unknown>;
 
+/**
+ * Rows of one table already encoded for an insert (store-wire.ts RowEncoder):
+ * JSONCompactEachRow, one line a row, values in the order of `columns`. What a
+ * batching caller keeps instead of row objects: bytes cost the garbage collector nothing.
+ */
+export interface EncodedRows {
+  readonly columns: readonly string[];
+  readonly data: Buffer;
+  readonly rows: number;
+}
+
 export interface Store {
   readonly kind: "chdb" | "clickhouse";
   /** Runs statements that return nothing (DDL, INSERT ... SELECT). */
@@ -15,8 +26,9 @@ export interface Store {
   /** Runs a SELECT; rows are JSON objects. (U)Int64 come back as JS numbers: exact up to 2^53, so cast
    * hashes and other full-range 64-bit values with toString() in SQL. */
   query<T extends Row = Row>(sql: string, params?: Params): Promise<T[]>;
-  /** Inserts rows as JSONEachRow; unknown keys are an error. */
-  insert(table: string, rows: readonly Row[]): Promise<void>;
+  /** Inserts rows: objects keyed by column (a missing key or undefined is the column's default,
+   * an unknown key is an error), or rows a RowEncoder encoded. */
+  insert(table: string, rows: readonly Row[] | EncodedRows): Promise<void>;
   close(): Promise<void>;
 }
 

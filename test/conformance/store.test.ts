@@ -12,6 +12,7 @@ import { MigrationError, migrate } from "../../services/runtime/migrate.js";
 import { type Store, StoreError } from "../../services/runtime/store.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js";
+import { RowEncoder } from "../../services/runtime/store-wire.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
 
 interface Target {
@@ -229,6 +230,91 @@ for (const target of [chdbTarget(), clickhouseTarget()]) {
       await store.insert("bulk", []);
       const [row] = await store.query("SELECT count() AS n, sum(i) AS total, max(at) AS last FROM bulk");
       assert.deepEqual(row, { n: 5000, total: (4999 * 5000) / 2, last: "2024-01-01 00:00:04.999" });
+    });
+
+    test("inserted values of every kind the raw tables use come back as they went in", async () => {
+      await store.exec(`CREATE TABLE kinds (
+          id UInt64, name String, tag LowCardinality(String), at DateTime64(3), day Date,
+          v4 IPv4, v6 IPv6, rtt Nullable(Float64), hops Nullable(UInt16), flag UInt8,
+          path Array(String), addresses Array(IPv6), bits Array(UInt8)
+        ) ENGINE = MergeTree ORDER BY id`);
+      const rows = [
+        {
+          id: 2n ** 63n + 5n,
+          name: "tab\there, newline\nhere, back\\slash, 'quote', \"double\", naïve, 日本",
+          tag: "open",
+          at: "2024-05-01T10:00:00.123Z",
+          day: "2024-05-01",
+          v4: "192.0.2.1",
+          v6: "::ffff:198.51.100.7",
+          rtt: 1.25,
+          hops: 7,
+          flag: 1,
+          path: ["a'b", "c\\d", "*"],
+          addresses: ["2001:db8::1", "2001:db8::2"],
+          bits: [0, 1],
+        },
+        {
+          id: 1,
+          name: "",
+          tag: "",
+          at: new Date(Date.UTC(2024, 4, 1, 10, 0, 0, 456)),
+          day: "2024-05-02",
+          v4: "203.0.113.255",
+          v6: "2001:db8::ff",
+          rtt: null,
+          hops: undefined,
+          flag: 0,
+          path: [],
+          addresses: [],
+          bits: [],
+        },
+      ];
+      await store.insert("kinds", rows);
+      assert.deepEqual(
+        await store.query("SELECT toString(id) AS id, * EXCEPT id FROM kinds ORDER BY id DESC"),
+        [
+          {
+            ...rows[0],
+            id: "9223372036854775813",
+            at: "2024-05-01 10:00:00.123",
+          },
+          { ...rows[1], id: "1", at: "2024-05-01 10:00:00.456", hops: null },
+        ],
+      );
+    });
+
+    test("rows with different keys insert together; a missing key is the column's default", async () => {
+      await store.exec(
+        "CREATE TABLE mixed (a UInt32, b String DEFAULT 'b?', c Nullable(UInt8)) ENGINE = MergeTree ORDER BY a",
+      );
+      await store.insert("mixed", [
+        { a: 1, b: "x", c: 3 },
+        { a: 2 },
+        { c: 4, a: 3 },
+        { a: 4, b: "y", c: null },
+      ]);
+      assert.deepEqual(await store.query("SELECT a, b, c FROM mixed ORDER BY a"), [
+        { a: 1, b: "x", c: 3 },
+        { a: 2, b: "b?", c: null },
+        { a: 3, b: "b?", c: 4 },
+        { a: 4, b: "y", c: null },
+      ]);
+    });
+
+    test("rows encoded ahead (RowEncoder) insert as the rows would", async () => {
+      await store.exec("CREATE TABLE encoded (i UInt32, domain String) ENGINE = MergeTree ORDER BY i");
+      const encoder = new RowEncoder();
+      for (let i = 0; i < 20_000; i++) encoder.add({ i, domain: `d${i}.example` });
+      assert.equal(encoder.rows, 20_000);
+      const [encoded, ...others] = encoder.take();
+      assert.equal(others.length, 0);
+      assert.equal(encoder.rows, 0);
+      await store.insert("encoded", encoded!);
+      const [row] = await store.query(
+        "SELECT count() AS n, sum(i) AS total, max(domain) AS last FROM encoded",
+      );
+      assert.deepEqual(row, { n: 20_000, total: (19_999 * 20_000) / 2, last: "d9999.example" });
     });
 
     test("close() then reopen keeps the data", async () => {
