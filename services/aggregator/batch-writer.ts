@@ -1,57 +1,130 @@
-// Batches rows per table and writes them in one insert each, so the store sees
-// a few large inserts instead of one per message. A caller's promise settles
-// when its rows are written (the actor acknowledges only then); a failed
-// insert fails every caller of that batch, and their messages are retried.
+// Batches rows per table and writes them in a few large inserts. Rows are encoded
+// as they arrive (RowEncoder), so what waits for an insert is bytes, not objects.
+// A batch is sealed when the writer holds maxRows rows, maxDelayMs after its first
+// row, or on flush(); at most maxInserts inserts run at once and sealed batches
+// queue behind them, so the writer goes on encoding while the store parses.
+// A caller's promise settles when all its rows are written (the actor acknowledges
+// only then); a failed insert fails every caller with rows in it, and their
+// messages are retried. It does not bound what callers hand it: they do, by
+// waiting on their promises (the actor's maxInFlight).
 
-import type { Row, Store } from "../runtime/store.js";
+import type { EncodedRows, Row, Store } from "../runtime/store.js";
+import { RowEncoder } from "../runtime/store-wire.js";
+
+export interface BatchWriterOptions {
+  /** Rows held (all tables together) that seal a batch. Keep it below what callers have in flight. Default 5000. */
+  readonly maxRows?: number;
+  /** The longest a row waits for its batch to be sealed. Default 250 ms. */
+  readonly maxDelayMs?: number;
+  /** Inserts running at once; more sealed batches wait in order. Default 2. */
+  readonly maxInserts?: number;
+}
 
 interface Waiter {
+  /** Tables whose rows of this write are not yet in the store. */
+  pending: number;
   resolve(): void;
   reject(error: unknown): void;
 }
 
+/** One table's sealed rows: an insert per column set, and the writes waiting on them. */
+interface SealedBatch {
+  readonly table: string;
+  readonly parts: EncodedRows[];
+  readonly waiters: Waiter[];
+}
+
 export class BatchWriter {
-  private rows = new Map<string, Row[]>();
-  private waiters: Waiter[] = [];
+  private readonly maxRows: number;
+  private readonly maxDelayMs: number;
+  private readonly maxInserts: number;
+  private tables = new Map<string, { encoder: RowEncoder; waiters: Waiter[] }>();
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly sealed: SealedBatch[] = [];
+  private running = 0;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
-    private readonly maxRows = 5000,
-    private readonly maxDelayMs = 250,
-  ) {}
+    options: BatchWriterOptions = {},
+  ) {
+    this.maxRows = options.maxRows ?? 5000;
+    this.maxDelayMs = options.maxDelayMs ?? 250;
+    this.maxInserts = options.maxInserts ?? 2;
+  }
 
   /** Resolves once the rows are in the store. */
   write(batch: readonly { table: string; rows: readonly Row[] }[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      for (const { table, rows } of batch) {
-        if (rows.length === 0) continue;
-        const pending = this.rows.get(table) ?? [];
-        this.rows.set(table, pending);
-        pending.push(...rows);
-        this.count += rows.length;
+      const waiter: Waiter = { pending: 0, resolve, reject };
+      try {
+        for (const { table, rows } of batch) {
+          if (rows.length === 0) continue;
+          let pending = this.tables.get(table);
+          if (!pending) {
+            pending = { encoder: new RowEncoder(), waiters: [] };
+            this.tables.set(table, pending);
+          }
+          for (const row of rows) pending.encoder.add(row);
+          pending.waiters.push(waiter);
+          waiter.pending += 1;
+          this.count += rows.length;
+        }
+      } catch (error) {
+        // A row that cannot be encoded (no columns) fails its own write; rows of it
+        // already encoded still go, as a replay of the message would write them again.
+        waiter.pending = -1;
+        reject(error);
       }
-      this.waiters.push({ resolve, reject });
-      if (this.count >= this.maxRows) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.maxDelayMs);
+      if (waiter.pending === 0) resolve();
+      if (this.count >= this.maxRows) this.seal();
+      else if (this.count > 0) this.timer ??= setTimeout(() => this.seal(), this.maxDelayMs);
     });
   }
 
-  async flush(): Promise<void> {
+  /** Seals what is held and resolves once every batch sealed so far is written (or has failed its callers). */
+  flush(): Promise<void> {
+    this.seal();
+    if (this.running === 0 && this.sealed.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private seal(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const rows = this.rows;
-    const waiters = this.waiters;
-    this.rows = new Map();
-    this.waiters = [];
+    for (const [table, { encoder, waiters }] of this.tables) {
+      if (encoder.rows > 0) this.sealed.push({ table, parts: encoder.take(), waiters });
+    }
+    this.tables = new Map();
     this.count = 0;
-    if (waiters.length === 0) return;
+    this.startInserts();
+  }
+
+  private startInserts(): void {
+    while (this.running < this.maxInserts && this.sealed.length > 0) {
+      const batch = this.sealed.shift() as SealedBatch;
+      this.running += 1;
+      void this.insert(batch).finally(() => {
+        this.running -= 1;
+        this.startInserts();
+        if (this.running === 0 && this.sealed.length === 0) {
+          for (const resolve of this.idle.splice(0)) resolve();
+        }
+      });
+    }
+  }
+
+  private async insert({ table, parts, waiters }: SealedBatch): Promise<void> {
     try {
-      for (const [table, tableRows] of rows) await this.store.insert(table, tableRows);
-      for (const waiter of waiters) waiter.resolve();
+      for (const part of parts) await this.store.insert(table, part);
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    for (const waiter of waiters) {
+      waiter.pending -= 1;
+      if (waiter.pending === 0) waiter.resolve();
     }
   }
 }
