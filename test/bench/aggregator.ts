@@ -21,14 +21,18 @@ const tlds = ["com", "org", "net", "de", "uk", "jp"];
 const crawl = "bench";
 const date = "2026-11-01";
 const dir = mkdtempSync(join(tmpdir(), "v6m-bench-aggregator-"));
-let peakRss = 0;
+// The process's memory when its RSS peaked; what is not V8's heap or buffers is chDB's (native) memory.
+let peak = process.memoryUsage();
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const now = process.memoryUsage();
+  if (now.rss > peak.rss) peak = now;
 }, 100);
 
 // The synthetic rule: d<N>.<tld>; www has IPv4 unless N%10 == 9 and IPv6 when N%10 < 4; www6 and ipv6 have
 // IPv6 when N%20 == 0; NTP hosts have no address; 100 NS and 50 MX providers shared by every domain.
-const v4 = (n: number) => `198.18.${(n >> 8) & 0xff}.${n & 0xff}`;
+// Domains' IPv4 addresses are 198.18.0.0/15 (17 bits, so distinct below 131072), the providers' 203.0.113.0/24.
+const v4 = (n: number) => `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 0xff}.${n & 0xff}`;
+const provider4 = (n: number) => `203.0.113.${n}`;
 const v6 = (n: number) => `2001:db8::${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
 
 function* domainRows(n: number): Generator<{ table: string; rows: Row[] }> {
@@ -114,10 +118,10 @@ function* domainRows(n: number): Generator<{ table: string; rows: Row[] }> {
   hosts.push(host(`www6.${domain}`, [], extra), host(`ipv6.${domain}`, [], extra));
   if (n < 100)
     hosts.push(
-      host(`ns1.dns${n}.net`, [v4(200000 + n)], []),
-      host(`ns2.dns${n}.net`, [v4(200100 + n)], [v6(3 * count + n)]),
+      host(`ns1.dns${n}.net`, [provider4(n)], []),
+      host(`ns2.dns${n}.net`, [provider4(100 + n)], [v6(3 * count + n)]),
     );
-  if (n < 50) hosts.push(host(`mx.mail${n}.net`, [v4(200200 + n)], [v6(4 * count + n)]));
+  if (n < 50) hosts.push(host(`mx.mail${n}.net`, [provider4(200 + n)], [v6(4 * count + n)]));
   yield { table: "hosts", rows: hosts };
   // Each address once: an IPv4 address is shared by every 131072nd domain, so the first one measures it.
   const addresses: Row[] = [];
@@ -131,12 +135,17 @@ function* domainRows(n: number): Generator<{ table: string; rows: Row[] }> {
     geos.push(geo(ip, n));
   }
   if (n < 100)
-    for (const ip of [v4(200000 + n), v4(200100 + n)])
-      addresses.push(address(ip, 4, n)), geos.push(geo(`::ffff:${ip}`, n));
-  if (n < 100) addresses.push(address(v6(3 * count + n), 6, n)), geos.push(geo(v6(3 * count + n), n));
+    for (const ip of [provider4(n), provider4(100 + n)]) {
+      addresses.push(address(ip, 4, n));
+      geos.push(geo(`::ffff:${ip}`, n));
+    }
+  if (n < 100) {
+    addresses.push(address(v6(3 * count + n), 6, n));
+    geos.push(geo(v6(3 * count + n), n));
+  }
   if (n < 50) {
-    addresses.push(address(v4(200200 + n), 4, n), address(v6(4 * count + n), 6, n + 2));
-    geos.push(geo(`::ffff:${v4(200200 + n)}`, n), geo(v6(4 * count + n), n));
+    addresses.push(address(provider4(200 + n), 4, n), address(v6(4 * count + n), 6, n + 2));
+    geos.push(geo(`::ffff:${provider4(200 + n)}`, n), geo(v6(4 * count + n), n));
   }
   yield { table: "addresses", rows: addresses };
   yield { table: "geo", rows: geos };
@@ -158,37 +167,60 @@ try {
     published: 0,
     error: "",
   });
-  const writer = new BatchWriter(store, 50_000, 250);
-  let rows = 0;
+  const writer = new BatchWriter(store, { maxRows: 100_000 });
+  const written = new Map<string, number>();
   const started = performance.now();
-  let pending: Promise<void>[] = [];
+  // As the actor does: a bounded number of messages in flight, each acknowledged when written,
+  // the next one taken as soon as the oldest is done.
+  const inFlight: Promise<void>[] = [];
+  let oldest = 0;
   for (let n = 0; n < count; n++) {
     const batch = [...domainRows(n)];
-    for (const part of batch) rows += part.rows.length;
-    pending.push(writer.write(batch));
-    // As the actor does: a bounded number of messages in flight, acknowledged when written.
-    if (pending.length >= 20_000) {
-      await Promise.all(pending);
-      pending = [];
+    for (const part of batch) written.set(part.table, (written.get(part.table) ?? 0) + part.rows.length);
+    inFlight.push(writer.write(batch));
+    if (inFlight.length - oldest >= 20_000) {
+      await inFlight[oldest];
+      oldest += 1;
+      if (oldest === 10_000) {
+        inFlight.splice(0, oldest);
+        oldest = 0;
+      }
     }
   }
   await writer.flush();
-  await Promise.all(pending);
+  await Promise.all(inFlight);
   const ingestSeconds = (performance.now() - started) / 1000;
   const summaryStarted = performance.now();
   await computeSummaries(store, crawl);
   const summarySeconds = (performance.now() - summaryStarted) / 1000;
-  const [check] = await store.query<{ jobs: number; domains: number }>(
-    "SELECT (SELECT count() FROM jobs WHERE crawl_id = 'bench') AS jobs, (SELECT count() FROM domains WHERE crawl_id = 'bench') AS domains",
+  // Complete: every row written is in its table, and every domain in the summaries.
+  const tables = [...written.keys()];
+  const counted = await store.query<{ table: string; n: number }>(
+    `${tables.map((table) => `SELECT '${table}' AS table, count() AS n FROM ${table} WHERE crawl_id = 'bench'`).join(" UNION ALL ")}`,
   );
-  if (check?.jobs !== count * 7 || check.domains !== count)
-    throw new Error(`bench: expected ${count * 7} jobs and ${count} domains, got ${JSON.stringify(check)}`);
+  const [summarised] = await store.query<{ n: number }>(
+    "SELECT count() AS n FROM domains WHERE crawl_id = 'bench'",
+  );
+  const found = new Map(counted.map(({ table, n }) => [table, n]));
+  const missing = tables.filter((table) => found.get(table) !== written.get(table));
+  if (written.get("jobs") !== count * 7 || missing.length > 0 || summarised?.n !== count)
+    throw new Error(
+      `bench: wrote ${JSON.stringify(Object.fromEntries(written))} rows for ${count} domains, ` +
+        `found ${JSON.stringify(Object.fromEntries(found))} and ${summarised?.n} summarised domains`,
+    );
+  const rows = [...written.values()].reduce((sum, n) => sum + n, 0);
   console.log(`store: ${store.kind}`);
   console.log(`domains: ${count}`);
-  console.log(`rows ingested: ${rows} (jobs ${check.jobs})`);
+  console.log(
+    `rows ingested: ${rows} (${tables.map((table) => `${table} ${written.get(table)}`).join(", ")})`,
+  );
   console.log(`ingest: ${ingestSeconds.toFixed(1)} s, ${Math.round(rows / ingestSeconds)} rows/s`);
   console.log(`summaries (all four): ${summarySeconds.toFixed(1)} s`);
-  console.log(`peak RSS: ${Math.round(peakRss / 2 ** 20)} MB`);
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  console.log(
+    `peak RSS: ${mb(peak.rss)} MB (V8 heap ${mb(peak.heapTotal)} MB, buffers ${mb(peak.arrayBuffers)} MB, ` +
+      `the rest chDB and code ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB)`,
+  );
 } finally {
   clearInterval(sampler);
   await store.close();
