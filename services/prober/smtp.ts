@@ -98,10 +98,15 @@ export async function smtpProbe(ip: string, options: SmtpOptions): Promise<SmtpO
   let secure: TLSSocket | undefined;
   let deadline: NodeJS.Timeout | undefined;
   const expired = new Promise<{ kind: "timeout" }>((resolve) => {
-    deadline = setTimeout(() => {
-      dialogue.end({ kind: "timeout" });
-      resolve({ kind: "timeout" });
-    }, options.timeoutMs);
+    // After the I/O already waiting (as in tcp.ts): a busy loop is not a silent server.
+    deadline = setTimeout(
+      () =>
+        setImmediate(() => {
+          dialogue.end({ kind: "timeout" });
+          resolve({ kind: "timeout" });
+        }),
+      options.timeoutMs,
+    );
   });
   let polite = false;
   let result: SmtpOutcome = {

@@ -43,7 +43,9 @@ export function tcpProbe(ip: string, port: number, timeoutMs: number): Promise<T
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const socket = connect({ host: ip, port, noDelay: true });
-    const timer = setTimeout(() => settle("ETIMEDOUT"), timeoutMs);
+    // Timers run before I/O in the event loop: after a busy stretch a connection that came in
+    // time waits unread behind its own timeout. setImmediate reads it first.
+    const timer = setTimeout(() => setImmediate(() => settle("ETIMEDOUT")), timeoutMs);
     let settled = false;
     function settle(code: string | undefined, open = false) {
       if (settled) return;
