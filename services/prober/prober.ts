@@ -14,7 +14,7 @@ import { canonicalIp } from "./icmp-packet.js";
 import { ping } from "./ping.js";
 import { pathMtu } from "./pmtu.js";
 import { defaultRateLimits, paced, RateLimiter, type RateLimits } from "./rate-limit.js";
-import { smtpProbe } from "./smtp.js";
+import { defaultSmtpThreads, SmtpThreads } from "./smtp-threads.js";
 import { sourceAddress } from "./source-address.js";
 import { AllowedRanges, notProbedReason } from "./special-ranges.js";
 import { tcpProbe } from "./tcp.js";
@@ -33,6 +33,8 @@ export interface ProberOptions {
   readonly rate: RateLimits;
   /** Metrics measured when a task names none. */
   readonly metrics: ReadonlySet<string>;
+  /** Worker threads for the SMTP dialogues (smtp-threads.ts); 0 runs them on the main thread. */
+  readonly smtpThreads: number;
   /**
    * Tests and benchmarks: when set, nothing outside these ranges is probed, public or not, so
    * a slip in a test's target list cannot send a packet off the lab.
@@ -46,6 +48,7 @@ export interface ProberExtras {
   readonly perDestinationPps?: number;
   readonly traceWindow?: number;
   readonly traceGapLimit?: number;
+  readonly smtpThreads?: number;
 }
 
 export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): ProberOptions {
@@ -64,6 +67,7 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
       gapLimit: extras.traceGapLimit ?? 5,
     },
     allowRanges: config.prober.allow_ranges,
+    smtpThreads: extras.smtpThreads ?? defaultSmtpThreads(),
     rate: {
       pps: extras.pps ?? defaultRateLimits.pps,
       perDestinationPps: extras.perDestinationPps ?? defaultRateLimits.perDestinationPps,
@@ -82,6 +86,7 @@ export class Prober {
   private readonly confined: AllowedRanges | undefined;
   private readonly sockets = new Map<4 | 6, EchoSocket | RawSocketUnavailable>();
   private readonly warned = new Set<string>();
+  private readonly smtp: SmtpThreads;
 
   constructor(
     private readonly options: ProberOptions,
@@ -90,6 +95,11 @@ export class Prober {
     this.limiter = new RateLimiter(options.rate);
     this.allowed = new AllowedRanges(options.allowRanges);
     this.confined = options.confineTo ? new AllowedRanges(options.confineTo) : undefined;
+    this.smtp = new SmtpThreads(options.smtpThreads, (error) => {
+      const message = `SMTP threads failed, SMTP probes run on the main thread: ${error.message}`;
+      if (log) log.warn({ err: error }, message);
+      else process.emitWarning(message);
+    });
   }
 
   /** Measures one address; never throws for what the network does (only for local shortages). */
@@ -183,7 +193,7 @@ export class Prober {
     if (metrics.has("tcp25")) {
       work.push(
         this.paced(address).then(async () => {
-          const smtp = await smtpProbe(address, { timeoutMs: smtpTimeoutMs, tls: metrics.has("tls") });
+          const smtp = await this.smtp.probe(address, { timeoutMs: smtpTimeoutMs, tls: metrics.has("tls") });
           result.tcp25 = smtp.tcp25;
           result.starttls = smtp.starttls;
           result.smtp = {
@@ -209,6 +219,7 @@ export class Prober {
   }
 
   close(): void {
+    this.smtp.close();
     for (const socket of this.sockets.values()) if (socket instanceof EchoSocket) socket.close();
   }
 

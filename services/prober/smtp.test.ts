@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import { TLSSocket } from "node:tls";
 import { PortState } from "../../gen/ipv6matrix/v1/common.js";
 import { smtpProbe } from "./smtp.js";
+import { SmtpThreads } from "./smtp-threads.js";
 import { tcpProbe } from "./tcp.js";
 
 const dir = mkdtempSync(join(tmpdir(), "prober-smtp-"));
@@ -176,6 +177,31 @@ test("TCP: an open port on both families", async () => {
   const port6 = await serve(() => {}, "::1");
   assert.equal((await tcpProbe("127.0.0.1", port4, 500)).state, PortState.PORT_STATE_OPEN);
   assert.equal((await tcpProbe("::1", port6, 500)).state, PortState.PORT_STATE_OPEN);
+});
+
+test("on worker threads: the same outcomes as on the main thread", async () => {
+  const threads = new SmtpThreads(2);
+  try {
+    const [tls, plain, stall] = await Promise.all([
+      serve(mta(true)),
+      serve(mta(false)),
+      serve((socket) => socket.write("220 stall ESMTP\r\n")),
+    ]);
+    const options = (port: number) => ({ timeoutMs: 500, tls: true, port });
+    const [a, b, c] = await Promise.all([
+      threads.probe("127.0.0.1", options(tls)),
+      threads.probe("127.0.0.1", options(plain)),
+      threads.probe("127.0.0.1", options(stall)),
+    ]);
+    const shape = (r: Awaited<ReturnType<typeof smtpProbe>>) =>
+      `${r.tcp25} ${r.starttls} ${r.steps.map((step) => `${step.step}:${step.outcome}`).join(",")}`;
+    assert.equal(shape(a), shape(await probe(tls, 500)));
+    assert.equal(a.starttls, true);
+    assert.equal(shape(b), shape(await probe(plain, 500)));
+    assert.equal(c.tcp25, PortState.PORT_STATE_FILTERED);
+  } finally {
+    threads.close();
+  }
 });
 
 test("a busy event loop does not turn an answer that came in time into a timeout", async () => {

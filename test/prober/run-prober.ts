@@ -3,7 +3,8 @@
 // one JSON line per AddressResult, then one line of totals. Confined to the ranges given with
 // --confine, so a slip in a target list cannot send a packet off the lab.
 // Usage: run-prober.ts [--config FILE] [--set key=value]... --confine CIDR,... [--pps N]
-//        [--per-destination-pps N] [--concurrency N] [--ramp-ms N] [--quiet] [--targets FILE | IP...]
+//        [--per-destination-pps N] [--concurrency N] [--ramp-ms N] [--smtp-threads N] [--quiet]
+//        [--targets FILE | IP...]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AddressResult } from "../../gen/ipv6matrix/v1/work.js";
@@ -23,6 +24,7 @@ const { values, positionals } = parseArgs({
     targets: { type: "string" },
     quiet: { type: "boolean" },
     "ramp-ms": { type: "string" },
+    "smtp-threads": { type: "string" },
   },
 });
 if (!values.confine) throw new Error("run-prober: --confine CIDR,... is required");
@@ -32,6 +34,7 @@ const prober = new Prober(
     ...proberOptionsFrom(config, {
       pps: values.pps ? Number(values.pps) : undefined,
       perDestinationPps: values["per-destination-pps"] ? Number(values["per-destination-pps"]) : undefined,
+      smtpThreads: values["smtp-threads"] ? Number(values["smtp-threads"]) : undefined,
     }),
     confineTo: values.confine.split(","),
   },
