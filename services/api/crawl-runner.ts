@@ -4,6 +4,8 @@
 // cut short (killed process) is resumed by running it again with the same
 // record: domains that already have job rows are not sent again. Used by
 // `ipv6matrix crawl` (everything in one process) and by the api service.
+// While the store is unreachable the runner waits for it: an outage delays a
+// crawl, it does not fail it.
 
 import { randomBytes } from "node:crypto";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
@@ -15,6 +17,7 @@ import { type AddressMeasures, isDrained, readProgress, type StageCount } from "
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import type { Transport } from "../runtime/transport.js";
+import { throughStoreOutage } from "../runtime/unreachable-store.js";
 
 export interface CrawlRun {
   readonly crawlId: string;
@@ -139,17 +142,20 @@ async function republishMissing(
 
 export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   const { store, transport, options } = run;
+  const patiently = <T>(work: () => Promise<T>) => throughStoreOutage(work, { signal: run.signal });
   const record = run.crawl ?? (await createCrawl(store, options, run.source));
   const crawlId = record.crawl_id;
-  const done = run.crawl ? await domainsDone(store, crawlId) : new Set<string>();
-  if (run.crawl) await republishMissing(run, crawlId);
+  const done = run.crawl ? await patiently(() => domainsDone(store, crawlId)) : new Set<string>();
+  if (run.crawl) await patiently(() => republishMissing(run, crawlId));
   // Cancelled here (the signal) or by another process (the crawl's row).
   const cancelled = async () => {
-    const current = (await getCrawl(store, crawlId)) ?? record;
+    const current = (await patiently(() => getCrawl(store, crawlId))) ?? record;
     if (current.state === "cancelled") return true;
     if (!run.signal?.aborted) return false;
     if (run.shutdownReason !== undefined && run.signal.reason === run.shutdownReason) return true;
-    await saveCrawl(store, { ...current, state: "cancelled", finished_at: sqlTime(new Date()) });
+    await patiently(() =>
+      saveCrawl(store, { ...current, state: "cancelled", finished_at: sqlTime(new Date()) }),
+    );
     return true;
   };
 
@@ -173,9 +179,9 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     }
     if (await cancelled()) return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
     feeding = false;
-    await saveCrawl(store, { ...record, domains: sent, rejected: run.report.rejectedCount });
+    await patiently(() => saveCrawl(store, { ...record, domains: sent, rejected: run.report.rejectedCount }));
     for (;;) {
-      await poll();
+      await patiently(poll);
       if (isDrained(stages)) break;
       if (await cancelled())
         return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
@@ -185,14 +191,17 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     clearInterval(ticker);
   }
 
-  const current = (await getCrawl(store, crawlId))!;
-  await saveCrawl(store, { ...current, state: "summarising" });
-  await run.summarise(crawlId);
-  await saveCrawl(store, {
-    ...current,
-    state: "completed",
-    finished_at: sqlTime(new Date()),
-    published: run.autoPublish ? 1 : 0,
-  });
+  const current = (await patiently(() => getCrawl(store, crawlId)))!;
+  await patiently(() => saveCrawl(store, { ...current, state: "summarising" }));
+  // Summaries replace the crawl's rows of each table, so computing them again after an outage is harmless.
+  await patiently(() => run.summarise(crawlId));
+  await patiently(() =>
+    saveCrawl(store, {
+      ...current,
+      state: "completed",
+      finished_at: sqlTime(new Date()),
+      published: run.autoPublish ? 1 : 0,
+    }),
+  );
   return { crawlId, domains: sent, state: "completed" };
 }

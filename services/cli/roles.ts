@@ -30,6 +30,11 @@ export const builtRoles: readonly Role[] = ["api", "resolver", "prober", "geo", 
 /** The roles that measure (every built one but the api): what `crawl` runs in its process. */
 export const pipelineRoles: readonly Role[] = builtRoles.filter((role) => role !== "api");
 
+/** The roles that read or write the store; the others never open it. */
+export function usesStore(role: Role): boolean {
+  return role === "api" || role === "aggregator";
+}
+
 /** Which services measure addresses when these roles run (what a crawl waits for). */
 export function measuresOf(running: readonly Role[]): AddressMeasures {
   return { prober: running.includes("prober"), geo: running.includes("geo") };
@@ -54,8 +59,12 @@ export interface RunningRoles {
 
 export async function startRoles(
   running: readonly Role[],
-  deps: { config: Config; transport: Transport; store: Store },
+  deps: { config: Config; transport: Transport; store?: Store },
 ): Promise<RunningRoles> {
+  const store = (role: Role): Store => {
+    if (!deps.store) throw new Error(`role ${role} needs the store`);
+    return deps.store;
+  };
   const started: RunningActor[] = [];
   const closers: (() => void | Promise<void>)[] = [];
   const grpcServices: GrpcService[] = [];
@@ -82,23 +91,23 @@ export async function startRoles(
       grpcServices.push(geo.grpc);
       closers.push(() => geo.close());
     } else if (role === "aggregator") {
-      const aggregator = aggregatorActors(deps.config, deps.store);
+      const aggregator = aggregatorActors(deps.config, store(role));
       actors = aggregator.actors as ActorDefinition<never>[];
       closers.push(() => aggregator.flush());
     } else if (role === "api") {
       const manager = new CrawlManager({
-        store: deps.store,
+        store: store(role),
         transport: deps.transport,
         dataDir: deps.config.store.data_dir,
         blocklistPath: deps.config.domain.blocklist,
         measures: measuresOf(builtRoles),
-        summarise: (crawlId) => computeSummaries(deps.store, crawlId),
+        summarise: (crawlId) => computeSummaries(store(role), crawlId),
         autoPublish: deps.config.publish.auto,
         maxDomains: deps.config.api.max_domains,
         maxSourceBytes: deps.config.api.max_source_bytes,
       });
       const crawls = crawlService({
-        store: deps.store,
+        store: store(role),
         manager,
         dataDir: deps.config.store.data_dir,
         defaults: crawlOptionsFrom(deps.config, today()),

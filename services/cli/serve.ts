@@ -11,8 +11,9 @@ import { openStore } from "../runtime/store-open.js";
 import { pipelineTopology } from "../runtime/topology.js";
 import { InProcessTransport } from "../runtime/transport-inprocess.js";
 import { connectNats } from "../runtime/transport-nats.js";
+import { throughStoreOutage } from "../runtime/unreachable-store.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
-import { builtRoles, inProcessTopology, type Role, roles, startRoles } from "./roles.js";
+import { builtRoles, inProcessTopology, type Role, roles, startRoles, usesStore } from "./roles.js";
 
 export const serveCommand: Command = {
   summary: "run one service (api, resolver, prober, geo, aggregator) on NATS, or all of them in one process",
@@ -36,9 +37,24 @@ ${commonUsage}`,
     if (role !== "all" && config.nats.servers.length === 0)
       throw new UsageError("serve needs nats.servers (e.g. --set nats.servers=nats://127.0.0.1:4222)");
     const log = logger({ service: role });
-    const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
-    await migrate(store);
     const runningRoles = role === "all" ? builtRoles : [role];
+    // Only the api and the aggregator use the store: a resolver, prober or geo instance
+    // starts (or restarts after a crash) while the store is away. Those that use it wait for it.
+    const store = runningRoles.some(usesStore)
+      ? await throughStoreOutage(
+          async () => {
+            const opened = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+            try {
+              await migrate(opened);
+              return opened;
+            } catch (error) {
+              await opened.close();
+              throw error;
+            }
+          },
+          { log, what: "opening the store" },
+        )
+      : undefined;
     const transport =
       role === "all"
         ? new InProcessTransport({ topology: inProcessTopology(builtRoles) })
@@ -54,7 +70,7 @@ ${commonUsage}`,
     // Health and reflection for every role, plus the role's own service.
     const services = [
       ...running.grpcServices,
-      ...(runningRoles.includes("aggregator") ? [queryService(store)] : []),
+      ...(store && runningRoles.includes("aggregator") ? [queryService(store)] : []),
     ];
     const grpc = config.api.listen
       ? await startGrpcServer(config.api.listen, services, tlsOf(config))
@@ -69,7 +85,7 @@ ${commonUsage}`,
     await running.stop();
     metrics?.close();
     await transport.close();
-    await store.close();
+    await store?.close();
     return 0;
   },
 };
