@@ -8,8 +8,9 @@ import { CrawlResult, DomainTask, HostTask, type Job, type Soa } from "../../gen
 import type { ActorDefinition } from "../runtime/actor.js";
 import { tldOf } from "../runtime/domain-name.js";
 import { Subjects } from "../runtime/topology.js";
-import type { DnsAnswer, DnsClient } from "./dns-client.js";
+import type { DnsAnswer } from "./dns-client.js";
 import { canonical } from "./dns-message.js";
+import type { DnsAsker } from "./dns-thread.js";
 import { type JobRow, mxJobs, nsJobs, prefixedHosts } from "./features.js";
 import { toProto } from "./outcome.js";
 import { checkQueryName } from "./query-name.js";
@@ -34,14 +35,15 @@ export function domainActor(context: ResolverContext, maxInFlight: number): Acto
       // Hosts go out before the domain's result is stored, so that a crash in
       // between redelivers the domain and the hosts are sent again, never lost.
       for (const job of jobs.jobs) {
-        if (job.host === "" || context.hostsSent.has(task.crawlId, job.host)) continue;
-        const hostTask = HostTask.encode({
-          crawlId: task.crawlId,
-          host: job.host,
-          options: task.options,
-        }).finish();
-        await actor.publish(Subjects.hosts, hostTask, `${task.crawlId}:${job.host}`);
-        context.hostsSent.claim(task.crawlId, job.host);
+        if (job.host === "") continue;
+        await context.hostsSent.once(task.crawlId, job.host, () => {
+          const hostTask = HostTask.encode({
+            crawlId: task.crawlId,
+            host: job.host,
+            options: task.options,
+          }).finish();
+          return actor.publish(Subjects.hosts, hostTask, `${task.crawlId}:${job.host}`);
+        });
       }
       const result = CrawlResult.encode({
         result: {
@@ -64,7 +66,7 @@ export function domainActor(context: ResolverContext, maxInFlight: number): Acto
 export async function domainJobs(
   domain: string,
   options: CrawlOptions | undefined,
-  dns: DnsClient,
+  dns: DnsAsker,
 ): Promise<{ jobs: Job[]; soa: Soa | undefined }> {
   const features = new Set(options?.features ?? []);
   const metrics = new Set(options?.metrics ?? []);

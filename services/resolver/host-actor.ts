@@ -30,15 +30,16 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
       // The legacy view measures the first address of each family (SPEC 4).
       for (const family of [Family.FAMILY_IPV4, Family.FAMILY_IPV6]) {
         const first = addresses.find((address) => address.family === family);
-        if (!first || context.addressesSent.has(task.crawlId, first.ip)) continue;
-        const addressTask = AddressTask.encode({
-          crawlId: task.crawlId,
-          ip: first.ip,
-          family,
-          options: task.options,
-        }).finish();
-        await actor.publish(Subjects.ips, addressTask, `${task.crawlId}:${first.ip}`);
-        context.addressesSent.claim(task.crawlId, first.ip);
+        if (!first) continue;
+        await context.addressesSent.once(task.crawlId, first.ip, () => {
+          const addressTask = AddressTask.encode({
+            crawlId: task.crawlId,
+            ip: first.ip,
+            family,
+            options: task.options,
+          }).finish();
+          return actor.publish(Subjects.ips, addressTask, `${task.crawlId}:${first.ip}`);
+        });
       }
       const result = CrawlResult.encode({
         result: {

@@ -119,6 +119,27 @@ export class CrawlRegistry {
     return this.crawls.get(crawl)?.set.has(hi, lo) ?? false;
   }
 
+  /** Names being published right now (at most the handlers in flight). */
+  private readonly sending = new Set<string>();
+
+  /**
+   * Publishes `name` once a crawl: runs `send` unless the name was claimed or
+   * another handler is sending it now, and claims it once `send` resolved.
+   * A handler that skips a name another one is sending may go on: if that
+   * send fails, its own message is redelivered and sends the name again.
+   */
+  async once(crawl: string, name: string, send: () => Promise<void>): Promise<void> {
+    const key = `${crawl}\n${name}`;
+    if (this.sending.has(key) || this.has(crawl, name)) return;
+    this.sending.add(key);
+    try {
+      await send();
+      this.claim(crawl, name);
+    } finally {
+      this.sending.delete(key);
+    }
+  }
+
   /** Names claimed in a crawl so far. */
   size(crawl: string): number {
     return this.crawls.get(crawl)?.set.size ?? 0;

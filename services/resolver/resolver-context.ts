@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { type Config, type Endpoint, parseEndpoint } from "../runtime/config.js";
 import { DnsClient } from "./dns-client.js";
+import { type DnsAsker, dnsThreadUseful, ThreadedDnsClient } from "./dns-thread.js";
 import { CrawlRegistry } from "./host-registry.js";
 import { loadPrefixTable, type PrefixEntry } from "./ip6-type.js";
 
@@ -34,6 +35,7 @@ export interface ResolverSettings {
   readonly qps_per_server?: number;
   readonly sockets?: number;
   readonly registry_idle?: number;
+  readonly dns_thread?: boolean;
 }
 
 export class ResolverContext {
@@ -44,7 +46,7 @@ export class ResolverContext {
   readonly addressesSent: CrawlRegistry;
   /** Addresses whose PTR was asked (host addresses and routers alike). */
   readonly reversed: CrawlRegistry;
-  private readonly clients = new Map<string, DnsClient>();
+  private readonly clients = new Map<string, DnsAsker>();
   private readonly settings: ResolverSettings;
 
   constructor(config: Config, systemServers: () => Endpoint[] = systemNameservers) {
@@ -60,7 +62,7 @@ export class ResolverContext {
   private readonly systemServers: () => Endpoint[];
 
   /** The client for a crawl: its own name servers, else the configured ones, else /etc/resolv.conf's. */
-  client(options?: CrawlOptions): DnsClient {
+  client(options?: CrawlOptions): DnsAsker {
     // Called for every message: the crawl's own name-server list, as given, finds the client.
     const given = options?.nameservers.join(",") ?? "";
     const known = this.byGiven.get(given);
@@ -70,9 +72,9 @@ export class ResolverContext {
     return dns;
   }
 
-  private readonly byGiven = new Map<string, DnsClient>();
+  private readonly byGiven = new Map<string, DnsAsker>();
 
-  private clientFor(options?: CrawlOptions): DnsClient {
+  private clientFor(options?: CrawlOptions): DnsAsker {
     const named = (options?.nameservers ?? [])
       .map((ns) => parseEndpoint(ns, 53))
       .filter((e): e is Endpoint => !!e);
@@ -85,14 +87,18 @@ export class ResolverContext {
     const key = servers.map((s) => `${s.host}:${s.port}`).join(",");
     let dns = this.clients.get(key);
     if (!dns) {
-      dns = new DnsClient({
+      const options = {
         servers,
         timeoutMs: this.settings.timeout * 1000,
         retries: this.settings.retries,
         maxInFlight: this.settings.max_in_flight,
         qpsPerServer: this.settings.qps_per_server ?? 0,
         sockets: this.settings.sockets,
-      });
+      };
+      dns =
+        (this.settings.dns_thread ?? false) && dnsThreadUseful()
+          ? new ThreadedDnsClient(options)
+          : new DnsClient(options);
       this.clients.set(key, dns);
     }
     return dns;

@@ -29,22 +29,22 @@ async function reverse(
   ip: string,
   options: CrawlOptions | undefined,
 ): Promise<void> {
-  if (context.reversed.has(crawlId, ip)) return;
-  const name = reverseName(ip);
-  const answer = name ? await context.client(options).query(name, "PTR") : undefined;
-  const result = CrawlResult.encode({
-    result: {
-      $case: "reverse",
-      value: {
-        crawlId,
-        ip,
-        name: answer ? firstName(answer) : "",
-        outcome: toProto(answer ? answer.outcome : "INVALID_NAME"),
+  await context.reversed.once(crawlId, ip, async () => {
+    const name = reverseName(ip);
+    const answer = name ? await context.client(options).query(name, "PTR") : undefined;
+    const result = CrawlResult.encode({
+      result: {
+        $case: "reverse",
+        value: {
+          crawlId,
+          ip,
+          name: answer ? firstName(answer) : "",
+          outcome: toProto(answer ? answer.outcome : "INVALID_NAME"),
+        },
       },
-    },
-  }).finish();
-  await actor.publish(Subjects.results, result, `reverse:${crawlId}:${ip}`);
-  context.reversed.claim(crawlId, ip);
+    }).finish();
+    await actor.publish(Subjects.results, result, `reverse:${crawlId}:${ip}`);
+  });
 }
 
 /** Host addresses, in group `resolver` of crawl.ips; only when the crawl measures `reverse`. */

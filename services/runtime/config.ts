@@ -68,6 +68,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.qps_per_server": { type: "int", min: 0, max: 1_000_000 },
   "resolver.sockets": { type: "int", min: 1, max: 1024 },
   "resolver.registry_idle": { type: "number", min: 1, max: 30 * 86400 },
+  "resolver.dns_thread": bool,
   "prober.allow_ranges": { type: "cidrs" },
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
@@ -123,6 +124,7 @@ export interface Config {
     qps_per_server: number;
     sockets: number;
     registry_idle: number;
+    dns_thread: boolean;
   };
   readonly prober: { allow_ranges: string[]; pps: number; per_destination_pps: number };
   readonly concurrency: { domains: number; hosts: number; addresses: number };

@@ -8,7 +8,7 @@
 // Checks every run's counts against test/lab/scale/rule.ts totals. Loopback only.
 // Options: --count 100000 --in-flight 256 --concurrency 64,256,128 (domains,hosts,addresses actors)
 //          --heap-mb N --server-workers 1 --runs client,crawl,massdns --massdns PATH --transport-dedup
-//          --profile DIR
+//          --profile DIR --set resolver.dns_thread=false (configuration of the crawl run)
 
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     // Keep the in-process transport's default de-duplication window (200,000 keys).
     "transport-dedup": { type: "boolean", default: false },
     massdns: { type: "string", default: process.env["MASSDNS"] ?? "/tmp/massdns/bin/massdns" },
+    // Configuration for the crawl run, as `ipv6matrix --set` (e.g. resolver.dns_thread=false).
+    set: { type: "string", multiple: true },
     // Writes each run's V8 CPU profile (.cpuprofile, for Chrome DevTools) into this folder.
     profile: { type: "string" },
     // Internal: a child runs one phase against a running server.
@@ -64,6 +66,8 @@ interface Figures {
   peakRssMb: number;
   /** Queries that timed out and were asked again (loss on loopback under load); the checks show none was lost. */
   timeouts: number;
+  /** CPU per question, in µs: the whole process (every thread), and the main thread alone. */
+  cpuUs?: { process: number; main: number };
   checks: Record<string, [number, number]>;
 }
 
@@ -130,6 +134,14 @@ async function runClient(server: { host: string; port: number }): Promise<Figure
   };
 }
 
+/** CPU time of this process's main thread (its task's utime + stime), in ms; 10 ms resolution. */
+function mainThreadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of proc(5), counted after the command name: utime, stime in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** A whole crawl through the resolver's actors; crawl.results are counted, not stored. */
 async function runCrawl(server: { host: string; port: number }): Promise<Figures> {
   const config = loadConfig({
@@ -139,6 +151,7 @@ async function runCrawl(server: { host: string; port: number }): Promise<Figures
       `resolver.max_in_flight=${inFlight}`,
       "resolver.timeout=2",
       "resolver.retries=2",
+      ...(values.set ?? []),
       ...(values.concurrency
         ? values.concurrency
             .split(",")
@@ -209,6 +222,8 @@ async function runCrawl(server: { host: string; port: number }): Promise<Figures
   const dns = resolver.context.client(options);
   const watch = sampler(() => ({ questions: dns.stats.questions, inFlight: dns.inFlight }));
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const mainStart = mainThreadCpuMs();
   for (let n = 0; n < count; n++) {
     const task = DomainTask.encode({
       crawlId: "bench",
@@ -223,7 +238,10 @@ async function runCrawl(server: { host: string; port: number }): Promise<Figures
   const watchdog = setInterval(() => {
     const now = JSON.stringify(seen);
     if (now === lastSeen) {
-      process.stderr.write(`crawl stalled: ${now}, hosts sent ${resolver.context.hostsSent.size("bench")}\n`);
+      process.stderr.write(
+        `crawl stalled: ${now}, hosts sent ${resolver.context.hostsSent.size("bench")}, ` +
+          `DNS ${JSON.stringify(dns.stats)}, in flight ${dns.inFlight}, waiting ${(dns as unknown as { waiting?: Map<number, unknown> }).waiting?.size}\n`,
+      );
       process.exit(1);
     }
     lastSeen = now;
@@ -231,6 +249,8 @@ async function runCrawl(server: { host: string; port: number }): Promise<Figures
   await done;
   clearInterval(watchdog);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const mainBusyMs = mainThreadCpuMs() - mainStart;
   const peaks = watch.stop();
   for (const actor of running) await actor.stop();
   resolver.close();
@@ -246,6 +266,10 @@ async function runCrawl(server: { host: string; port: number }): Promise<Figures
     peakInFlight: peaks.peakInFlight,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     timeouts: dns.stats.timeouts,
+    cpuUs: {
+      process: (cpu.user + cpu.system) / dns.stats.questions,
+      main: (mainBusyMs * 1000) / dns.stats.questions,
+    },
     checks: {
       domains: [seen.domains, count],
       hosts: [seen.hosts, hosts],
@@ -359,6 +383,9 @@ function report(f: Figures): void {
   process.stdout.write(
     `${f.run.padEnd(8)} ${f.questions} questions in ${f.seconds.toFixed(1)} s = ${Math.round(f.qps)} q/s; ` +
       `peak in flight ${f.peakInFlight}; peak RSS ${Math.round(f.peakRssMb)} MB; ${f.timeouts} queries retried; ` +
+      (f.cpuUs
+        ? `CPU ${f.cpuUs.process.toFixed(1)} µs/question (main thread ${f.cpuUs.main.toFixed(1)}); `
+        : "") +
       (bad.length === 0
         ? "counts match the rule's totals\n"
         : `MISMATCH ${bad.map(([k, [g, w]]) => `${k} ${g} != ${w}`).join(", ")}\n`),
@@ -402,6 +429,7 @@ if (values.phase) {
         values.concurrency!,
       ];
       if (values["transport-dedup"]) passed.push("--transport-dedup");
+      for (const setting of values.set ?? []) passed.push("--set", setting);
       const child = spawnSync(
         process.execPath,
         [
