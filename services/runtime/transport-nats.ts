@@ -1,6 +1,7 @@
 // The distributed mode's bus: the Transport contract on NATS JetStream, one
 // interest-retention stream per subject and one durable pull consumer per
-// (subject, group), all declared at connect from the topology. It does not
+// (subject, group), all declared at connect from the topology. Each consumer
+// pulls only as many messages as it has free slots, so instances add up. It does not
 // decide when to give up on a message (the actor runtime does, by attempt)
 // and never deletes streams or consumers: their state is the crawl's work.
 
@@ -42,6 +43,8 @@ const JETSTREAM_UNAVAILABLE = 10008; // "JetStream system temporarily unavailabl
 
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_ACK_PENDING = 1_000;
+/** Instances of one group the server lets hold their full maxInFlight each at once. */
+const INSTANCES_PER_GROUP = 64;
 /** Lifetime of one pull request; the client renews it, and re-pulls at once after a reconnect. */
 const PULL_EXPIRES_MS = 5_000;
 
@@ -82,7 +85,8 @@ export class NatsTransport implements Transport {
   private readonly routes = new Map<string, Route>();
   private readonly capacity: number;
   private readonly duplicateWindowMs: number;
-  private readonly subscriptions = new Set<ConsumerMessages>();
+  /** Stops each consumer's pulling, for close. */
+  private readonly pullers = new Set<() => Promise<void>>();
   private closed = false;
   private readonly link: Link;
 
@@ -173,24 +177,31 @@ export class NatsTransport implements Transport {
       throw new Error(`group ${options.group} does not consume ${subject}`);
     const maxInFlight = Math.max(1, options.maxInFlight);
     const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
-    // max_ack_pending is the bound on deliveries handed out and unsettled; the
-    // server enforces it, so the client never buffers more than this.
+    // max_ack_pending is per durable consumer, so every instance of a group shares it: set to
+    // one instance's bound it would let a second instance add nothing (and a crashed one's
+    // unacknowledged messages would starve the others until ack_wait). Each instance bounds
+    // itself instead, by pulling only as many messages as it has free slots (below); the
+    // server's limit leaves room for INSTANCES_PER_GROUP of them and stays a memory bound.
     await this.ensureConsumer(route.stream, options.group, {
       ack_wait: nanos(ackWaitMs),
-      max_ack_pending: maxInFlight,
+      max_ack_pending: maxInFlight * INSTANCES_PER_GROUP,
     });
     const consumer = await this.js.consumers.get(route.stream, options.group);
 
     let inFlight = 0;
     let draining = false;
     const idle: (() => void)[] = [];
+    let room: (() => void) | undefined;
     const release = () => {
       inFlight--;
+      room?.();
+      room = undefined;
       if (inFlight === 0) for (const wake of idle.splice(0)) wake();
     };
+    const stopped = () => draining || this.closed;
 
     const hand = (message: JsMsg) => {
-      if (draining || this.closed) {
+      if (stopped()) {
         // Arrived from a pull made before drain: give it back at once rather than after ack_wait.
         try {
           message.nak();
@@ -239,17 +250,54 @@ export class NatsTransport implements Transport {
       }
     };
 
-    const messages = await consumer.consume({
-      max_messages: maxInFlight,
-      expires: PULL_EXPIRES_MS,
-      callback: hand,
-    });
-    this.subscriptions.add(messages);
+    // Pulls as many messages as there are free slots, one pull at a time: this instance never
+    // holds more than maxInFlight, whatever the others of its group hold.
+    let pull: ConsumerMessages | undefined;
+    const refill = Math.max(1, Math.floor(maxInFlight / 4));
+    const puller = (async () => {
+      while (!stopped()) {
+        const wait = (ms?: number) =>
+          new Promise<void>((resolve) => {
+            room = resolve;
+            if (ms !== undefined) setTimeout(resolve, ms);
+          });
+        if (inFlight >= maxInFlight) {
+          await wait();
+          continue;
+        }
+        // A few free slots: wait a moment for more, so that pulls are few and large, not one a message.
+        if (maxInFlight - inFlight < refill) await wait(20);
+        if (stopped()) break;
+        await this.link.up();
+        if (stopped()) break;
+        try {
+          pull = await consumer.fetch({ max_messages: maxInFlight - inFlight, expires: PULL_EXPIRES_MS });
+          if (stopped()) await pull.close();
+          for await (const message of pull) hand(message);
+        } catch {
+          // A pull cut by a disconnect or a restarting server: pull again once connected.
+          if (!stopped()) await sleep(100);
+        } finally {
+          pull = undefined;
+        }
+      }
+    })();
+    const stop = async () => {
+      room?.();
+      await pull?.close().catch(() => {});
+    };
+    this.pullers.add(stop);
     return {
       drain: async () => {
         draining = true;
-        this.subscriptions.delete(messages);
-        await messages.close();
+        this.pullers.delete(stop);
+        await stop();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          puller,
+          new Promise((resolve) => (timer = setTimeout(resolve, PULL_EXPIRES_MS))),
+        ]);
+        clearTimeout(timer);
         if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
       },
     };
@@ -272,8 +320,8 @@ export class NatsTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const messages of this.subscriptions) messages.stop();
-    this.subscriptions.clear();
+    await Promise.all([...this.pullers].map((stop) => stop()));
+    this.pullers.clear();
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 

@@ -22,7 +22,11 @@ export interface Delivery {
 export interface ConsumeOptions {
   /** Consumers sharing a group share the work; each group sees every message. */
   readonly group: string;
-  /** Deliveries handed out and not yet settled, at most (JetStream max_ack_pending). */
+  /**
+   * Deliveries handed to this consumer and not yet settled, at most. Per consumer, not per
+   * group: two instances of a service hold up to twice as many (on NATS each pulls only what
+   * it has room for; the durable consumer's max_ack_pending is set well above one instance's).
+   */
   readonly maxInFlight: number;
   /** A delivery not settled within this is redelivered (JetStream ack_wait). */
   readonly ackWaitMs?: number;

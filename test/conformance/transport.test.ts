@@ -154,6 +154,32 @@ for (const implementation of implementations) {
       assert.ok(most >= 2, `work ran concurrently (saw ${most})`);
     });
 
+    it("lets every consumer of a group hold its maxInFlight at once", async () => {
+      await using h = await implementation.harness();
+      // Two instances of one service: on NATS two connections, as two processes would be.
+      const first = await h.transport(work);
+      const second = implementation.name === "NatsTransport" ? await h.transport(work) : first;
+      const held = [0, 0];
+      const gates: (() => void)[] = [];
+      const holder = (instance: 0 | 1) => async (delivery: Delivery) => {
+        held[instance]!++;
+        await new Promise<void>((resolve) => gates.push(resolve));
+        held[instance]!--;
+        delivery.ack();
+      };
+      await first.consume("test.work", { group: "worker", maxInFlight: 3, ackWaitMs: 10_000 }, holder(0));
+      await second.consume("test.work", { group: "worker", maxInFlight: 3, ackWaitMs: 10_000 }, holder(1));
+      await publishAll(first, "test.work", keys(20));
+      // A group-wide limit of one instance's maxInFlight would stop at 3 in all.
+      await eventually("both consumers to hold 3 at once", () => held[0] === 3 && held[1] === 3);
+      await sleep(100);
+      assert.deepEqual(held, [3, 3], "neither holds more than its own maxInFlight");
+      while (held[0]! + held[1]! > 0 || gates.length > 0) {
+        for (const open of gates.splice(0)) open();
+        await sleep(5);
+      }
+    });
+
     it("redelivers after nak(delay), counting attempts 2, 3", async () => {
       await using h = await implementation.harness();
       const t = await h.transport(work);
