@@ -10,6 +10,7 @@ import {
   checkTableName,
   encodeRows,
   INSERT_FORMAT,
+  INSERT_SETTINGS,
   parseJsonEachRow,
   STORE_SETTINGS,
   storeErrorFromText,
@@ -95,7 +96,13 @@ class ChdbStore implements Store {
     this.#checkOpen(sql);
     try {
       // Raw passthrough: the bytes go to ClickHouse's parser as they are, on a libuv thread.
-      await this.session.insert({ table, values: data, format: INSERT_FORMAT, columns });
+      await this.session.insert({
+        table,
+        values: data,
+        format: INSERT_FORMAT,
+        columns,
+        settings: INSERT_SETTINGS,
+      });
     } catch (err) {
       throw chdbError(err, sql);
     }

@@ -10,6 +10,7 @@ import {
   checkTableName,
   encodeRows,
   INSERT_FORMAT,
+  INSERT_SETTINGS,
   STORE_SETTINGS,
   storeErrorFromText,
 } from "./store-wire.js";
@@ -115,6 +116,7 @@ class ClickHouseStore implements Store {
       const result = await this.client.exec({
         query: sql,
         values: Readable.from([data], { objectMode: false }),
+        clickhouse_settings: INSERT_SETTINGS,
       });
       result.stream.resume();
       await finished(result.stream);
