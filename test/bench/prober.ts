@@ -5,6 +5,7 @@
 // tracing the same targets. Needs root. Every packet stays between the two scale namespaces:
 // the prober is confined to the scale ranges, and scamper only gets those addresses.
 // Options: --count 10000 --ipv6-share 0.4 --concurrency 1000 --pps 20000 --target 500 --no-scamper
+//          --smtp-threads N
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     pps: { type: "string", default: "20000" },
     target: { type: "string", default: "500" },
     "no-scamper": { type: "boolean", default: false },
+    /** Worker threads for SMTP; the prober's default (one per spare CPU) when not given. */
+    "smtp-threads": { type: "string" },
   },
 });
 const count = Number(values.count);
@@ -51,6 +54,8 @@ interface Run {
   seconds: number;
   packets: number;
   peakRssMb: number;
+  /** CPU seconds of the prober (every thread) and of the lab's servers; not known for scamper. */
+  cpu?: { prober: number; servers: number };
   note: string;
 }
 
@@ -88,6 +93,26 @@ function listenOverflows(): number {
   return Number(/TcpExtListenOverflows\s+(\d+)/.exec(out)?.[1] ?? 0);
 }
 
+/** CPU seconds (user + system) used so far by the processes of the scale server namespace (hostd, DNS). */
+function serverCpuSeconds(): number {
+  const pids = execFileSync("ip", ["netns", "pids", `${SCALE_NAME}-srv`])
+    .toString()
+    .trim()
+    .split("\n");
+  let ticks = 0;
+  for (const pid of pids.filter((p) => p !== "")) {
+    try {
+      // Fields 14 and 15 of /proc/PID/stat (after the command in parentheses): utime, stime.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return ticks / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
 const ICMP_KEYS = ["ping_received=5", "hops=1", "mtu=1500"];
 const TCP_KEYS = ["tcp80=1", "tcp443=1", "tcp25=1", "starttls=true"];
 
@@ -98,10 +123,12 @@ function correctness(tally: Record<string, number>, addresses: number, keys: str
 
 async function prober(file: string, keys: string[], sets: string[] = []): Promise<Run> {
   const overflowsBefore = listenOverflows();
+  const serversBefore = serverCpuSeconds();
   const { stdout } = await inVantage([
     ...[process.execPath, "--import", "tsx", "test/prober/run-prober.ts", "--targets", file, "--quiet"],
     ...["--confine", CONFINE, "--set", "prober.allow_ranges=198.18.0.0/15,2001:db8::/32"],
     ...sets.flatMap((set) => ["--set", set]),
+    ...(values["smtp-threads"] ? ["--smtp-threads", values["smtp-threads"]] : []),
     ...[
       "--concurrency",
       values.concurrency!,
@@ -121,6 +148,7 @@ async function prober(file: string, keys: string[], sets: string[] = []): Promis
     seconds: totals.seconds,
     packets,
     peakRssMb: totals.maxRssKb / 1024,
+    cpu: { prober: totals.cpuSeconds, servers: serverCpuSeconds() - serversBefore },
     note: `as expected: ${correctness(totals.tally, totals.addresses, keys)}; late ICMP answers ${totals.echo.unmatched}; server accept-queue overflows ${listenOverflows() - overflowsBefore}`,
   };
 }
@@ -152,6 +180,15 @@ async function scamper(file: string, dir: string): Promise<Run> {
     peakRssMb: rss / 1024,
     note: "ping 5 + trace icmp-paris only (no TCP, SMTP, PMTU); pps capped at 10000 by scamper",
   };
+}
+
+/** CPU per address, and the rate the machine's CPUs could give if nothing else ran on them. */
+function cpuLine(name: string, run: Run): string {
+  if (!run.cpu) return "";
+  const perAddress = (seconds: number) => ((seconds / run.addresses) * 1000).toFixed(2);
+  const total = run.cpu.prober + run.cpu.servers;
+  const ceiling = (cpus().length * run.addresses) / total;
+  return `${name.padEnd(9)} prober ${perAddress(run.cpu.prober)} ms + lab servers ${perAddress(run.cpu.servers)} ms of CPU per address; ${cpus().length} idle CPUs would allow ${ceiling.toFixed(0)} addresses/s`;
 }
 
 function row(name: string, run: Run): string {
@@ -191,6 +228,13 @@ try {
   console.log(row("icmp", icmp));
   console.log(row("tcp+smtp", tcp));
   if (theirs) console.log(row("scamper", theirs));
+  console.log("");
+  for (const [name, run] of [
+    ["all", ours],
+    ["icmp", icmp],
+    ["tcp+smtp", tcp],
+  ] as const)
+    console.log(cpuLine(name, run));
   console.log(
     "\nall: every metric; icmp: ping + traceroute + path MTU (the work scamper does); tcp+smtp: 80, 443, 25 + STARTTLS + TLS",
   );

@@ -84,10 +84,15 @@ await Promise.all(
 );
 clearInterval(sampler);
 const seconds = (performance.now() - started) / 1000;
+/** CPU time of every thread (main and SMTP threads) since start, user and system. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
 if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
 const counts = prober.echoCounts();
 prober.close();
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 process.stdout.write(
-  `${JSON.stringify({ totals: { addresses: probed, seconds, echo: counts, tally, peakRssBytes: peakRss, maxRssKb: process.resourceUsage().maxRSS } })}\n`,
+  `${JSON.stringify({ totals: { addresses: probed, seconds, echo: counts, tally, peakRssBytes: peakRss, maxRssKb: process.resourceUsage().maxRSS, cpuSeconds: cpuSeconds() } })}\n`,
 );
