@@ -213,14 +213,25 @@ export class NatsTransport implements Transport {
       inFlight++;
       let settled = false;
       let released = false;
+      let running = true;
+      let expired = false;
       const releaseOnce = () => {
         if (released) return;
         released = true;
         clearTimeout(ackWait);
         release();
       };
-      // The server redelivers after ack_wait; the slot is free again then, as in the in-process transport.
-      const ackWait = setTimeout(releaseOnce, ackWaitMs);
+      // After ack_wait the server redelivers, and a delivery its handler forgot frees its slot. One
+      // whose handler still runs keeps it: freeing it would pull more work into a consumer that is
+      // already too slow (the redelivered copies too), and its work in flight would grow without bound.
+      const ackWait = setTimeout(() => {
+        expired = true;
+        if (!running) releaseOnce();
+      }, ackWaitMs);
+      const finished = () => {
+        running = false;
+        if (expired) releaseOnce();
+      };
       const settle = (reply: () => void) => {
         if (settled) return;
         settled = true;
@@ -244,9 +255,15 @@ export class NatsTransport implements Transport {
       const failed = () => delivery.nak(1_000);
       try {
         const result = handler(delivery);
-        if (result instanceof Promise) result.catch(failed);
+        if (result instanceof Promise)
+          result.then(finished, () => {
+            failed();
+            finished();
+          });
+        else finished();
       } catch {
         failed();
+        finished();
       }
     };
 

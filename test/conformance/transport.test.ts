@@ -348,6 +348,26 @@ for (const implementation of implementations) {
       assert.ok(handled >= 60);
     });
 
+    it("keeps the slot of a handler still running past ackWaitMs", async () => {
+      await using h = await implementation.harness();
+      const t = await h.transport(work);
+      let running = 0;
+      let most = 0;
+      const handled: string[] = [];
+      await t.consume("test.work", { group: "worker", maxInFlight: 1, ackWaitMs: 300 }, async (d) => {
+        running++;
+        most = Math.max(most, running);
+        await sleep(1_000); // slower than the ack wait: the server redelivers meanwhile
+        running--;
+        handled.push(d.key);
+        d.ack();
+      });
+      await publishAll(t, "test.work", keys(2));
+      await eventually("both handled", () => new Set(handled).size === 2, 10_000);
+      // Freeing the slot at the ack wait would start the next message (or the redelivered copy) at once.
+      assert.equal(most, 1, `one handler at a time, saw ${most}`);
+    });
+
     it("shares a group's work with a second process", async () => {
       await using h = await implementation.harness();
       const first = await h.transport(work);
