@@ -62,15 +62,20 @@ export function parseOptions(crawl: CrawlRecord): CrawlOptions {
 
 /** Crawl dates, cached: rows of every table carry the crawl's date. */
 export class CrawlDates {
-  private readonly dates = new Map<string, string>();
+  // The look-up itself is kept, not only its answer: the aggregator takes thousands of a new
+  // crawl's results at once, and they must wait for one query, not send one each.
+  private readonly dates = new Map<string, Promise<string>>();
   constructor(private readonly store: Store) {}
-  async of(crawlId: string): Promise<string> {
+  of(crawlId: string): Promise<string> {
     let date = this.dates.get(crawlId);
     if (date === undefined) {
-      const crawl = await getCrawl(this.store, crawlId);
-      if (!crawl) throw new Error(`crawl ${crawlId} is not in the crawls table`);
-      date = crawl.date;
+      date = getCrawl(this.store, crawlId).then((crawl) => {
+        if (!crawl) throw new Error(`crawl ${crawlId} is not in the crawls table`);
+        return crawl.date;
+      });
       this.dates.set(crawlId, date);
+      // A failed look-up (the store away, the crawl not yet recorded) is asked again next time.
+      date.catch(() => this.dates.delete(crawlId));
     }
     return date;
   }
