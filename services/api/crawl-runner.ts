@@ -179,13 +179,15 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     }
     if (await cancelled()) return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
     feeding = false;
+    // From here the loop below reads the progress; the ticker would only double the store's load.
+    clearInterval(ticker);
     await patiently(() => saveCrawl(store, { ...record, domains: sent, rejected: run.report.rejectedCount }));
     for (;;) {
       await patiently(poll);
       if (isDrained(stages)) break;
       if (await cancelled())
         return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
-      await new Promise((resolve) => setTimeout(resolve, run.pollMs ?? 500));
+      await new Promise((resolve) => setTimeout(resolve, run.pollMs ?? 1000));
     }
   } finally {
     clearInterval(ticker);
