@@ -22,13 +22,13 @@ import { traceroute } from "./traceroute.js";
 
 /** Recorded in every AddressResult: which method measured it (ooni's measurement version). */
 export const PROBER_VERSION =
-  "prober/1 ping=icmp-echo path=icmp-echo-ttl pmtu=df-probe tcp=connect smtp=ehlo-starttls";
+  "prober/2 ping=icmp-echo path=icmp-echo-ttl+retry pmtu=df-probe tcp=connect smtp=ehlo-starttls";
 
 export interface ProberOptions {
   readonly ping: { count: number; intervalMs: number; timeoutMs: number };
   readonly tcpTimeoutMs: number;
   readonly smtpTimeoutMs: number;
-  readonly trace: { maxTtl: number; timeoutMs: number; window: number; gapLimit: number };
+  readonly trace: { maxTtl: number; timeoutMs: number; window: number; gapLimit: number; retries: number };
   readonly allowRanges: readonly string[];
   readonly rate: RateLimits;
   /** Metrics measured when a task names none. */
@@ -48,6 +48,8 @@ export interface ProberExtras {
   readonly perDestinationPps?: number;
   readonly traceWindow?: number;
   readonly traceGapLimit?: number;
+  /** Probes sent again to a silent TTL (default 1: two attempts, as scamper). */
+  readonly traceRetries?: number;
   readonly smtpThreads?: number;
 }
 
@@ -65,6 +67,7 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
       timeoutMs: config.trace.timeout * 1000,
       window: extras.traceWindow ?? 6,
       gapLimit: extras.traceGapLimit ?? 5,
+      retries: extras.traceRetries ?? 1,
     },
     allowRanges: config.prober.allow_ranges,
     smtpThreads: extras.smtpThreads ?? defaultSmtpThreads(),

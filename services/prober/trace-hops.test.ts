@@ -91,3 +91,67 @@ test("duplicate and impossible answers change nothing", () => {
   assert.equal(hops.done, true);
   assert.deepEqual(hops.summary().path, [{ ttl: 1, address: "192.0.2.9", rttMs: 2 }]);
 });
+
+test("a lost probe is asked again: the second attempt's answer counts, not a star", () => {
+  const hops = new TraceHops({ maxTtl: 30, window: 3, gapLimit: 5, retries: 1 });
+  assert.deepEqual(hops.next(), [1, 2, 3]);
+  hops.record(1, router("192.0.2.1"));
+  hops.record(2, silent);
+  hops.record(3, destination("203.0.113.130"));
+  // TTL 2 goes out again; nothing above the destination.
+  assert.deepEqual(hops.next(), [2]);
+  assert.equal(hops.done, false);
+  hops.record(2, router("198.51.100.6"));
+  assert.equal(hops.done, true);
+  assert.equal(hops.attemptsAt(2), 2);
+  assert.deepEqual(
+    hops.summary().path.map((hop) => hop.address || "*"),
+    ["192.0.2.1", "198.51.100.6", "203.0.113.130"],
+  );
+});
+
+test("retries spent: the TTL is a star, and the gap limit counts it once", () => {
+  const hops = new TraceHops({ maxTtl: 30, window: 2, gapLimit: 2, retries: 2 });
+  const sent: number[] = [];
+  let next = hops.next();
+  // A destination that never answers: every probe is lost.
+  while (next.length > 0) {
+    sent.push(...next);
+    for (const ttl of next) hops.record(ttl, ttl === 1 ? router("192.0.2.1") : silent);
+    next = hops.next();
+  }
+  assert.equal(hops.done, true);
+  // TTL 1 once; TTLs 2 and 3 (the gap) three times each; TTL 4 went out with the window
+  // before the gap was known, and is not asked again above it.
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((ttl) => hops.attemptsAt(ttl)),
+    [1, 3, 3, 1, 0],
+  );
+  assert.equal(sent.length, 8);
+  assert.deepEqual(hops.summary(), {
+    hops: 0,
+    reached: false,
+    path: [{ ttl: 1, address: "192.0.2.1", rttMs: 1 }],
+  });
+});
+
+test("a retry made useless by a lower destination answer is not sent", () => {
+  const hops = new TraceHops({ maxTtl: 30, window: 4, gapLimit: 5, retries: 1 });
+  assert.deepEqual(hops.next(), [1, 2, 3, 4]);
+  hops.record(4, silent);
+  hops.record(2, destination("2001:db8:a::20"));
+  hops.record(1, router("2001:db8:1::1"));
+  hops.record(3, destination("2001:db8:a::20"));
+  assert.deepEqual(hops.next(), []);
+  assert.equal(hops.done, true);
+  assert.equal(hops.summary().hops, 2);
+});
+
+test("without retries (0) a silent TTL is a star at once, as before", () => {
+  const hops = new TraceHops({ maxTtl: 30, window: 2, gapLimit: 5 });
+  assert.deepEqual(hops.next(), [1, 2]);
+  hops.record(1, silent);
+  hops.record(2, destination("192.0.2.9"));
+  assert.equal(hops.done, true);
+  assert.equal(hops.attemptsAt(1), 1);
+});

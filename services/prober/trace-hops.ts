@@ -1,6 +1,7 @@
 // Traceroute bookkeeping, pure: which TTLs to send next with several in flight, what each
-// answered, when the trace is over, and the result (hops to the destination, the path of
-// responders with "*" where none answered). traceroute.ts owns the sockets and clocks.
+// answered, when a silent TTL is asked again, when the trace is over, and the result (hops to
+// the destination, the path of responders with "*" where none answered). traceroute.ts owns
+// the sockets and clocks.
 
 export type HopAnswer =
   /** The destination itself answered (echo reply, or an error it sent). */
@@ -31,10 +32,19 @@ export interface TraceLimits {
   readonly window: number;
   /** Consecutive silent TTLs after which the trace gives up (scamper's gap limit). */
   readonly gapLimit: number;
+  /**
+   * Probes sent again to a TTL that stayed silent, before it counts as "*" (scamper's attempts
+   * minus one): one lost packet must not read as a silent router or an unreachable host. 0 if unset.
+   */
+  readonly retries?: number;
 }
 
 export class TraceHops {
   private readonly answers = new Map<number, HopAnswer>();
+  /** Probes sent so far, by TTL. */
+  private readonly attempts = new Map<number, number>();
+  /** Silent TTLs waiting to be asked again, lowest first. */
+  private readonly retryQueue: number[] = [];
   private highestSent = 0;
   private inFlight = 0;
   /** The lowest TTL at which the destination (or a router that stopped us) answered. */
@@ -42,20 +52,31 @@ export class TraceHops {
 
   constructor(private readonly limits: TraceLimits) {}
 
-  /** TTLs to send now; call again after every record(). */
+  /** TTLs to send now (retries first); call again after every record(). */
   next(): number[] {
     const ttls: number[] = [];
+    while (this.inFlight < this.limits.window && this.retryQueue.length > 0) {
+      const ttl = this.retryQueue.shift()!;
+      // The destination answered lower down, or the gap closed below: it cannot change the result.
+      if (ttl > this.endTtl || ttl > this.gapEnd()) continue;
+      this.send(ttl, ttls);
+    }
     while (this.inFlight < this.limits.window && this.mayGoFurther()) {
       this.highestSent++;
-      this.inFlight++;
-      ttls.push(this.highestSent);
+      this.send(this.highestSent, ttls);
     }
     return ttls;
   }
 
+  /** One probe's outcome; a TTL has one probe in flight at a time. */
   record(ttl: number, answer: HopAnswer): void {
     if (ttl < 1 || ttl > this.highestSent || this.answers.has(ttl)) return;
     this.inFlight--;
+    if (answer.kind === "silent" && (this.attempts.get(ttl) ?? 1) <= (this.limits.retries ?? 0)) {
+      this.retryQueue.push(ttl);
+      this.retryQueue.sort((a, b) => a - b);
+      return;
+    }
     this.answers.set(ttl, answer);
     if ((answer.kind === "destination" || answer.kind === "stop") && ttl < this.endTtl) this.endTtl = ttl;
   }
@@ -70,6 +91,17 @@ export class TraceHops {
     const end = Math.min(this.highestSent, this.endTtl, this.gapEnd());
     for (let ttl = 1; ttl <= end; ttl++) if (!this.answers.has(ttl)) return false;
     return true;
+  }
+
+  /** Probes sent to `ttl` so far (for tests and the benchmark). */
+  attemptsAt(ttl: number): number {
+    return this.attempts.get(ttl) ?? 0;
+  }
+
+  private send(ttl: number, ttls: number[]): void {
+    this.inFlight++;
+    this.attempts.set(ttl, (this.attempts.get(ttl) ?? 0) + 1);
+    ttls.push(ttl);
   }
 
   private mayGoFurther(): boolean {
