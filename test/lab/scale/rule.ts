@@ -196,3 +196,167 @@ export function totals(world: World): Totals {
   t.providers = providers.size;
   return t;
 }
+
+// The same rule for dns-server.ts's fast path: lookup()'s answer found by comparing characters,
+// with addresses as numbers, so a question costs no regular expression, BigInt or address text.
+// lookup() stays the reference; dns-server.test.ts checks the server's two paths against each other.
+
+/** One record's data as the fast path writes it; the owner is the name asked. */
+export type RecordData =
+  /** IPv4 address as an unsigned 32-bit integer. */
+  | { type: "A"; address: number }
+  /** 2001:db8:<group>::<host>, host a safe integer. */
+  | { type: "AAAA"; group: number; host: number }
+  | { type: "NS"; name: string }
+  | { type: "MX"; preference: number; exchange: string }
+  | { type: "SOA"; soa: SoaData }
+  | { type: "PTR"; name: string };
+
+export interface Found {
+  /** False for NXDOMAIN. */
+  exists: boolean;
+  /** The records of the type asked, in lookup()'s order; none (with `exists`) is NODATA. */
+  records: RecordData[];
+  /**
+   * Index of the generated domain d<N>.<tld> that the name's last two labels spell, or -1:
+   * the zone whose SOA a negative answer carries, whether or not the name itself exists.
+   */
+  zone: number;
+}
+
+const IPV4_DOMAINS = 198 * 2 ** 24 + 18 * 2 ** 16; // 198.18.0.0
+const IPV4_PROVIDER_NS1 = 198 * 2 ** 24 + 19 * 2 ** 16 + 254 * 2 ** 8; // 198.19.254.0
+const IPV4_PROVIDER_NS2 = 198 * 2 ** 24 + 19 * 2 ** 16 + 255 * 2 ** 8; // 198.19.255.0
+const IPV6_DOMAINS_GROUP = 0x5ca1; // 2001:db8:5ca1::/48
+const IPV6_PROVIDERS_GROUP = 0x5ca2; // 2001:db8:5ca2::/48
+const IP6_ARPA_TAIL = ["1", "a", "c", "5", "8", "b", "d", "0", "1", "0", "0", "2", "ip6", "arpa"];
+const DOT = 0x2e;
+
+/** lookup(world, name, type) as numbers: same existence, same records, same order. */
+export function lookupRecords(world: World, name: string, type: RecordType): Found {
+  // The last two labels are name.slice(previous + 1, last) and name.slice(last + 1).
+  let dots = 0;
+  let last = -1;
+  let previous = -1;
+  for (let i = name.length - 1; i >= 0; i--) {
+    if (name.charCodeAt(i) !== DOT) continue;
+    if (dots === 0) last = i;
+    else if (dots === 1) previous = i;
+    dots++;
+  }
+  const zone = dots === 0 ? -1 : domainIndex(world, name, previous + 1, last);
+
+  // ns1/ns2.prov<K>.net, as lookup's /^ns([12])\.prov(\d+)\.net$/ with K < PROVIDERS
+  if (dots === 2 && name.endsWith(".net") && (name.startsWith("ns1.prov") || name.startsWith("ns2.prov"))) {
+    const k = digitsValue(name, 8, last);
+    if (k < PROVIDERS) {
+      const ns1 = name.charCodeAt(2) === 0x31;
+      let records: RecordData[] = [];
+      if (type === "A") records = [{ type, address: (ns1 ? IPV4_PROVIDER_NS1 : IPV4_PROVIDER_NS2) + k }];
+      else if (type === "AAAA" && ns1) records = [{ type, group: IPV6_PROVIDERS_GROUP, host: k }];
+      return { exists: true, records, zone };
+    }
+  }
+
+  const reverse = name.endsWith(".arpa") ? reverseIndexOf(name.split(".")) : undefined;
+  if (reverse) {
+    const { n, family } = reverse;
+    const owns = n < world.count && hasA(n) && (family === 6 ? hasAAAA(n) : n < IPV4_SPAN);
+    if (!owns) return { exists: false, records: [], zone };
+    const records: RecordData[] = type === "PTR" ? [{ type, name: `www.${domainName(world, n)}` }] : [];
+    return { exists: true, records, zone };
+  }
+
+  // [label.]d<N>.<tld>, as parseDomain's /^(?:([a-z0-9]+)\.)?d(0|[1-9][0-9]*)\.([a-z]+)$/
+  const n = zone;
+  if (n < 0 || dots > 2 || (dots === 2 && !everyChar(name, 0, previous, isLetterOrDigit))) {
+    return { exists: false, records: [], zone };
+  }
+  const label = dots === 2 ? name.slice(0, previous) : "";
+  const exists =
+    label === "" ||
+    (label === "www" && hasA(n)) ||
+    (label === "mx" && hasMX(n)) ||
+    (label === "ntp" && hasNTP(n)) ||
+    ((label === "ns1" || label === "ns2") && inHouseNS(n));
+  if (!exists) return { exists: false, records: [], zone };
+  let records: RecordData[] = [];
+  if (label === "") {
+    if (type === "NS") {
+      const [ns1, ns2] = nameServers(world, n) as [string, string];
+      records = [
+        { type, name: ns1 },
+        { type, name: ns2 },
+      ];
+    } else if (type === "MX" && hasMX(n)) {
+      records = [{ type, preference: 10, exchange: `mx.${domainName(world, n)}` }];
+    } else if (type === "SOA") records = [{ type, soa: soaOf(world, n) }];
+    else if (type === "A" && hasA(n)) records = [{ type, address: IPV4_DOMAINS + (n % IPV4_SPAN) }];
+  } else if (type === "A") records = [{ type, address: IPV4_DOMAINS + (n % IPV4_SPAN) }];
+  else if (
+    type === "AAAA" &&
+    ((label === "www" && hasAAAA(n)) ||
+      (label === "mx" && n % 6 === 0) ||
+      ((label === "ns1" || label === "ns2") && n % 4 === 0))
+  ) {
+    records = [{ type, group: IPV6_DOMAINS_GROUP, host: n }];
+  }
+  return { exists: true, records, zone };
+}
+
+/**
+ * N when name.slice(from, to) is `d<N>` and name.slice(to + 1) N's TLD: canonical decimal
+ * N < count, a TLD of letters. Else -1.
+ */
+function domainIndex(world: World, name: string, from: number, to: number): number {
+  if (name.charCodeAt(from) !== 0x64 /* d */ || (to - from > 2 && name.charCodeAt(from + 1) === 0x30))
+    return -1;
+  const n = digitsValue(name, from + 1, to);
+  if (!(n < world.count)) return -1;
+  const tld = world.tlds[n % world.tlds.length]!;
+  const ok = tld.length === name.length - to - 1 && name.startsWith(tld, to + 1);
+  return ok && everyChar(tld, 0, tld.length, isLetter) ? n : -1;
+}
+
+const isLetter = (c: number) => c >= 0x61 && c <= 0x7a;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isLetterOrDigit = (c: number) => isLetter(c) || isDigit(c);
+
+/** Whether s.slice(from, to) is one or more characters that all pass `test` (a pattern's [...]+). */
+function everyChar(s: string, from: number, to: number, test: (c: number) => boolean): boolean {
+  for (let i = from; i < to; i++) if (!test(s.charCodeAt(i))) return false;
+  return to > from;
+}
+
+/** Number(s.slice(from, to)) when that is one or more ASCII digits (a pattern's \d+), else NaN. */
+function digitsValue(s: string, from: number, to: number): number {
+  if (!everyChar(s, from, to, isDigit)) return Number.NaN;
+  if (to - from > 15) return Number(s.slice(from, to)); // past exact sums of digits
+  let value = 0;
+  for (let i = from; i < to; i++) value = value * 10 + s.charCodeAt(i) - 0x30;
+  return value;
+}
+
+/** reverseIndex() on labels: the index N of a PTR name under 198.18/15 or 2001:db8:5ca1::/48. */
+function reverseIndexOf(labels: string[]): { n: number; family: 4 | 6 } | undefined {
+  if (labels.length === 6) {
+    const [a, b, c, d, e, f] = labels as [string, string, string, string, string, string];
+    if (f !== "arpa" || e !== "in-addr" || d !== "198" || (c !== "18" && c !== "19")) return undefined;
+    const low = digitsValue(a, 0, a.length);
+    const middle = digitsValue(b, 0, b.length);
+    if (Number.isNaN(low) || Number.isNaN(middle)) return undefined;
+    return { n: (Number(c) - 18) * 65536 + middle * 256 + low, family: 4 };
+  }
+  if (labels.length !== 20 + IP6_ARPA_TAIL.length) return undefined;
+  for (let i = 0; i < IP6_ARPA_TAIL.length; i++) if (labels[20 + i] !== IP6_ARPA_TAIL[i]) return undefined;
+  // 20 nibbles, least significant first; exact while below 2^53, and at or above it once past
+  let value = 0;
+  for (let i = 19; i >= 0; i--) {
+    const nibble = labels[i]!;
+    const c = nibble.charCodeAt(0);
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x61 + 10 : -1;
+    if (nibble.length !== 1 || digit < 0) return undefined;
+    value = value * 16 + digit;
+  }
+  return Number.isSafeInteger(value) ? { n: value, family: 6 } : undefined;
+}
