@@ -263,8 +263,8 @@ export class EchoSocket {
 
   private sweep(now: number): void {
     // Timers run before I/O in the event loop: after a busy stretch, answers that came in time
-    // wait unread in the socket. Read them before calling anything a timeout.
-    this.drain();
+    // wait unread in the socket. Read them all before calling anything a timeout.
+    this.drain(Number.POSITIVE_INFINITY);
     for (const queue of this.expiries.values()) {
       const { entries } = queue;
       while (queue.head < entries.length && entries[queue.head]!.deadline <= now) {
@@ -286,8 +286,9 @@ export class EchoSocket {
     entry.resolve(outcome);
   }
 
-  private drain(): void {
-    for (let i = 0; i < 1024 && !this.closed; i++) {
+  /** Reads up to `limit` packets (a readiness event reads 1024, so other I/O gets a turn). */
+  private drain(limit = 1024): void {
+    for (let i = 0; i < limit && !this.closed; i++) {
       this.received = undefined;
       try {
         this.socket.wrap.recv(this.receiveBuffer, this.onPacket);
