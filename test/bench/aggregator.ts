@@ -21,11 +21,13 @@ const tlds = ["com", "org", "net", "de", "uk", "jp"];
 const crawl = "bench";
 const date = "2026-11-01";
 const dir = mkdtempSync(join(tmpdir(), "v6m-bench-aggregator-"));
-// The process's memory when its RSS peaked; what is not V8's heap or buffers is chDB's (native) memory.
-let peak = process.memoryUsage();
+// The process's memory when its RSS peaked, during the ingest and during the summaries; what is not
+// V8's heap or buffers is chDB's (native) memory and the code.
+let phase: "ingest" | "summaries" = "ingest";
+const peaks = { ingest: process.memoryUsage(), summaries: process.memoryUsage() };
 const sampler = setInterval(() => {
   const now = process.memoryUsage();
-  if (now.rss > peak.rss) peak = now;
+  if (now.rss > peaks[phase].rss) peaks[phase] = now;
 }, 100);
 
 // The synthetic rule: d<N>.<tld>; www has IPv4 unless N%10 == 9 and IPv6 when N%10 < 4; www6 and ipv6 have
@@ -205,6 +207,8 @@ try {
   await Promise.all(inFlight);
   const ingestSeconds = (performance.now() - started) / 1000;
   const ingestCpu = process.cpuUsage(cpuStarted);
+  phase = "summaries";
+  peaks.summaries = process.memoryUsage();
   const summaryStarted = performance.now();
   await computeSummaries(store, crawl);
   const summarySeconds = (performance.now() - summaryStarted) / 1000;
@@ -236,10 +240,11 @@ try {
   );
   console.log(`summaries (all four): ${summarySeconds.toFixed(1)} s`);
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
-  console.log(
-    `peak RSS: ${mb(peak.rss)} MB (V8 heap ${mb(peak.heapTotal)} MB, buffers ${mb(peak.arrayBuffers)} MB, ` +
-      `the rest chDB and code ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB)`,
-  );
+  for (const [name, peak] of Object.entries(peaks))
+    console.log(
+      `peak RSS, ${name}: ${mb(peak.rss)} MB (V8 heap ${mb(peak.heapTotal)} MB, buffers ${mb(peak.arrayBuffers)} MB, ` +
+        `chDB and code ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB)`,
+    );
 } finally {
   clearInterval(sampler);
   await store.close();
