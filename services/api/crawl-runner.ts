@@ -165,6 +165,8 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   const poll = async () => {
     stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, {
       ...run.measures,
+      // Completion waits for every address's PTR too when the crawl asks them.
+      reverse: options.metrics.includes("reverse"),
     });
     run.onProgress?.(stages);
   };

@@ -174,12 +174,10 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
         await found(call.request.crawlId);
         while (!stopped) {
           const crawl = await found(call.request.crawlId);
-          const stages = await readProgress(
-            store,
-            crawl.crawl_id,
-            Math.max(crawl.domains, 0),
-            options.measures,
-          );
+          const stages = await readProgress(store, crawl.crawl_id, Math.max(crawl.domains, 0), {
+            ...options.measures,
+            reverse: asksReverse(crawl.options),
+          });
           const now = Date.now();
           call.write({ progress: toProgress(crawl, stages, previous, now) });
           previous = { at: now, done: new Map(stages.map((s) => [s.stage, s.done + s.failed])) };
@@ -191,4 +189,14 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
     },
   };
   return { name: "ipv6matrix.v1.CrawlService", definition: CrawlServiceService, implementation };
+}
+
+/** Whether a crawl's stored options (JSON of CrawlOptions) ask the PTR of every address. */
+function asksReverse(stored: string): boolean {
+  try {
+    const metrics = (JSON.parse(stored) as { metrics?: unknown }).metrics;
+    return Array.isArray(metrics) && metrics.includes("reverse");
+  } catch {
+    return false;
+  }
 }

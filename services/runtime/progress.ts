@@ -2,7 +2,9 @@
 // figures are the same whichever process asks, and survive any restart.
 // Domains: those with job rows out of those submitted; hosts: resolved out of
 // the distinct hosts the jobs name; addresses: measured out of the distinct
-// first addresses the hosts have. Dead letters count as failed.
+// first addresses the hosts have (measured by every service that measures
+// them: prober, geo, and the resolver's PTR when the crawl asks it). Dead
+// letters count as failed.
 
 import type { Store } from "./store.js";
 
@@ -17,6 +19,8 @@ export interface StageCount {
 export interface AddressMeasures {
   readonly prober: boolean;
   readonly geo: boolean;
+  /** The crawl asks the PTR of every address (metrics.reverse): the resolver's reverse row counts too. */
+  readonly reverse?: boolean;
 }
 
 export async function readProgress(
@@ -47,12 +51,17 @@ export async function readProgress(
       failed: failedOn("crawl.hosts"),
     },
   ];
-  if (options.prober || options.geo) {
-    const measured =
-      options.prober && options.geo
-        ? `SELECT uniqExact(ip) FROM addresses WHERE crawl_id = {crawl:String}
-             AND ip IN (SELECT ip FROM geo WHERE crawl_id = {crawl:String})`
-        : `SELECT uniqExact(ip) FROM ${options.prober ? "addresses" : "geo"} WHERE crawl_id = {crawl:String}`;
+  const tables = [
+    ...(options.prober ? ["addresses"] : []),
+    ...(options.geo ? ["geo"] : []),
+    ...(options.reverse ? ["reverse"] : []),
+  ];
+  if (tables.length > 0) {
+    // Measured: in the first table and in every other one.
+    const measured = [
+      `SELECT uniqExact(ip) FROM ${tables[0]} WHERE crawl_id = {crawl:String}`,
+      ...tables.slice(1).map((table) => `ip IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String})`),
+    ].join(" AND ");
     const [addresses] = await store.query<{ total: number; done: number }>(
       `SELECT
         (SELECT uniqExact(ip) FROM (

@@ -189,7 +189,7 @@ describe(`crawls of ${COUNT} synthetic domains, undisturbed and under faults (se
   async function finish(crawlId: string, started: number): Promise<void> {
     for (let tick = 0; ; tick++) {
       if (tick % 15 === 0) {
-        const stages = await readProgress(store, crawlId, COUNT, { prober: true, geo: true });
+        const stages = await readProgress(store, crawlId, COUNT, { prober: true, geo: true, reverse: true });
         const shown = stages.map((s) => `${s.stage} ${s.done}+${s.failed}/${s.total}`).join(", ");
         const queued: string[] = [];
         for (const subject of Object.values(Subjects))
@@ -213,8 +213,13 @@ describe(`crawls of ${COUNT} synthetic domains, undisturbed and under faults (se
       await sleep(1000);
     }
     crawls.push({ id: crawlId, ms, totals: await crawlTotals(store, crawlId), reverseAtCompletion });
-    // PTR results are the one output a crawl does not wait for: how many were in when it completed.
     note(`crawl ${crawlId} completed in ${ms} ms, with ${reverseAtCompletion} PTR rows in at that moment`);
+    // Completion waits for every address's PTR (the crawl asks them), so none arrives after it.
+    assert.equal(
+      await reverseRows(crawlId),
+      reverseAtCompletion,
+      "PTR rows arrived after the crawl completed",
+    );
   }
 
   it("an undisturbed crawl completes", { timeout: CRAWL_TIMEOUT_MS + 120_000 }, async () => {
