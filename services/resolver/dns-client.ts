@@ -10,7 +10,7 @@ import { isIP } from "node:net";
 import type { Answer, DecodedPacket, RecordType } from "dns-packet";
 import { type Endpoint, formatEndpoint } from "../runtime/config.js";
 import { canonical, type Outcome, outcomeOfRcode, rcodeOf, walkChain } from "./dns-message.js";
-import { dnsMetrics } from "./dns-metrics.js";
+import { queryInFlight, questionsCounter, sentCounter } from "./dns-metrics.js";
 import { checkQueryName } from "./query-name.js";
 import { InFlightLimit, RateLimiter } from "./rate-limit.js";
 import { tcpQuery } from "./tcp-query.js";
@@ -62,13 +62,12 @@ export interface DnsClientStats {
 }
 
 // Label children looked up once: the counters are touched for every question.
-const sentUdp = dnsMetrics.sent.labels("udp");
-const sentTcp = dnsMetrics.sent.labels("tcp");
-const inFlightGauge = dnsMetrics.inFlight;
+const sentUdp = sentCounter("udp");
+const sentTcp = sentCounter("tcp");
 const outcomes: Outcome[] = ["OK", "NODATA", "NXDOMAIN", "SERVFAIL", "REFUSED", "TIMEOUT", "MALFORMED"];
 const questionsBy = Object.fromEntries(
-  [...outcomes, "INVALID_NAME", "OTHER"].map((o) => [o, dnsMetrics.questions.labels(o)]),
-) as Record<Outcome, ReturnType<typeof dnsMetrics.questions.labels>>;
+  [...outcomes, "INVALID_NAME", "OTHER"].map((o) => [o, questionsCounter(o)]),
+) as Record<Outcome, ReturnType<typeof questionsCounter>>;
 
 type Asked = DnsAnswer & { readonly packet?: DecodedPacket };
 
@@ -163,7 +162,7 @@ export class DnsClient {
     const first = this.rotation++ % servers.length;
     let last: Asked = this.failure("TIMEOUT", formatEndpoint(servers[first]!), 0, false);
     await this.limit.acquire();
-    inFlightGauge.inc();
+    queryInFlight(1);
     try {
       for (let attempt = 0; attempt <= this.options.retries; attempt++) {
         const index = (first + attempt) % servers.length;
@@ -206,7 +205,7 @@ export class DnsClient {
       }
       return last;
     } finally {
-      inFlightGauge.dec();
+      queryInFlight(-1);
       this.limit.release();
     }
   }

@@ -12,7 +12,7 @@ import type { RecordType } from "dns-packet";
 import type { Counter } from "prom-client";
 import { logger } from "../runtime/log.js";
 import { type DnsAnswer, DnsClient, type DnsClientOptions, type DnsClientStats } from "./dns-client.js";
-import { dnsMetrics } from "./dns-metrics.js";
+import { dnsMetrics, reportThreadInFlight } from "./dns-metrics.js";
 
 /** What the resolver's actors need of a DNS client; DnsClient and ThreadedDnsClient both are one. */
 export interface DnsAsker {
@@ -89,6 +89,7 @@ export class ThreadedDnsClient implements DnsAsker {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    reportThreadInFlight(this, 0);
     void this.worker.terminate();
     for (const { resolve } of this.waiting.values()) resolve(failure("client closed"));
     this.waiting.clear();
@@ -99,7 +100,7 @@ export class ThreadedDnsClient implements DnsAsker {
       workerData: this.options,
       // Its live data is the questions in flight: a small heap keeps the process's memory
       // bounded (a V8 heap otherwise grows with the allocation rate, not with what is live).
-      resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 },
+      resourceLimits: { maxOldGenerationSizeMb: 96 },
     });
     worker.on("message", (message: Answers) => this.receive(message));
     worker.on("error", (error) => log.error({ error: error.message }, "DNS thread failed"));
@@ -149,7 +150,7 @@ export class ThreadedDnsClient implements DnsAsker {
       const key = `${name}${JSON.stringify(labels)}`;
       const delta = value - (this.seen.get(key) ?? 0);
       this.seen.set(key, value);
-      if (name === nameOf(dnsMetrics.inFlight)) dnsMetrics.inFlight.set(value);
+      if (name === nameOf(dnsMetrics.inFlight)) reportThreadInFlight(this, value);
       else if (delta > 0) counterNamed(name)?.inc(labels, delta);
     }
   }

@@ -383,6 +383,9 @@ function serve({ world, address, port, readyFile }: Options): void {
     type: isIP(address) === 6 ? "udp6" : "udp4",
     reuseAddr: true,
     lookup: literalLookup,
+    // Each queued datagram costs ~1 KB of the receive buffer whatever its size: the default 208 KB
+    // drops bursts of a few hundred queries. The kernel caps this at net.core.rmem_max.
+    recvBufferSize: 1 << 22,
   });
   // One small copy per answer, out of Node's buffer pool: dgram may send after this returns.
   udp.on("message", (query, peer) => {
