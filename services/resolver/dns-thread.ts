@@ -100,7 +100,7 @@ export class ThreadedDnsClient implements DnsAsker {
       workerData: this.options,
       // Its live data is the questions in flight: a small heap keeps the process's memory
       // bounded (a V8 heap otherwise grows with the allocation rate, not with what is live).
-      resourceLimits: { maxOldGenerationSizeMb: 96 },
+      resourceLimits: { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 48 },
     });
     worker.on("message", (message: Answers) => this.receive(message));
     worker.on("error", (error) => log.error({ error: error.message }, "DNS thread failed"));
