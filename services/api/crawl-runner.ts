@@ -99,7 +99,7 @@ async function domainsDone(store: Store, crawlId: string): Promise<Set<string>> 
 
 /**
  * A resumed crawl's lost work: the hosts its stored jobs name without a host row, and the measured
- * addresses of its stored hosts without their rows. Their tasks died with the process that held
+ * addresses of its stored hosts without their rows (prober, geo, PTR). Their tasks died with the process that held
  * them; sending them again is harmless (results are idempotent).
  */
 async function republishMissing(
@@ -119,7 +119,13 @@ async function republishMissing(
       HostTask.encode({ crawlId, host, options }).finish(),
       `${crawlId}:${host}`,
     );
-  const measured = [run.measures.prober ? "addresses" : "", run.measures.geo ? "geo" : ""].filter(Boolean);
+  // Every table whose row an address waits for (the same as readProgress counts): an address
+  // measured by the prober and geo but whose PTR task died is sent again too.
+  const measured = [
+    run.measures.prober ? "addresses" : "",
+    run.measures.geo ? "geo" : "",
+    options.metrics.includes("reverse") ? "reverse" : "",
+  ].filter(Boolean);
   if (measured.length === 0) return { hosts: hosts.length, addresses: 0 };
   const addresses = await store.query<{ ip: string; family: number }>(
     `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family FROM (
