@@ -4,7 +4,8 @@
 // compared with what the exports say (test/lab/expectations.ts).
 
 import assert from "node:assert/strict";
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -123,6 +124,65 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       ["www.kilo.jp AAAA asked 2 times"],
     );
     assert.ok(asked.size > 50, `only ${asked.size} distinct questions seen in unbound's log`);
+  });
+
+  it("tells a timeout apart from NXDOMAIN, NODATA and SERVFAIL: the lab's resolver never answers for quiet.org", async () => {
+    // unbound drops every question under quiet.org (local-zone deny), so each of the crawler's
+    // tries (3 s, 2 retries) goes unanswered. A crawl of its own, in a store of its own.
+    const dir = mkdtempSync(join(tmpdir(), "v6m-quiet-"));
+    try {
+      const domains = join(dir, "domains.txt");
+      writeFileSync(domains, "quiet.org\n");
+      const store = `store.data_dir=${join(dir, "store")}`;
+      const crawl = await run("bash", [
+        join(repo, "test/lab/in-netns.sh"),
+        lab.vantage,
+        process.execPath,
+        bin,
+        "crawl",
+        "--quiet",
+        "--config",
+        lab.configPath,
+        "--set",
+        store,
+        domains,
+      ]);
+      assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
+      const exported = async (table: string) => {
+        const out = await run(process.execPath, [
+          bin,
+          "export",
+          table,
+          "--format",
+          "jsonl",
+          "--config",
+          lab.configPath,
+          "--set",
+          store,
+        ]);
+        assert.equal(out.code, 0, out.stderr);
+        return out.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Row);
+      };
+      const jobs = await exported("jobs");
+      assert.deepEqual(
+        jobs
+          .filter((job) => job["host"] === "")
+          .map((job) => `${job["type"]} ${job["outcome"]}`)
+          .sort(),
+        ["MX TIMEOUT", "NS TIMEOUT"],
+      );
+      assert.deepEqual(
+        (await exported("soa")).map((row) => row["outcome"]),
+        ["TIMEOUT"],
+      );
+      const www = (await exported("hosts")).find((row) => row["host"] === "www.quiet.org");
+      assert.deepEqual([www?.["a_outcome"], www?.["aaaa_outcome"]], ["TIMEOUT", "TIMEOUT"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("agrees with independent tools: scamper's hop counts and ping's reachability", async () => {
