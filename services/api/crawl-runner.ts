@@ -13,7 +13,13 @@ import { Family } from "../../gen/ipv6matrix/v1/common.js";
 import { AddressTask, DomainTask, HostTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
-import { type AddressMeasures, isDrained, readProgress, type StageCount } from "../runtime/progress.js";
+import {
+  type AddressMeasures,
+  addressTables,
+  isDrained,
+  readProgress,
+  type StageCount,
+} from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import type { Transport } from "../runtime/transport.js";
@@ -119,13 +125,9 @@ async function republishMissing(
       HostTask.encode({ crawlId, host, options }).finish(),
       `${crawlId}:${host}`,
     );
-  // Every table whose row an address waits for (the same as readProgress counts): an address
-  // measured by the prober and geo but whose PTR task died is sent again too.
-  const measured = [
-    run.measures.prober ? "addresses" : "",
-    run.measures.geo ? "geo" : "",
-    options.metrics.includes("reverse") ? "reverse" : "",
-  ].filter(Boolean);
+  // Every table whose row an address waits for, as the progress counts it: an address measured
+  // by the prober and geo but whose PTR task died is sent again too.
+  const measured = addressTables(measuresOf(run, options));
   if (measured.length === 0) return { hosts: hosts.length, addresses: 0 };
   const addresses = await store.query<{ ip: string; family: number }>(
     `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family FROM (
@@ -169,11 +171,7 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   let stages: StageCount[] = [];
   let feeding = true;
   const poll = async () => {
-    stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, {
-      ...run.measures,
-      // Completion waits for every address's PTR too when the crawl asks them.
-      reverse: options.metrics.includes("reverse"),
-    });
+    stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run, options));
     run.onProgress?.(stages);
   };
   const ticker = setInterval(() => void poll().catch(() => {}), run.pollMs ?? 1000);
@@ -214,4 +212,9 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     }),
   );
   return { crawlId, domains: sent, state: "completed" };
+}
+
+/** What an address of this crawl waits for: the deployment's prober and geo, and its PTR when the crawl asks them. */
+function measuresOf(run: RunOptions, options: CrawlOptions): AddressMeasures {
+  return { ...run.measures, reverse: options.metrics.includes("reverse") };
 }

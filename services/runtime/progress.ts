@@ -23,6 +23,15 @@ export interface AddressMeasures {
   readonly reverse?: boolean;
 }
 
+/** The tables an address needs a row in to be measured, in this deployment and crawl. */
+export function addressTables(options: AddressMeasures): string[] {
+  return [
+    ...(options.prober ? ["addresses"] : []),
+    ...(options.geo ? ["geo"] : []),
+    ...(options.reverse ? ["reverse"] : []),
+  ];
+}
+
 export async function readProgress(
   store: Store,
   crawlId: string,
@@ -51,11 +60,7 @@ export async function readProgress(
       failed: failedOn("crawl.hosts"),
     },
   ];
-  const tables = [
-    ...(options.prober ? ["addresses"] : []),
-    ...(options.geo ? ["geo"] : []),
-    ...(options.reverse ? ["reverse"] : []),
-  ];
+  const tables = addressTables(options);
   if (tables.length > 0) {
     // Measured: in the first table and in every other one.
     const measured = [

@@ -33,6 +33,42 @@ const bin = join(repo, "bin/ipv6matrix.mjs");
 
 const run = (cmd: string, args: string[]) => runCommand(cmd, args, { cwd: repo });
 
+/** `ipv6matrix crawl` of a domains file in the lab's vantage namespace; `more` are extra options (e.g. --set). */
+async function crawlInLab(lab: Lab, domainsFile: string, more: string[] = []): Promise<void> {
+  const crawl = await run("bash", [
+    join(repo, "test/lab/in-netns.sh"),
+    lab.vantage,
+    process.execPath,
+    bin,
+    "crawl",
+    "--quiet",
+    "--config",
+    lab.configPath,
+    ...more,
+    domainsFile,
+  ]);
+  assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
+}
+
+/** One table of the last crawl, as `ipv6matrix export <table> --format jsonl` gives it. */
+async function exportTable(lab: Lab, table: string, more: string[] = []): Promise<Row[]> {
+  const out = await run(process.execPath, [
+    bin,
+    "export",
+    table,
+    "--format",
+    "jsonl",
+    "--config",
+    lab.configPath,
+    ...more,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Row);
+}
+
 describe("a crawl of the lab's default scenario reports what the scenario says", () => {
   let lab: Lab & AsyncDisposable;
   let expected: Row;
@@ -45,35 +81,9 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
     expected = parse(readFileSync(lab.expectedFile, "utf8")) as Row;
     const unboundLog = join(lab.stateDir, "logs", "unbound.log");
     const logStart = statSync(unboundLog).size;
-    const crawl = await run("bash", [
-      join(repo, "test/lab/in-netns.sh"),
-      lab.vantage,
-      process.execPath,
-      bin,
-      "crawl",
-      "--quiet",
-      "--config",
-      lab.configPath,
-      lab.domainsFile,
-    ]);
-    assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
+    await crawlInLab(lab, lab.domainsFile);
     resolverLog = readFileSync(unboundLog).subarray(logStart).toString("utf8");
-    for (const table of exportedTables) {
-      const out = await run(process.execPath, [
-        bin,
-        "export",
-        table,
-        "--format",
-        "jsonl",
-        "--config",
-        lab.configPath,
-      ]);
-      assert.equal(out.code, 0, out.stderr);
-      tables[table] = out.stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Row);
-    }
+    for (const table of exportedTables) tables[table] = await exportTable(lab, table);
   });
   after(async () => {
     await lab?.[Symbol.asyncDispose]();
@@ -134,38 +144,8 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       const domains = join(dir, "domains.txt");
       writeFileSync(domains, "quiet.org\n");
       const store = `store.data_dir=${join(dir, "store")}`;
-      const crawl = await run("bash", [
-        join(repo, "test/lab/in-netns.sh"),
-        lab.vantage,
-        process.execPath,
-        bin,
-        "crawl",
-        "--quiet",
-        "--config",
-        lab.configPath,
-        "--set",
-        store,
-        domains,
-      ]);
-      assert.equal(crawl.code, 0, crawl.stdout + crawl.stderr);
-      const exported = async (table: string) => {
-        const out = await run(process.execPath, [
-          bin,
-          "export",
-          table,
-          "--format",
-          "jsonl",
-          "--config",
-          lab.configPath,
-          "--set",
-          store,
-        ]);
-        assert.equal(out.code, 0, out.stderr);
-        return out.stdout
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Row);
-      };
+      await crawlInLab(lab, domains, ["--set", store]);
+      const exported = (table: string) => exportTable(lab, table, ["--set", store]);
       const jobs = await exported("jobs");
       assert.deepEqual(
         jobs
