@@ -2,11 +2,7 @@
 // wrapper over the Geolocator that the actor uses; no look-up logic of its own.
 
 import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
-import {
-  GeoServiceService,
-  type LookupRequest,
-  type LookupResponse,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+import { GeoServiceService, type LookupRequest, type LookupResponse } from "../../gen/ipv6matrix/v1/geo.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { Geolocator } from "./geolocator.js";
 import { parseAddress } from "./mmdb-tree.js";

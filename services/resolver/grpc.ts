@@ -10,7 +10,7 @@ import {
   type ResolveRequest,
   ResolveResponse,
   ResolverServiceService,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+} from "../../gen/ipv6matrix/v1/resolver.js";
 import { parseEndpoint } from "../runtime/config.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { questionTypes, recordText } from "./dns-message.js";
