@@ -1,7 +1,7 @@
 // Crawls and their progress as the CrawlService's messages. Pure mapping.
 
 import type { Timestamp } from "../../gen/google/protobuf/timestamp.js";
-import { type CrawlOptions, CrawlState } from "../../gen/ipv6matrix/v1/common.js";
+import { CrawlOptions, CrawlState } from "../../gen/ipv6matrix/v1/common.js";
 import { type Crawl, type CrawlProgress, Stage } from "../../gen/ipv6matrix/v1/crawl.js";
 import type { CrawlRecord, CrawlStateName } from "../runtime/crawls.js";
 import type { StageCount } from "../runtime/progress.js";
@@ -39,7 +39,9 @@ export function toCrawl(record: CrawlRecord): Crawl {
     crawlId: record.crawl_id,
     date: record.date,
     state: states[record.state] ?? CrawlState.CRAWL_STATE_UNSPECIFIED,
-    options: JSON.parse(record.options) as CrawlOptions,
+    // fromPartial: a crawl imported from a MySQL dump stores only some options (date, features,
+    // metrics), and a message with a missing list cannot be serialised.
+    options: CrawlOptions.fromPartial(JSON.parse(record.options) as Partial<CrawlOptions>),
     // The deprecated seconds for clients built on the first protos, the Timestamps for the others.
     startedAt: seconds(record.started_at),
     finishedAt: seconds(record.finished_at),

@@ -79,10 +79,11 @@ export async function listCrawlPage(
   size: number,
   after: CrawlPageKey | undefined,
 ): Promise<{ crawls: CrawlRecord[]; next: CrawlPageKey | undefined }> {
+  // Qualified names: the bare started_at is recordColumns' text alias.
   const rows = await store.query<CrawlRecord & Record<string, unknown>>(
     `SELECT ${recordColumns} FROM crawls FINAL
-      ${after ? "WHERE (started_at, crawl_id) < ({after_time:DateTime64(3)}, {after_id:String})" : ""}
-      ORDER BY started_at DESC, crawl_id DESC LIMIT {rows:UInt32}`,
+      ${after ? "WHERE (crawls.started_at, crawls.crawl_id) < ({after_time:DateTime64(3)}, {after_id:String})" : ""}
+      ORDER BY crawls.started_at DESC, crawls.crawl_id DESC LIMIT {rows:UInt32}`,
     {
       rows: size + 1,
       ...(after ? { after_time: after.started_at, after_id: after.crawl_id } : {}),
