@@ -1,8 +1,9 @@
 // Crawls and their progress as the CrawlService's messages. Pure mapping.
 
 import type { Timestamp } from "../../gen/google/protobuf/timestamp.js";
-import { CrawlOptions, CrawlState } from "../../gen/ipv6matrix/v1/common.js";
+import { CrawlOptions, CrawlState, Metric } from "../../gen/ipv6matrix/v1/common.js";
 import { type Crawl, type CrawlProgress, Stage } from "../../gen/ipv6matrix/v1/crawl.js";
+import { InvalidArgumentError } from "../runtime/api-errors.js";
 import type { CrawlRecord, CrawlStateName } from "../runtime/crawls.js";
 import type { StageCount } from "../runtime/progress.js";
 
@@ -14,6 +15,35 @@ const states: Record<CrawlStateName, CrawlState> = {
   cancelled: CrawlState.CRAWL_STATE_CANCELLED,
   failed: CrawlState.CRAWL_STATE_FAILED,
 };
+
+/** The configuration's metric names (what every service reads) and their enum. */
+const metricNames: ReadonlyArray<readonly [Metric, string]> = [
+  [Metric.METRIC_SOA, "soa"],
+  [Metric.METRIC_REVERSE, "reverse"],
+  [Metric.METRIC_GEOIP, "geoip"],
+  [Metric.METRIC_PING, "ping"],
+  [Metric.METRIC_TCP80, "tcp80"],
+  [Metric.METRIC_TCP443, "tcp443"],
+  [Metric.METRIC_TCP25, "tcp25"],
+  [Metric.METRIC_TLS, "tls"],
+  [Metric.METRIC_PATH, "path"],
+  [Metric.METRIC_IP6TYPE, "ip6Type"],
+];
+
+/** A submission's typed metrics as the names the pipeline carries. */
+export function metricNamesOf(typed: readonly Metric[]): string[] {
+  return typed.map((metric) => {
+    const name = metricNames.find(([value]) => value === metric)?.[1];
+    if (name === undefined)
+      throw new InvalidArgumentError(`typed_metrics: ${metric} is not a metric this server knows`);
+    return name;
+  });
+}
+
+/** Stored metric names as the enum, for clients that read typed_metrics. */
+export function typedMetricsOf(names: readonly string[]): Metric[] {
+  return names.flatMap((name) => metricNames.filter(([, known]) => known === name).map(([metric]) => metric));
+}
 
 export const finalStates: readonly CrawlStateName[] = ["completed", "cancelled", "failed"];
 
@@ -41,7 +71,7 @@ export function toCrawl(record: CrawlRecord): Crawl {
     state: states[record.state] ?? CrawlState.CRAWL_STATE_UNSPECIFIED,
     // fromPartial: a crawl imported from a MySQL dump stores only some options (date, features,
     // metrics), and a message with a missing list cannot be serialised.
-    options: CrawlOptions.fromPartial(JSON.parse(record.options) as Partial<CrawlOptions>),
+    options: withTypedMetrics(CrawlOptions.fromPartial(JSON.parse(record.options) as Partial<CrawlOptions>)),
     // The deprecated seconds for clients built on the first protos, the Timestamps for the others.
     startedAt: seconds(record.started_at),
     finishedAt: seconds(record.finished_at),
@@ -52,6 +82,10 @@ export function toCrawl(record: CrawlRecord): Crawl {
     finishTime: timestamp(record.finished_at),
     requestId: record.request_id ?? "",
   };
+}
+
+function withTypedMetrics(options: CrawlOptions): CrawlOptions {
+  return { ...options, typedMetrics: typedMetricsOf(options.metrics) };
 }
 
 /** Progress with rate and ETA from the previous sample of the same watcher. */

@@ -21,7 +21,7 @@ import type { AddressMeasures } from "../runtime/progress.js";
 import { readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import type { CrawlManager } from "./crawl-manager.js";
-import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
+import { finalStates, metricNamesOf, toCrawl, toProgress } from "./crawl-messages.js";
 import { checkDate } from "./crawl-options.js";
 import { MAJESTIC_MILLION_URL, SourceError, spoolWriter } from "./domain-source.js";
 
@@ -44,7 +44,8 @@ export function mergeOptions(requested: CrawlOptions | undefined, defaults: Craw
   const num = (value: number | undefined, fallback: number) => (value ? value : fallback);
   return {
     features: pick(r?.features, defaults.features),
-    metrics: pick(r?.metrics, defaults.metrics),
+    // Typed metrics win; the pipeline carries the names either way.
+    metrics: r?.typedMetrics.length ? metricNamesOf(r.typedMetrics) : pick(r?.metrics, defaults.metrics),
     wwwPrefixes: pick(r?.wwwPrefixes, defaults.wwwPrefixes),
     ntpPrefixes: pick(r?.ntpPrefixes, defaults.ntpPrefixes),
     date: r?.date ? checkDate(r.date) : defaults.date,
@@ -54,6 +55,7 @@ export function mergeOptions(requested: CrawlOptions | undefined, defaults: Craw
     smtpTimeoutSeconds: num(r?.smtpTimeoutSeconds, defaults.smtpTimeoutSeconds),
     traceMaxTtl: num(r?.traceMaxTtl, defaults.traceMaxTtl),
     traceTimeoutSeconds: num(r?.traceTimeoutSeconds, defaults.traceTimeoutSeconds),
+    typedMetrics: [],
   };
 }
 

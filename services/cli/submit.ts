@@ -67,6 +67,7 @@ ${commonUsage}`,
             smtpTimeoutSeconds: 0,
             traceMaxTtl: 0,
             traceTimeoutSeconds: 0,
+            typedMetrics: [],
           };
           call.write({ options, source: source ?? "", domains: [], requestId });
           if (file !== undefined) {
