@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { CrawlState, Metric } from "../../gen/ipv6matrix/v1/common.js";
 import { Stage } from "../../gen/ipv6matrix/v1/crawl.js";
 import type { CrawlRecord } from "../runtime/crawls.js";
-import { metricNamesOf, toCrawl, toProgress, typedMetricsOf } from "./crawl-messages.js";
+import { metricNamesOf, typedMetricsOf } from "../runtime/metric-names.js";
+import { toCrawl, toProgress } from "./crawl-messages.js";
 
 const record: CrawlRecord = {
   crawl_id: "c20261101-0b0b0b0b",

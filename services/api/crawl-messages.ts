@@ -1,10 +1,10 @@
 // Crawls and their progress as the CrawlService's messages. Pure mapping.
 
 import type { Timestamp } from "../../gen/google/protobuf/timestamp.js";
-import { CrawlOptions, CrawlState, Metric } from "../../gen/ipv6matrix/v1/common.js";
+import { CrawlOptions, CrawlState } from "../../gen/ipv6matrix/v1/common.js";
 import { type Crawl, type CrawlProgress, Stage } from "../../gen/ipv6matrix/v1/crawl.js";
-import { InvalidArgumentError } from "../runtime/api-errors.js";
 import type { CrawlRecord, CrawlStateName } from "../runtime/crawls.js";
+import { typedMetricsOf } from "../runtime/metric-names.js";
 import type { StageCount } from "../runtime/progress.js";
 
 const states: Record<CrawlStateName, CrawlState> = {
@@ -15,35 +15,6 @@ const states: Record<CrawlStateName, CrawlState> = {
   cancelled: CrawlState.CRAWL_STATE_CANCELLED,
   failed: CrawlState.CRAWL_STATE_FAILED,
 };
-
-/** The configuration's metric names (what every service reads) and their enum. */
-const metricNames: ReadonlyArray<readonly [Metric, string]> = [
-  [Metric.METRIC_SOA, "soa"],
-  [Metric.METRIC_REVERSE, "reverse"],
-  [Metric.METRIC_GEOIP, "geoip"],
-  [Metric.METRIC_PING, "ping"],
-  [Metric.METRIC_TCP80, "tcp80"],
-  [Metric.METRIC_TCP443, "tcp443"],
-  [Metric.METRIC_TCP25, "tcp25"],
-  [Metric.METRIC_TLS, "tls"],
-  [Metric.METRIC_PATH, "path"],
-  [Metric.METRIC_IP6TYPE, "ip6Type"],
-];
-
-/** A submission's typed metrics as the names the pipeline carries. */
-export function metricNamesOf(typed: readonly Metric[]): string[] {
-  return typed.map((metric) => {
-    const name = metricNames.find(([value]) => value === metric)?.[1];
-    if (name === undefined)
-      throw new InvalidArgumentError(`typed_metrics: ${metric} is not a metric this server knows`);
-    return name;
-  });
-}
-
-/** Stored metric names as the enum, for clients that read typed_metrics. */
-export function typedMetricsOf(names: readonly string[]): Metric[] {
-  return names.flatMap((name) => metricNames.filter(([, known]) => known === name).map(([metric]) => metric));
-}
 
 export const finalStates: readonly CrawlStateName[] = ["completed", "cancelled", "failed"];
 

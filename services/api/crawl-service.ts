@@ -16,12 +16,13 @@ import { NotFoundError } from "../runtime/api-errors.js";
 import { type CrawlRecord, findCrawlByRequestId, getCrawl, listCrawlPage } from "../runtime/crawls.js";
 import { grpcError } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
+import { metricNamesOf } from "../runtime/metric-names.js";
 import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import { readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import type { CrawlManager } from "./crawl-manager.js";
-import { finalStates, metricNamesOf, toCrawl, toProgress } from "./crawl-messages.js";
+import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
 import { checkDate } from "./crawl-options.js";
 import { MAJESTIC_MILLION_URL, SourceError, spoolWriter } from "./domain-source.js";
 
