@@ -2,7 +2,7 @@
 // a store holding two published crawls (test/support/published-crawls.ts,
 // written by hand): a client built on the v0.1.0 protos (proto-baseline/,
 // loaded by @grpc/proto-loader as any third-party client would) still gets its
-// answers; a client of today's protos pages through crawls; the `query`,
+// answers, submits a crawl and follows it; a client of today's protos pages through crawls; the `query`,
 // `history` and `search` commands print what the original website showed; a
 // submission retried with the same request id starts no second crawl.
 // Every expected value is written by hand from the fixture.
@@ -305,6 +305,48 @@ describe("clients of the QueryService and CrawlService against serve all", () =>
       const help = await runCommand(process.execPath, [bin, command, "--help"], { env });
       assert.equal(help.code, 0);
       assert.match(help.stdout, new RegExp(`^Usage: ipv6matrix ${command} `));
+    }
+  });
+
+  // After the read-only tests: it adds a crawl, the newest.
+  it("takes a submission from a client built on the v0.1.0 protos, and streams its progress with stage names", async () => {
+    const { crawl } = oldClients(server.grpc);
+    try {
+      const submitted = await new Promise<Untyped>((resolve, reject) => {
+        const call = (
+          crawl as unknown as {
+            SubmitCrawl: (done: (e: Error | null, v: Untyped) => void) => {
+              write(m: Untyped): void;
+              end(): void;
+            };
+          }
+        ).SubmitCrawl((error, response) => (error ? reject(error) : resolve(response)));
+        call.write({ options: { date: "2026-12-20" }, source: "" });
+        call.write({ domains: ["old-client-one.test", "old-client-two.test"] });
+        call.end();
+      });
+      const crawlId = (submitted["crawl"] as Untyped)["crawl_id"] as string;
+      assert.match(crawlId, /^c20261220-[0-9a-f]{8}$/);
+      assert.equal((submitted["crawl"] as Untyped)["domains"], 2);
+      const first = await new Promise<Untyped>((resolve, reject) => {
+        const stream = (
+          crawl as unknown as {
+            WatchCrawl: (r: Untyped) => NodeJS.EventEmitter & { cancel(): void };
+          }
+        ).WatchCrawl({ crawl_id: crawlId });
+        stream.once("data", (message: Untyped) => {
+          stream.cancel();
+          resolve(message);
+        });
+        stream.on("error", (error: Error & { code?: number }) => {
+          if (error.code !== 1) reject(error); // 1: CANCELLED, ours
+        });
+      });
+      const stages = (first["progress"] as Untyped)["stages"] as Untyped[];
+      assert.deepEqual(stages.map((s) => s["stage"]).slice(0, 2), ["domains", "hosts"]);
+      assert.equal(stages[0]!["total"], 2);
+    } finally {
+      crawl.close();
     }
   });
 
