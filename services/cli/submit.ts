@@ -41,13 +41,13 @@ ${commonUsage}`,
       throw new UsageError("expected one domains file, or --source (see --help)");
     const config = configFrom(values);
     const date = values["date"] === undefined ? "" : checkDate(String(values["date"]));
-    const requestId = (values["request-id"] as string | undefined) ?? randomUUID();
     const file = positionals[0];
     if (file !== undefined) {
       await access(file).catch(() => {
         throw new DomainFileError(`domain file ${file}: no such file`);
       });
     }
+    const requestId = (values["request-id"] as string | undefined) ?? randomUUID();
     const client = crawlClient(values, config);
     try {
       const response = await new Promise<SubmitCrawlResponse>((resolve, reject) => {

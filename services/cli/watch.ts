@@ -2,7 +2,7 @@
 // WatchCrawl stream, until it ends. Exit 0 when it completed.
 
 import { CrawlState } from "../../gen/ipv6matrix/v1/common.js";
-import { Stage, type WatchCrawlResponse } from "../../gen/ipv6matrix/v1/crawl.js";
+import type { WatchCrawlResponse } from "../../gen/ipv6matrix/v1/crawl.js";
 import type { StageCount } from "../runtime/progress.js";
 import { crawlClient } from "./api-client.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
@@ -26,13 +26,7 @@ export const watchCommand: Command = {
           state = progress.state;
           display.update(
             progress.stages.map(
-              (s) =>
-                ({
-                  stage: (Stage[s.kind] ?? `STAGE_${s.kind}`).replace(/^STAGE_/, "").toLowerCase(),
-                  total: s.total,
-                  done: s.done,
-                  failed: s.failed,
-                }) as StageCount,
+              (s) => ({ stage: s.stage, total: s.total, done: s.done, failed: s.failed }) as StageCount,
             ),
           );
         });
