@@ -14,7 +14,7 @@ import {
 } from "../../gen/ipv6matrix/v1/crawl.js";
 import { NotFoundError } from "../runtime/api-errors.js";
 import { type CrawlRecord, findCrawlByRequestId, getCrawl, listCrawlPage } from "../runtime/crawls.js";
-import { grpcError } from "../runtime/grpc-errors.js";
+import { grpcError, unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { metricNamesOf } from "../runtime/metric-names.js";
 import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
@@ -123,48 +123,23 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
       });
     },
 
-    getCrawl(call, callback) {
-      found(call.request.crawlId).then(
-        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
-        (error) => callback(grpcError(error)),
-      );
-    },
+    getCrawl: unaryHandler(async (request) => ({ crawl: toCrawl(await found(request.crawlId)) })),
 
-    listCrawls(call, callback) {
-      (async () => {
-        const { request } = call;
-        const size = pageSize(request.pageSize, request.limit, crawlPages);
-        const after = decodePageToken("ListCrawls", request.pageToken, 2);
-        const page = await listCrawlPage(
-          store,
-          size,
-          after && { started_at: after[0]!, crawl_id: after[1]! },
-        );
-        return {
-          crawls: page.crawls.map(toCrawl),
-          nextPageToken: page.next
-            ? encodePageToken("ListCrawls", [page.next.started_at, page.next.crawl_id])
-            : "",
-        };
-      })().then(
-        (response) => callback(null, response),
-        (error) => callback(grpcError(error)),
-      );
-    },
+    listCrawls: unaryHandler(async (request) => {
+      const size = pageSize(request.pageSize, request.limit, crawlPages);
+      const after = decodePageToken("ListCrawls", request.pageToken, 2);
+      const page = await listCrawlPage(store, size, after && { started_at: after[0]!, crawl_id: after[1]! });
+      return {
+        crawls: page.crawls.map(toCrawl),
+        nextPageToken: page.next
+          ? encodePageToken("ListCrawls", [page.next.started_at, page.next.crawl_id])
+          : "",
+      };
+    }),
 
-    cancelCrawl(call, callback) {
-      manager.cancel(call.request.crawlId).then(
-        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
-        (error) => callback(grpcError(error)),
-      );
-    },
+    cancelCrawl: unaryHandler(async (request) => ({ crawl: toCrawl(await manager.cancel(request.crawlId)) })),
 
-    resumeCrawl(call, callback) {
-      manager.resume(call.request.crawlId).then(
-        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
-        (error) => callback(grpcError(error)),
-      );
-    },
+    resumeCrawl: unaryHandler(async (request) => ({ crawl: toCrawl(await manager.resume(request.crawlId)) })),
 
     watchCrawl(call) {
       let previous: { at: number; done: Map<string, number> } | undefined;
