@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Reader } from "maxmind";
+import { Reader } from "mmdb-lib";
 import { pino } from "pino";
 import { cityFacts } from "../../services/geo/geo-lookup.js";
 import { Geolocator } from "../../services/geo/geolocator.js";
