@@ -21,8 +21,8 @@ export const importCommand: Command = {
   usage: `Usage: ipv6matrix import legacy (--csv DIR | --sqlite FILE | --mysql-dump FILE) [options]
 
   --csv DIR            the original's output folder (<tld>/<run>/*.log), or one run folder;
-                       one crawl per run; raw tables filled, summaries computed here (method 2)
-  --sqlite FILE        its ips-<run>.db; raw tables filled, summaries computed here (method 2)
+                       one crawl per run; raw tables filled, summaries computed here (method 1)
+  --sqlite FILE        its ips-<run>.db; raw tables filled, summaries computed here (method 1)
   --mysql-dump FILE    a mysqldump of its HostData, Reachability, Domains, DomainPenetration;
                        one crawl per date, summaries as the original computed them (method 1)
 

@@ -77,7 +77,7 @@ export interface LegacyRawImport {
   readonly ntpPrefixes: readonly string[];
 }
 
-/** Fills the raw tables from a legacy crawl and computes its summaries (method 2) from them. */
+/** Fills the raw tables from a legacy crawl and computes its summaries from them (method 1: the original measured them). */
 export async function importLegacyCrawl(
   store: Store,
   crawl: LegacyCrawl,

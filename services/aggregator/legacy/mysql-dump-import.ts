@@ -3,11 +3,9 @@
 // each all or nothing, with method 1 (computed by the original's method).
 
 import type { Store } from "../../runtime/store.js";
+import { ORIGINAL_METHOD } from "../method.js";
 import { importAtomically, insertBatches, newLegacyCrawlId } from "./legacy-import.js";
 import { type DumpCrawls, parseMysqlDump } from "./mysql-dump.js";
-
-/** SPEC section 6: the original's method, defects included. */
-export const ORIGINAL_METHOD = 1;
 
 export interface DumpImport {
   readonly crawls: { crawlId: string; date: string }[];
