@@ -4,12 +4,12 @@
 // crawl, and kept whole by `summarise`, which cannot compute it again.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { exportRows } from "../../services/aggregator/export.js";
-import { importMysqlDump } from "../../services/aggregator/legacy/mysql-dump-import.js";
+import { importMysqlDump, importMysqlDumpFile } from "../../services/aggregator/legacy/mysql-dump-import.js";
 import { compareSql } from "../../services/aggregator/queries/compare.js";
 import { trendSql } from "../../services/aggregator/queries/views.js";
 import { computeSummaries } from "../../services/aggregator/summaries.js";
@@ -228,6 +228,27 @@ describe("legacy MySQL dump import", () => {
         "(source legacy-mysql-dump:ipv6matrix.sql): they cannot be computed again, so they are kept as they are\n",
     ]);
     assert.deepEqual(await count(), ["1 2 2 2"]);
+  });
+
+  it("reads a dump file line by line, CRLF line ends too, to the same rows", async () => {
+    const file = join(dir, "ipv6matrix-crlf.sql");
+    writeFileSync(file, dump.replaceAll("\n", "\r\n"));
+    const again = (await importMysqlDumpFile(store, file)).crawls;
+    assert.deepEqual(
+      again.map((c) => c.date),
+      ["2020-01-01", "2021-01-01"],
+    );
+    const rows = async (crawl: string) =>
+      (
+        await store.query<Row>(
+          `SELECT tld, country, domains, domains6, www, ns, mx, ntp, method FROM domain_penetration
+          WHERE crawl_id = {crawl:String} ORDER BY tld, country`,
+          { crawl },
+        )
+      ).map(line);
+    assert.deepEqual(await rows(again[1]!.crawlId), ["com DE 10 5 5 1 2 0 1", "com US 30 6 6 0 0 0 1"]);
+    assert.deepEqual(await rows(again[0]!.crawlId), await rows(crawls[0]!.crawlId));
+    await assert.rejects(importMysqlDumpFile(store, join(dir, "missing.sql")), /ENOENT/);
   });
 
   it("refuses a broken dump whole, naming the line", async () => {
