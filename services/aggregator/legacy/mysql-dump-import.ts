@@ -57,8 +57,8 @@ export async function importMysqlDump(
   for await (const rows of dumpRows(open(), file, skipped))
     for (const { table, row } of rows) {
       const date = row["date"] as string;
-      let seen = dates.get(date);
-      if (!seen) dates.set(date, (seen = { domainRows: 0, penetrationDomains: 0, types: new Set() }));
+      const seen = dates.get(date) ?? { domainRows: 0, penetrationDomains: 0, types: new Set<string>() };
+      dates.set(date, seen);
       if (table === "domains") seen.domainRows++;
       else if (table === "domain_penetration") seen.penetrationDomains += Number(row["domains"]);
       else if (table === "host_data") seen.types.add(row["type"] as string);
