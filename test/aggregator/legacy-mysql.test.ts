@@ -248,7 +248,14 @@ describe("legacy MySQL dump import", () => {
       ).map(line);
     assert.deepEqual(await rows(again[1]!.crawlId), ["com DE 10 5 5 1 2 0 1", "com US 30 6 6 0 0 0 1"]);
     assert.deepEqual(await rows(again[0]!.crawlId), await rows(crawls[0]!.crawlId));
-    await assert.rejects(importMysqlDumpFile(store, join(dir, "missing.sql")), /ENOENT/);
+    await assert.rejects(importMysqlDumpFile(store, join(dir, "missing.sql")), {
+      name: "LegacyFormatError",
+      message: `${join(dir, "missing.sql")}: cannot read it: no such file`,
+    });
+    await assert.rejects(importMysqlDumpFile(store, dir), {
+      name: "LegacyFormatError",
+      message: `${dir}: cannot read it: EISDIR`,
+    });
   });
 
   it("refuses a broken dump whole, naming the line", async () => {

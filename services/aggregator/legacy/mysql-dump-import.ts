@@ -7,6 +7,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Row, Store } from "../../runtime/store.js";
 import { ORIGINAL_METHOD } from "../method.js";
+import { LegacyFormatError } from "./legacy-formats.js";
 import { importAllAtomically, insertBatches, newLegacyCrawlId } from "./legacy-import.js";
 import { type DumpLines, dumpRows, type SummaryTable } from "./mysql-dump.js";
 
@@ -30,6 +31,14 @@ async function* linesOf(file: string): AsyncGenerator<string> {
   });
   try {
     yield* lines;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new LegacyFormatError(
+      file,
+      undefined,
+      `cannot read it: ${code === "ENOENT" ? "no such file" : code}`,
+    );
   } finally {
     lines.close();
   }
