@@ -115,9 +115,9 @@ describe("clients of the QueryService and CrawlService against serve all", () =>
       ]);
       const trend = await callOld(query, "GetTrend", { view: "hosts", group_by: "type" });
       assert.deepEqual(cells(trend), [
-        ["2026-10-01", "WWW", "20", "4"],
-        ["2026-11-01", "MX", "4", "1"],
-        ["2026-11-01", "WWW", "20", "8"],
+        ["2026-10-01", "WWW", "20", "4", "2"],
+        ["2026-11-01", "MX", "4", "1", "2"],
+        ["2026-11-01", "WWW", "20", "8", "2"],
       ]);
       const compared = await callOld(query, "CompareCrawls", {
         crawl_a: "2026-10-01",
@@ -125,8 +125,8 @@ describe("clients of the QueryService and CrawlService against serve all", () =>
         group_by: "country",
       });
       assert.deepEqual(cells(compared), [
-        ["DE", "10", "2", "20", "10", "4", "40", "20"],
-        ["US", "5", "0", "0", "5", "1", "20", "20"],
+        ["DE", "10", "2", "20", "10", "4", "40", "20", "2", "2"],
+        ["US", "5", "0", "0", "5", "1", "20", "20", "2", "2"],
       ]);
       const history = await callOld(query, "GetDomainHistory", { domain: "EXAMPLE.com" });
       assert.deepEqual(
@@ -241,9 +241,9 @@ describe("clients of the QueryService and CrawlService against serve all", () =>
     const trend = await cli("query", "hosts", "--by", "type", "--from", "2026-10-01", "--format", "jsonl");
     assert.equal(trend.code, 0, trend.stderr);
     assert.deepEqual(jsonl(trend.stdout), [
-      { date: "2026-10-01", type: "WWW", hosts: 20, hosts_ipv6: 4 },
-      { date: "2026-11-01", type: "MX", hosts: 4, hosts_ipv6: 1 },
-      { date: "2026-11-01", type: "WWW", hosts: 20, hosts_ipv6: 8 },
+      { date: "2026-10-01", type: "WWW", hosts: 20, hosts_ipv6: 4, method: 2 },
+      { date: "2026-11-01", type: "MX", hosts: 4, hosts_ipv6: 1, method: 2 },
+      { date: "2026-11-01", type: "WWW", hosts: 20, hosts_ipv6: 8, method: 2 },
     ]);
     const october = await cli(
       "query",
@@ -261,7 +261,7 @@ describe("clients of the QueryService and CrawlService against serve all", () =>
     );
     assert.equal(october.code, 0, october.stderr);
     assert.deepEqual(jsonl(october.stdout), [
-      { date: "2026-10-01", tld: "com", domains: 10, domains6: 2, www: 2, ns: 0, mx: 0, ntp: 0 },
+      { date: "2026-10-01", tld: "com", domains: 10, domains6: 2, www: 2, ns: 0, mx: 0, ntp: 0, method: 2 },
     ]);
   });
 
