@@ -172,6 +172,14 @@ describe("clients of the QueryService and CrawlService against serve all", () =>
       await assert.rejects(callOld(query, "GetSummary", { view: "constructor", group_by: "tld" }), {
         code: 3,
       });
+      await assert.rejects(callOld(crawl, "CancelCrawl", { crawl_id: "c20990101-ffffffff" }), {
+        code: 5,
+        details: "no crawl c20990101-ffffffff",
+      });
+      await assert.rejects(callOld(crawl, "ResumeCrawl", { crawl_id: OCTOBER }), {
+        code: 9, // FAILED_PRECONDITION: the request is fine, the crawl is done
+        details: `crawl ${OCTOBER} is completed: nothing to resume`,
+      });
     } finally {
       query.close();
       crawl.close();
