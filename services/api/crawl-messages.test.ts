@@ -39,6 +39,33 @@ describe("crawl messages", () => {
     assert.throws(() => metricNamesOf([42 as Metric]), /typed_metrics: 42 is not a metric this server knows/);
   });
 
+  it("progress: the time left is unset while unknown, 0 only when the stage is done", () => {
+    const stages = [
+      { stage: "domains" as const, total: 4, done: 4, failed: 0 },
+      { stage: "hosts" as const, total: 10, done: 2, failed: 0 },
+      { stage: "addresses" as const, total: 6, done: 0, failed: 0 },
+    ];
+    const first = toProgress(record, stages, undefined, 0);
+    assert.deepEqual(
+      first.stages.map((s) => s.remainingSeconds),
+      [0, undefined, undefined],
+    );
+    // 2 s later: hosts went from 2 to 6 (2 a second, 4 left); addresses did not move.
+    const previous = {
+      at: 0,
+      done: new Map([
+        ["domains", 4],
+        ["hosts", 2],
+        ["addresses", 0],
+      ]),
+    };
+    const later = toProgress(record, [stages[0]!, { ...stages[1]!, done: 6 }, stages[2]!], previous, 2000);
+    assert.deepEqual(
+      later.stages.map((s) => s.remainingSeconds),
+      [0, 2, undefined],
+    );
+  });
+
   it("progress names each stage by its enum as well as its old string", () => {
     const progress = toProgress(record, [{ stage: "hosts", total: 4, done: 2, failed: 0 }], undefined, 0);
     assert.deepEqual(

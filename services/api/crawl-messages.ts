@@ -83,6 +83,7 @@ export function toProgress(
         failed: stage.failed,
         ratePerSecond: rate,
         etaSeconds: rate > 0 ? left / rate : 0,
+        remainingSeconds: left === 0 ? 0 : rate > 0 ? left / rate : undefined,
       };
     }),
   };

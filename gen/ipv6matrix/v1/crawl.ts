@@ -231,10 +231,20 @@ export interface StageProgress {
   failed: number;
   /** (done + failed) a second since the watcher's previous message; 0 on the first. */
   ratePerSecond: number;
-  /** Seconds left at that rate; 0 when unknown. */
+  /**
+   * Seconds left at that rate; 0 when unknown. Deprecated: read remaining_seconds,
+   * which tells "unknown" from "done".
+   *
+   * @deprecated
+   */
   etaSeconds: number;
   /** The stage. */
   kind: Stage;
+  /**
+   * Seconds left at that rate: 0 when the stage has settled everything it knows
+   * of; unset while it is not known (no rate yet, or nothing moving).
+   */
+  remainingSeconds?: number | undefined;
 }
 
 /** A crawl's progress. */
@@ -1486,7 +1496,16 @@ export const Crawl: MessageFns<Crawl> = {
 };
 
 function createBaseStageProgress(): StageProgress {
-  return { stage: "", total: 0, done: 0, failed: 0, ratePerSecond: 0, etaSeconds: 0, kind: 0 };
+  return {
+    stage: "",
+    total: 0,
+    done: 0,
+    failed: 0,
+    ratePerSecond: 0,
+    etaSeconds: 0,
+    kind: 0,
+    remainingSeconds: undefined,
+  };
 }
 
 export const StageProgress: MessageFns<StageProgress> = {
@@ -1511,6 +1530,9 @@ export const StageProgress: MessageFns<StageProgress> = {
     }
     if (message.kind !== 0) {
       writer.uint32(56).int32(message.kind);
+    }
+    if (message.remainingSeconds !== undefined) {
+      writer.uint32(65).double(message.remainingSeconds);
     }
     return writer;
   },
@@ -1584,6 +1606,14 @@ export const StageProgress: MessageFns<StageProgress> = {
             message.kind = reader.int32() as any;
             continue;
           }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.remainingSeconds = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1613,6 +1643,11 @@ export const StageProgress: MessageFns<StageProgress> = {
         ? globalThis.Number(object.eta_seconds)
         : 0,
       kind: isSet(object.kind) ? stageFromJSON(object.kind) : 0,
+      remainingSeconds: isSet(object.remainingSeconds)
+        ? globalThis.Number(object.remainingSeconds)
+        : isSet(object.remaining_seconds)
+        ? globalThis.Number(object.remaining_seconds)
+        : undefined,
     };
   },
 
@@ -1639,6 +1674,9 @@ export const StageProgress: MessageFns<StageProgress> = {
     if (message.kind !== 0) {
       obj.kind = stageToJSON(message.kind);
     }
+    if (message.remainingSeconds !== undefined) {
+      obj.remainingSeconds = floatToJson(message.remainingSeconds);
+    }
     return obj;
   },
 
@@ -1654,6 +1692,7 @@ export const StageProgress: MessageFns<StageProgress> = {
     message.ratePerSecond = object.ratePerSecond ?? 0;
     message.etaSeconds = object.etaSeconds ?? 0;
     message.kind = object.kind ?? 0;
+    message.remainingSeconds = object.remainingSeconds ?? undefined;
     return message;
   },
 };
