@@ -41,7 +41,7 @@ export const searchCommand: Command = {
   summary: "the domains whose name starts with a prefix, from the api service",
   usage: `Usage: ipv6matrix search [--api HOST:PORT] [--limit N] <prefix>
 
-Prints the matching domains of every crawl's Domains summary, one a line, in
+Prints the matching domains of the published crawls, one a line, in
 alphabetical order: all of them, a page at a time, or the first N.
 
 Options:

@@ -471,6 +471,13 @@ describe("QueryService over gRPC", () => {
       details: 'page_token: it is for the prefix "ex", not "exa"',
     });
     await assert.rejects(search({ prefix: "ex", pageToken: "bm90IGEgdG9rZW4" }), { code: 3 });
+    // An unpublished crawl's names are not found.
+    await setPublished(store, "nov", false);
+    assert.deepEqual(await search({ prefix: "ex", pageToken: "" }), {
+      domains: ["example.com"],
+      nextPageToken: "",
+    });
+    await setPublished(store, "nov", true);
     await assert.rejects(search({ prefix: "ex", pageSize: 0, pageToken: "" }), {
       code: 3,
       details: "page_size 0: leave it unset for the server's default",

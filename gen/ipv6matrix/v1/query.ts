@@ -417,7 +417,7 @@ export interface SearchDomainsRequest {
 }
 
 export interface SearchDomainsResponse {
-  /** Distinct domain names in alphabetical order. */
+  /** Distinct domain names of the published crawls, in alphabetical order. */
   domains: string[];
   /** Pass it as page_token for the next page; empty on the last page. */
   nextPageToken: string;
@@ -2194,7 +2194,7 @@ export const QueryServiceService = {
       Buffer.from(GetDomainHistoryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDomainHistoryResponse => GetDomainHistoryResponse.decode(value),
   },
-  /** Domains whose name starts with a prefix, a page at a time. */
+  /** Domains of the published crawls whose name starts with a prefix, a page at a time. */
   searchDomains: {
     path: "/ipv6matrix.v1.QueryService/SearchDomains" as const,
     requestStream: false as const,
@@ -2216,7 +2216,7 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
   compareCrawls: handleUnaryCall<CompareCrawlsRequest, CompareCrawlsResponse>;
   /** One domain's Domains row in every published crawl. */
   getDomainHistory: handleUnaryCall<GetDomainHistoryRequest, GetDomainHistoryResponse>;
-  /** Domains whose name starts with a prefix, a page at a time. */
+  /** Domains of the published crawls whose name starts with a prefix, a page at a time. */
   searchDomains: handleUnaryCall<SearchDomainsRequest, SearchDomainsResponse>;
 }
 
@@ -2285,7 +2285,7 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDomainHistoryResponse) => void,
   ): ClientUnaryCall;
-  /** Domains whose name starts with a prefix, a page at a time. */
+  /** Domains of the published crawls whose name starts with a prefix, a page at a time. */
   searchDomains(
     request: SearchDomainsRequest,
     callback: (error: ServiceError | null, response: SearchDomainsResponse) => void,

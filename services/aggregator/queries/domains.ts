@@ -1,6 +1,6 @@
-// One domain's history across the published crawls, and domain search by
-// prefix (a page at a time, from the last name of the previous page), over
-// the Domains summary. Pure SQL text.
+// One domain's history across the published crawls, and search by prefix
+// among their domains (a page at a time, from the last name of the previous
+// page), over the Domains summary. Pure SQL text.
 
 import type { Params } from "../../runtime/store.js";
 
@@ -17,8 +17,9 @@ export function domainHistorySql(domain: string): { sql: string; params: Params 
   };
 }
 
-/** Distinct names starting with prefix, after `after` (the previous page's last name), one more
- * than `size` so the caller knows whether a next page follows. */
+/** Distinct names of the published crawls starting with prefix, after `after` (the previous
+ * page's last name), one more than `size` so the caller knows whether a next page follows.
+ * Published only, as the history: a submitted list is not public until its crawl is. */
 export function searchDomainsSql(
   prefix: string,
   size: number,
@@ -27,6 +28,7 @@ export function searchDomainsSql(
   return {
     sql: `SELECT DISTINCT domain FROM domains
       WHERE startsWith(domain, {prefix:String}) ${after === undefined ? "" : "AND domain > {after:String}"}
+        AND crawl_id IN (SELECT crawl_id FROM crawls FINAL WHERE published = 1 AND state = 'completed')
       ORDER BY domain LIMIT {rows:UInt32}`,
     params: { prefix: prefix.toLowerCase(), rows: size + 1, ...(after === undefined ? {} : { after }) },
   };
