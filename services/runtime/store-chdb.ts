@@ -5,6 +5,8 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { drainPending, Session } from "chdb";
+import { cgroupMemoryReadable, chdbConnectionArgs } from "./chdb-cgroups.js";
+import { logger } from "./log.js";
 import { type EncodedRows, type Params, type Row, type Store, StoreError } from "./store.js";
 import {
   checkTableName,
@@ -43,7 +45,7 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
   try {
     await released;
     await mkdir(dir, { recursive: true });
-    session = new Session(dir);
+    session = new Session(dir, { connectionArgs: connectionArgs() });
     const store = new ChdbStore(session);
     // SET lasts for the connection, so every later call (bound or not) runs with it.
     for (const [name, value] of Object.entries(STORE_SETTINGS)) {
@@ -57,6 +59,21 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
       ? err
       : new StoreError(`cannot open chDB at ${dir}: ${String(err)}`, "", { cause: err });
   }
+}
+
+let engineArgs: string[] | undefined;
+
+/** Decided once per process (the engine starts once), logged in one line when it matters. */
+function connectionArgs(): string[] {
+  if (engineArgs) return engineArgs;
+  const readable = cgroupMemoryReadable();
+  engineArgs = chdbConnectionArgs(readable);
+  if (!readable) {
+    logger({ service: "store" }).info(
+      "no cgroup memory files under /sys/fs/cgroup (network namespace or container): chDB counts its own RSS",
+    );
+  }
+  return engineArgs;
 }
 
 function release(): void {
