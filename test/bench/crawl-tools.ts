@@ -105,7 +105,10 @@ export interface ScamperFigures extends Timed {
   traced: number;
 }
 
-/** scamper ping -c 3 of every address, then trace of every address; both at `pps` packets/s. */
+/**
+ * scamper ping -c 3 of every address, then an ICMP-Paris trace of every address (echo requests,
+ * as the prober's traceroute; a wait of 2 s a probe, the prober's trace.timeout), at `pps`.
+ */
 export function runScamper(
   binary: string,
   ns: string,
@@ -123,7 +126,7 @@ export function runScamper(
   );
   const trace = timedIn(
     ns,
-    [binary, "-p", String(pps), "-c", "trace", "-O", "json", "-f", list],
+    [binary, "-p", String(pps), "-c", "trace -P icmp-paris -w 2", "-O", "json", "-f", list],
     dir,
     "scamper-trace",
   );
