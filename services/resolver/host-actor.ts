@@ -37,6 +37,7 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
             ip: first.ip,
             family,
             options: task.options,
+            missing: [],
           }).finish();
           return actor.publish(Subjects.ips, addressTask, `${task.crawlId}:${first.ip}`);
         });

@@ -63,6 +63,8 @@ export function addressReverseActor(
     crawlOf: (task) => task.crawlId,
     async handle(task, actor) {
       if (!(task.options?.metrics ?? []).includes("reverse")) return;
+      // A resumed crawl's address whose PTR row is stored already (crawl-runner.ts): asked once.
+      if (task.missing.length > 0 && !task.missing.includes("reverse")) return;
       await reverse(context, actor, task.crawlId, task.ip, task.options);
     },
   };

@@ -63,6 +63,7 @@ async function startGeo(citydb: string, asndb: string) {
           traceMaxTtl: 0,
           traceTimeoutSeconds: 0,
         },
+        missing: [],
       }).finish(),
       `${crawlId}:${ip}`,
     );

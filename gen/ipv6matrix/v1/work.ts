@@ -47,7 +47,15 @@ export interface AddressTask {
   crawlId: string;
   ip: string;
   family: Family;
-  options: CrawlOptions | undefined;
+  options:
+    | CrawlOptions
+    | undefined;
+  /**
+   * Set when a resumed crawl sends the address again: the raw tables still
+   * without its row (addresses, geo, reverse). A measurement whose row is
+   * stored already is not made, nor written, twice. Empty: every one.
+   */
+  missing: string[];
 }
 
 /** One (type, domain, host, priority) row of SPEC section 2. */
@@ -497,7 +505,7 @@ export const HostTask: MessageFns<HostTask> = {
 };
 
 function createBaseAddressTask(): AddressTask {
-  return { crawlId: "", ip: "", family: 0, options: undefined };
+  return { crawlId: "", ip: "", family: 0, options: undefined, missing: [] };
 }
 
 export const AddressTask: MessageFns<AddressTask> = {
@@ -513,6 +521,9 @@ export const AddressTask: MessageFns<AddressTask> = {
     }
     if (message.options !== undefined) {
       CrawlOptions.encode(message.options, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.missing) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -562,6 +573,14 @@ export const AddressTask: MessageFns<AddressTask> = {
             message.options = CrawlOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.missing.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -584,6 +603,7 @@ export const AddressTask: MessageFns<AddressTask> = {
       ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
       family: isSet(object.family) ? familyFromJSON(object.family) : 0,
       options: isSet(object.options) ? CrawlOptions.fromJSON(object.options) : undefined,
+      missing: globalThis.Array.isArray(object?.missing) ? object.missing.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -601,6 +621,9 @@ export const AddressTask: MessageFns<AddressTask> = {
     if (message.options !== undefined) {
       obj.options = CrawlOptions.toJSON(message.options);
     }
+    if (message.missing?.length) {
+      obj.missing = message.missing;
+    }
     return obj;
   },
 
@@ -615,6 +638,7 @@ export const AddressTask: MessageFns<AddressTask> = {
     message.options = (object.options !== undefined && object.options !== null)
       ? CrawlOptions.fromPartial(object.options)
       : undefined;
+    message.missing = object.missing?.map((e) => e) || [];
     return message;
   },
 };
