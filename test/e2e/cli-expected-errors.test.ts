@@ -127,6 +127,11 @@ describe("expected errors of ipv6matrix are one line", () => {
       /--date 2026-13-45: expected a calendar date/,
       2,
     );
+    assertOneLine(
+      run(["import", "legacy", "--csv", dir, "--date", "2026-13-45"]),
+      /--date 2026-13-45: expected a calendar date/,
+      2,
+    );
   });
 
   it("export --out into a missing folder", () => {
