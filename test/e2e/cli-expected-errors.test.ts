@@ -190,10 +190,16 @@ describe("expected errors of ipv6matrix are one line", () => {
     }
   });
 
-  it("a domain file that is a folder", () => {
+  it("a domain file that is a folder or cannot be read", () => {
     const folder = join(dir, "a-folder.txt");
     mkdirSync(folder);
     assertOneLine(run(["crawl", folder]), /domain file .*a-folder\.txt: it is a folder, not a file/, 2);
+    // Root reads any file whatever its mode; a file whose read fails is what an unreadable one gives.
+    assertOneLine(
+      run(["crawl", "/proc/self/mem"]),
+      /domain file \/proc\/self\/mem: cannot read it \(EIO\)/,
+      2,
+    );
   });
 
   it("an empty domain file is refused, and stores nothing", () => {
