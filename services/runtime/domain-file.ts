@@ -3,7 +3,6 @@
 // reported with their number and reason while the rest goes on. Streams, so a
 // million-line file is never held whole.
 
-import { createReadStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { normaliseName } from "./domain-name.js";
@@ -95,8 +94,11 @@ export async function* readDomainFile(path: string, options: ReadOptions = {}): 
     await handle.close();
     throw error instanceof DomainFileError ? error : cannot(error);
   }
+  // The handle's own stream: it closes the handle (a bare fd number would be closed again when the
+  // FileHandle is collected, by then perhaps another file's).
+  const input = handle.createReadStream({ encoding: "utf8" });
   const lines = createInterface({
-    input: createReadStream(path, { encoding: "utf8", fd: handle.fd, autoClose: true }),
+    input,
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   try {
@@ -107,7 +109,9 @@ export async function* readDomainFile(path: string, options: ReadOptions = {}): 
       ? error
       : cannot(error);
   } finally {
+    // Also when the reader stops early: the file is closed now, not when collected.
     lines.close();
+    input.destroy();
   }
 }
 
