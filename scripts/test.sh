@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests start for real: NATS, the lab's DNS servers and tools.
-packages=(nats-server nsd unbound dnsutils iproute2 nftables openssl procps sqlite3 scamper iputils-ping)
-commands=(nats-server nsd unbound dig ip nft openssl pkill sqlite3 scamper ping)
+# podman, runc, debootstrap: the image test builds and runs deploy/Containerfile; unzip: helm for the chart test.
+packages=(nats-server nsd unbound dnsutils iproute2 nftables openssl procps sqlite3 scamper iputils-ping podman runc debootstrap unzip)
+commands=(nats-server nsd unbound dig ip nft openssl pkill sqlite3 scamper ping podman runc debootstrap unzip)
 missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
@@ -39,6 +40,7 @@ echo "== lint"
 npx biome check .
 echo "== contracts"
 bash scripts/generate.sh --check
+node --import tsx deploy/grafana/src/generate.ts --check
 if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then
   ./node_modules/.bin/buf breaking --against ".git#ref=HEAD~1"
   echo "buf breaking: no breaking change against the previous commit"
