@@ -36,16 +36,18 @@ WHERE $__dateFilter(date) AND ${published} AND ${byCountryAndTld}
 GROUP BY time, tld
 ORDER BY time, tld`,
   hostsWithIpv6ByService: `
-SELECT toDateTime(date) AS time, type AS service, round(100 * sum(hosts6 + dualstack) / sum(hosts), 2) AS ipv6_hosts
+SELECT toDateTime(date) AS time, type AS service,
+  round(100 * sum(hosts6 + dualstack) / nullIf(sum(hosts - noip), 0), 2) AS ipv6_hosts
 FROM host_data
 WHERE $__dateFilter(date) AND ${published} AND ${byCountryAndTld} AND type IN (\${service:singlequote})
 GROUP BY time, service
 ORDER BY time, service`,
   dualStackAndIpv6Only: `
 SELECT toDateTime(date) AS time,
-  round(100 * sum(dualstack) / sum(hosts), 2) AS dual_stack,
-  round(100 * sum(hosts6) / sum(hosts), 2) AS ipv6_only,
-  round(100 * sum(hosts4) / sum(hosts), 2) AS ipv4_only
+  sum(hosts - noip) AS resolved,
+  round(100 * sum(dualstack) / nullIf(resolved, 0), 2) AS dual_stack,
+  round(100 * sum(hosts6) / nullIf(resolved, 0), 2) AS ipv6_only,
+  round(100 * sum(hosts4) / nullIf(resolved, 0), 2) AS ipv4_only
 FROM host_data
 WHERE $__dateFilter(date) AND ${published} AND ${byCountryAndTld} AND type IN (\${service:singlequote})
 GROUP BY time
@@ -99,7 +101,9 @@ ORDER BY date`,
 } as const;
 
 export const trendsVariableSql = {
-  country: "SELECT DISTINCT country FROM domain_penetration ORDER BY country",
+  // A domain's country (penetration, domains) and a host's (hosts, reachability) differ: both.
+  country:
+    "SELECT DISTINCT country FROM (SELECT country FROM domain_penetration UNION ALL SELECT country FROM host_data) ORDER BY country",
   tld: "SELECT DISTINCT tld FROM domain_penetration ORDER BY tld",
   crawl: "SELECT crawl_id FROM crawls FINAL WHERE published = 1 ORDER BY date, crawl_id",
 } as const;
@@ -192,6 +196,7 @@ export function trendsDashboard(): Dashboard {
     .withPanel(
       new TimeSeriesPanel()
         .title("Dual-stack and IPv6-only shares")
+        .description("% of the hosts that resolve: both families, IPv6 only, IPv4 only.")
         .unit("percent")
         .min(0)
         .gridPos(at(12, 9, 12, 9))
