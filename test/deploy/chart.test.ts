@@ -163,6 +163,15 @@ for (const [label, args] of [
           ? "https://$(CLICKHOUSE_USER):$(CLICKHOUSE_PASSWORD)@clickhouse.example.org:8443/ipv6matrix"
           : "http://$(CLICKHOUSE_USER):$(CLICKHOUSE_PASSWORD)@clickhouse:8123/ipv6matrix",
       );
+      // Only the api and the aggregator use the store: the others get no ClickHouse credentials.
+      for (const role of ["resolver", "prober", "geo"]) {
+        const names = named(
+          objects,
+          "Deployment",
+          `v6m-ipv6matrix-${role}`,
+        ).spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+        assert.deepEqual(names, ["IPV6MATRIX_CONFIG", "IPV6MATRIX_API_TOKEN"], role);
+      }
       for (const e of api.env.filter((e: { valueFrom?: unknown }) => e.valueFrom))
         assert.ok(
           secrets.has(e.valueFrom.secretKeyRef.name),

@@ -52,13 +52,23 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/*
-Environment of every role: the configuration file, the store's URL built from the
-ClickHouse Secret (Kubernetes expands $(VAR) from variables defined before it),
-and the api token. Variables come after --config, so only secrets go here.
+Environment of a role (dict "root" . "role" ROLE): the configuration file, the
+api token (every role's gRPC services require it), and for the api and the
+aggregator, the only roles that use the store, its URL built from the
+ClickHouse Secret (Kubernetes expands $(VAR) from variables defined before it).
+Variables come after --config, so only secrets go here.
 */}}
 {{- define "ipv6matrix.env" -}}
+{{- $root := .root -}}
 - name: IPV6MATRIX_CONFIG
   value: /etc/ipv6matrix/config.yaml
+- name: IPV6MATRIX_API_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "ipv6matrix.tokenSecret" $root }}
+      key: token
+{{- if has .role (list "api" "aggregator") }}
+{{- with $root }}
 - name: CLICKHOUSE_USER
   valueFrom:
     secretKeyRef:
@@ -71,9 +81,6 @@ and the api token. Variables come after --config, so only secrets go here.
       key: password
 - name: IPV6MATRIX_STORE_URL
   value: {{ printf "%s://$(CLICKHOUSE_USER):$(CLICKHOUSE_PASSWORD)@%s" (ternary "http" .Values.clickhouse.scheme .Values.clickhouse.enabled) (include "ipv6matrix.clickhouseEndpoint" .) | quote }}
-- name: IPV6MATRIX_API_TOKEN
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "ipv6matrix.tokenSecret" . }}
-      key: token
+{{- end }}
+{{- end }}
 {{- end -}}
