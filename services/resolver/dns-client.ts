@@ -9,10 +9,11 @@
 import { isIP } from "node:net";
 import type { Answer, DecodedPacket, RecordType } from "dns-packet";
 import { type Endpoint, formatEndpoint } from "../runtime/config.js";
+import { RateLimiter } from "../runtime/rate-limit.js";
 import { canonical, type Outcome, outcomeOfRcode, rcodeOf, walkChain } from "./dns-message.js";
 import { queryInFlight, questionsCounter, sentCounter } from "./dns-metrics.js";
+import { InFlightLimit } from "./in-flight-limit.js";
 import { checkQueryName } from "./query-name.js";
-import { InFlightLimit, RateLimiter } from "./rate-limit.js";
 import { tcpQuery } from "./tcp-query.js";
 import { UdpPool, type UdpResult } from "./udp-pool.js";
 
@@ -95,7 +96,7 @@ export class DnsClient {
         }),
     );
     this.limit = new InFlightLimit(options.maxInFlight);
-    this.rates = options.servers.map(() => new RateLimiter(options.qpsPerServer ?? 0));
+    this.rates = options.servers.map(() => questionsPerSecond(options.qpsPerServer ?? 0));
     this.maxChain = options.maxCnameChain ?? 10;
   }
 
@@ -219,4 +220,9 @@ export class DnsClient {
 export function firstName(answer: DnsAnswer): string {
   const record = answer.records[0] as { data?: unknown } | undefined;
   return record ? canonical(record.data) : "";
+}
+
+/** One server's questions per second (0: no limit), of which a twentieth of a second's worth may go at once. */
+function questionsPerSecond(rate: number): RateLimiter {
+  return new RateLimiter(rate, Math.max(1, Math.ceil(rate / 20)));
 }
