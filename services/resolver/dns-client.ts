@@ -9,11 +9,11 @@
 import { isIP } from "node:net";
 import type { Answer, DecodedPacket, RecordType } from "dns-packet";
 import { type Endpoint, formatEndpoint } from "../runtime/config.js";
+import { checkHostName } from "../runtime/domain-name.js";
 import { RateLimiter } from "../runtime/rate-limit.js";
 import { canonical, type Outcome, outcomeOfRcode, rcodeOf, walkChain } from "./dns-message.js";
 import { queryInFlight, questionsCounter, sentCounter } from "./dns-metrics.js";
 import { InFlightLimit } from "./in-flight-limit.js";
-import { checkQueryName } from "./query-name.js";
 import { tcpQuery } from "./tcp-query.js";
 import { UdpPool, type UdpResult } from "./udp-pool.js";
 
@@ -117,7 +117,7 @@ export class DnsClient {
   }
 
   private async resolve(rawName: string, type: RecordType): Promise<DnsAnswer> {
-    const checked = checkQueryName(rawName);
+    const checked = checkHostName(rawName);
     if (!checked.ok)
       return {
         ...this.failure("INVALID_NAME", "", 0, false),

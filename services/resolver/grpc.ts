@@ -12,10 +12,10 @@ import {
   ResolverServiceService,
 } from "../../gen/ipv6matrix/v1/lookup.js";
 import { parseEndpoint } from "../runtime/config.js";
+import { checkHostName } from "../runtime/domain-name.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { questionTypes, recordText } from "./dns-message.js";
 import { toProto } from "./outcome.js";
-import { checkQueryName } from "./query-name.js";
 import type { ResolverContext } from "./resolver-context.js";
 
 export class ResolveInputError extends Error {
@@ -32,7 +32,7 @@ export async function resolveOnce(
     throw new ResolveInputError(
       `type ${JSON.stringify(request.type)}: expected one of ${Object.keys(questionTypes).join(", ")}`,
     );
-  const name = checkQueryName(request.name);
+  const name = checkHostName(request.name);
   if (!name.ok)
     throw new ResolveInputError(`name ${JSON.stringify(request.name.slice(0, 80))}: ${name.reason}`);
   let server: ReturnType<typeof parseEndpoint> | undefined;
