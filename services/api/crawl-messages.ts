@@ -3,7 +3,7 @@
 import { type CrawlOptions, CrawlState } from "../../gen/ipv6matrix/v1/common.js";
 import type { Crawl, CrawlProgress } from "../../gen/ipv6matrix/v1/crawl.js";
 import type { CrawlRecord, CrawlStateName } from "../runtime/crawls.js";
-import type { StageCount } from "../runtime/progress.js";
+import type { StageProgress } from "../runtime/progress.js";
 
 const states: Record<CrawlStateName, CrawlState> = {
   queued: CrawlState.CRAWL_STATE_QUEUED,
@@ -33,30 +33,18 @@ export function toCrawl(record: CrawlRecord): Crawl {
   };
 }
 
-/** Progress with rate and ETA from the previous sample of the same watcher. */
-export function toProgress(
-  record: CrawlRecord,
-  stages: readonly StageCount[],
-  previous: { at: number; done: Map<string, number> } | undefined,
-  now: number,
-): CrawlProgress {
+/** Progress as WatchCrawl sends it; an ETA not known yet is 0, as proto3 has no "unset" double. */
+export function toProgress(record: CrawlRecord, stages: readonly StageProgress[]): CrawlProgress {
   return {
     crawlId: record.crawl_id,
     state: states[record.state] ?? CrawlState.CRAWL_STATE_UNSPECIFIED,
-    stages: stages.map((stage) => {
-      const before = previous?.done.get(stage.stage);
-      const elapsed = previous ? (now - previous.at) / 1000 : 0;
-      const rate =
-        before !== undefined && elapsed > 0 ? Math.max(0, stage.done + stage.failed - before) / elapsed : 0;
-      const left = Math.max(0, stage.total - stage.done - stage.failed);
-      return {
-        stage: stage.stage,
-        total: stage.total,
-        done: stage.done,
-        failed: stage.failed,
-        ratePerSecond: rate,
-        etaSeconds: rate > 0 ? left / rate : 0,
-      };
-    }),
+    stages: stages.map((stage) => ({
+      stage: stage.stage,
+      total: stage.total,
+      done: stage.done,
+      failed: stage.failed,
+      ratePerSecond: stage.ratePerSecond,
+      etaSeconds: stage.etaSeconds ?? 0,
+    })),
   };
 }

@@ -17,7 +17,7 @@ import { type CrawlRecord, getCrawl } from "../runtime/crawls.js";
 import { DomainFileError } from "../runtime/domain-file.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { AddressMeasures } from "../runtime/progress.js";
-import { readProgress } from "../runtime/progress.js";
+import { ProgressRates, readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import type { CrawlManager } from "./crawl-manager.js";
 import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
@@ -165,7 +165,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
     },
 
     watchCrawl(call) {
-      let previous: { at: number; done: Map<string, number> } | undefined;
+      const rates = new ProgressRates();
       let stopped = false;
       call.on("cancelled", () => {
         stopped = true;
@@ -178,9 +178,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
             ...options.measures,
             reverse: asksReverse(crawl.options),
           });
-          const now = Date.now();
-          call.write({ progress: toProgress(crawl, stages, previous, now) });
-          previous = { at: now, done: new Map(stages.map((s) => [s.stage, s.done + s.failed])) };
+          call.write({ progress: toProgress(crawl, rates.add(stages, Date.now())) });
           if (finalStates.includes(crawl.state)) break;
           await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 1000));
         }

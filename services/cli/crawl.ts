@@ -9,6 +9,7 @@ import { findResumable, runCrawl } from "../api/crawl-runner.js";
 import { newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
 import { setLogLevel } from "../runtime/log.js";
 import { migrate } from "../runtime/migrate.js";
+import { ProgressRates } from "../runtime/progress.js";
 import { openStore } from "../runtime/store-open.js";
 import { InProcessTransport } from "../runtime/transport-inprocess.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
@@ -61,6 +62,7 @@ ${commonUsage}`,
     const transport = new InProcessTransport({ topology: inProcessTopology(pipelineRoles) });
     const running = await startRoles(pipelineRoles, { config, transport, store });
     const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout);
+    const rates = new ProgressRates();
     try {
       await migrate(store);
       const options = crawlOptionsFrom(config, date);
@@ -80,7 +82,7 @@ ${commonUsage}`,
         measures: measuresOf(pipelineRoles),
         summarise: (crawlId) => computeSummaries(store, crawlId),
         autoPublish: config.publish.auto,
-        onProgress: (stages) => display?.update(stages),
+        onProgress: (stages) => display?.update(rates.add(stages, Date.now())),
       });
       const skipped = report.rejectedCount + report.duplicates + report.blocked;
       process.stdout.write(
