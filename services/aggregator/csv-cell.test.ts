@@ -21,13 +21,16 @@ describe("CSV cells", () => {
   // Issue 16: cells from DNS data that start with = + - @ (or tab, CR) were written as they
   // came, and a spreadsheet opening the export ran them as formulas.
   it("makes text that starts like a formula inert with a leading quote", () => {
-    assert.equal(csvCell('=HYPERLINK("http://x.example","x")'), '"\'=HYPERLINK(""http://x.example"",""x"")"');
-    assert.equal(csvCell("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
-    assert.equal(csvCell("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0");
-    assert.equal(csvCell("@SUM(A1:A9)"), "'@SUM(A1:A9)");
-    assert.equal(csvCell("\t=1+1"), "'\t=1+1");
-    assert.equal(csvCell("\r=1+1"), '"\'\r=1+1"');
-    assert.equal(csvCell(["=1+1", "b"]), "'=1+1 b");
+    const cells: [unknown, string][] = [
+      ['=HYPERLINK("http://x.example","x")', '"\'=HYPERLINK(""http://x.example"",""x"")"'],
+      ["+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"],
+      ["-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"],
+      ["@SUM(A1:A9)", "'@SUM(A1:A9)"],
+      ["\t=1+1", "'\t=1+1"],
+      ["\r=1+1", '"\'\r=1+1"'],
+      [["=1+1", "b"], "'=1+1 b"],
+    ];
+    for (const [value, written] of cells) assert.equal(csvCell(value), written, JSON.stringify(value));
   });
 
   it("leaves numbers as numbers, negative ones included", () => {
