@@ -60,7 +60,12 @@ export function newCrawlId(date: string): string {
 }
 
 /** Records a new crawl, running, before any of its domains is sent. */
-export async function createCrawl(store: Store, options: CrawlOptions, source: string): Promise<CrawlRecord> {
+export async function createCrawl(
+  store: Store,
+  options: CrawlOptions,
+  source: string,
+  requestId = "",
+): Promise<CrawlRecord> {
   const record: CrawlRecord = {
     crawl_id: newCrawlId(options.date),
     date: options.date,
@@ -73,6 +78,7 @@ export async function createCrawl(store: Store, options: CrawlOptions, source: s
     finished_at: null,
     published: 0,
     error: "",
+    request_id: requestId,
   };
   await saveCrawl(store, record);
   return record;

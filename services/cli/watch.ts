@@ -24,8 +24,8 @@ export const watchCommand: Command = {
         call.on("data", (message: WatchCrawlResponse) => {
           const progress = message.progress!;
           state = progress.state;
-          // The server's rate and ETA, as it computed them (runtime/progress.ts); its ETA 0 with
-          // work left and nothing moving is "not known yet".
+          // The server's rate and time left, as it computed them (runtime/progress.ts);
+          // remaining_seconds is unset while not known yet.
           display.update(
             progress.stages.map(
               (s): StageProgress => ({
@@ -34,7 +34,7 @@ export const watchCommand: Command = {
                 done: s.done,
                 failed: s.failed,
                 ratePerSecond: s.ratePerSecond,
-                etaSeconds: s.ratePerSecond > 0 || s.done + s.failed >= s.total ? s.etaSeconds : undefined,
+                etaSeconds: s.remainingSeconds,
               }),
             ),
           );

@@ -95,7 +95,7 @@ export function isDrained(stages: readonly StageCount[]): boolean {
 export interface StageProgress extends StageCount {
   /** Pieces settled (done or failed) per second over the last samples. */
   readonly ratePerSecond: number;
-  /** Seconds left at that rate; undefined while nothing has moved and work is left. */
+  /** Seconds left at that rate: 0 when the stage is done, undefined while nothing has moved and work is left. */
   readonly etaSeconds: number | undefined;
 }
 
@@ -111,9 +111,10 @@ export function rateAndEta(
 ): { rate: number; eta: number | undefined } {
   const first = samples[0];
   const last = samples.at(-1);
-  if (!first || !last || last.at <= first.at) return { rate: 0, eta: undefined };
+  const left = Math.max(0, total - (last?.settled ?? 0));
+  // A finished stage has nothing left, whatever its rate; else the time is known once it moved.
+  if (!first || !last || last.at <= first.at) return { rate: 0, eta: left === 0 ? 0 : undefined };
   const rate = (Math.max(0, last.settled - first.settled) * 1000) / (last.at - first.at);
-  const left = Math.max(0, total - last.settled);
   return { rate, eta: rate > 0 ? left / rate : left === 0 ? 0 : undefined };
 }
 
