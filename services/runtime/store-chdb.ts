@@ -6,6 +6,8 @@ import { constants } from "node:fs";
 import { access, mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { drainPending, Session } from "chdb";
+import { cgroupMemoryReadable, chdbConnectionArgs } from "./chdb-cgroups.js";
+import { logger } from "./log.js";
 import { type EncodedRows, type Params, type Row, type Store, StoreError, StoreOpenError } from "./store.js";
 import {
   checkTableName,
@@ -52,7 +54,7 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
       throw new StoreOpenError(
         `the store ${dir} is in use by another process (pid ${holder}); stop it, or use a ClickHouse server for both`,
       );
-    session = new Session(dir);
+    session = new Session(dir, { connectionArgs: connectionArgs() });
     const store = new ChdbStore(session);
     // SET lasts for the connection, so every later call (bound or not) runs with it.
     for (const [name, value] of Object.entries(STORE_SETTINGS)) {
@@ -66,6 +68,21 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
       ? err
       : new StoreOpenError(`cannot open chDB at ${dir}: ${String(err)}`, { cause: err });
   }
+}
+
+let engineArgs: string[] | undefined;
+
+/** Decided once per process (the engine starts once), logged in one line when it matters. */
+function connectionArgs(): string[] {
+  if (engineArgs) return engineArgs;
+  const readable = cgroupMemoryReadable();
+  engineArgs = chdbConnectionArgs(readable);
+  if (!readable) {
+    logger({ service: "store" }).info(
+      "no cgroup memory files under /sys/fs/cgroup (network namespace or container): chDB counts its own RSS",
+    );
+  }
+  return engineArgs;
 }
 
 async function makeDataDir(dir: string): Promise<void> {
