@@ -11,9 +11,9 @@ import type { Logger } from "../runtime/log.js";
 import { RawSocketUnavailable } from "./capability.js";
 import { EchoSocket } from "./echo-socket.js";
 import { canonicalIp } from "./icmp-packet.js";
+import { defaultRateLimits, PacketPacer, paced, type RateLimits } from "./packet-pacer.js";
 import { ping } from "./ping.js";
 import { pathMtu } from "./pmtu.js";
-import { defaultRateLimits, paced, RateLimiter, type RateLimits } from "./rate-limit.js";
 import { defaultSmtpThreads, SmtpThreads } from "./smtp-threads.js";
 import { sourceAddress } from "./source-address.js";
 import { AllowedRanges, notProbedReason } from "./special-ranges.js";
@@ -84,7 +84,7 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
 }
 
 export class Prober {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: PacketPacer;
   private readonly allowed: AllowedRanges;
   private readonly confined: AllowedRanges | undefined;
   private readonly sockets = new Map<4 | 6, EchoSocket | RawSocketUnavailable>();
@@ -95,7 +95,7 @@ export class Prober {
     private readonly options: ProberOptions,
     private readonly log?: Logger,
   ) {
-    this.limiter = new RateLimiter(options.rate);
+    this.limiter = new PacketPacer(options.rate);
     this.allowed = new AllowedRanges(options.allowRanges);
     this.confined = options.confineTo ? new AllowedRanges(options.confineTo) : undefined;
     this.smtp = new SmtpThreads(options.smtpThreads, (error) => {
