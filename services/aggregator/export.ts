@@ -11,6 +11,9 @@ interface ExportTable {
 }
 
 const ip = (column: string) => `replaceRegexpOne(toString(${column}), '^::ffff:', '')`;
+// RTTs to the microsecond (3 decimals of a ms), the clocks' resolution: a sum of stored values
+// otherwise prints as 22.055999999999997.
+const ms = (column: string) => `round(${column}, 3)`;
 
 const exportTables: Readonly<Record<string, ExportTable>> = {
   domains: {
@@ -27,7 +30,7 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
   },
   hostdata: {
     sql: `SELECT toString(date) AS date, crawl_id, tld, type, country, hosts, hosts4, hosts6, dualstack, noip,
-      pinghosts, faster, ping4, ping6, pathhosts, fewer, hops4, hops6, method
+      pinghosts, faster, ${ms("ping4")} AS ping4, ${ms("ping6")} AS ping6, pathhosts, fewer, hops4, hops6, method
       FROM host_data WHERE crawl_id = {crawl:String} {zz} ORDER BY tld, type, country`,
     placed: true,
   },
@@ -59,8 +62,8 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
   addresses: {
     sql: `SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
       coalesce(r.name, a.rdns) AS rdns, coalesce(r.outcome, a.rdns_outcome) AS rdns_outcome,
-      a.ping_sent AS ping_sent, a.ping_received AS ping_received, a.ping_min AS ping_min, a.ping_avg AS ping_avg,
-      a.ping_max AS ping_max, a.ping_mdev AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
+      a.ping_sent AS ping_sent, a.ping_received AS ping_received, ${ms("a.ping_min")} AS ping_min,
+      ${ms("a.ping_avg")} AS ping_avg, ${ms("a.ping_max")} AS ping_max, ${ms("a.ping_mdev")} AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
       a.starttls AS starttls, a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
       coalesce(g.country, 'ZZ') AS country, g.city AS city, g.region AS region, g.latitude AS latitude,
       g.longitude AS longitude, g.asn AS asn, g.as_org AS as_org, t.ip6_type AS ip6_type,
