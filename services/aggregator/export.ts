@@ -60,11 +60,15 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
     placed: false,
   },
   addresses: {
-    sql: `SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
+    // trace_path: each responder's PTR name where it has one, else its address, "*" where none answered (SPEC 4).
+    sql: `WITH (SELECT mapFromArrays(groupArray(${ip("ip")}), groupArray(name)) FROM reverse FINAL
+        WHERE crawl_id = {crawl:String} AND name != '') AS names
+      SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
       coalesce(r.name, a.rdns) AS rdns, coalesce(r.outcome, a.rdns_outcome) AS rdns_outcome,
       a.ping_sent AS ping_sent, a.ping_received AS ping_received, ${ms("a.ping_min")} AS ping_min,
       ${ms("a.ping_avg")} AS ping_avg, ${ms("a.ping_max")} AS ping_max, ${ms("a.ping_mdev")} AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
-      a.starttls AS starttls, a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
+      a.starttls AS starttls, a.trace_hops AS trace_hops, arrayStringConcat(arrayMap(hop -> if(names[hop] != '', names[hop], hop), a.trace_path), ' ') AS trace_path,
+      a.trace_method AS trace_method, a.trace_port AS trace_port, a.mtu AS mtu,
       coalesce(g.country, 'ZZ') AS country, g.city AS city, g.region AS region, g.latitude AS latitude,
       g.longitude AS longitude, g.asn AS asn, g.as_org AS as_org, t.ip6_type AS ip6_type,
       a.not_probed_reason AS not_probed_reason, a.prober_version AS prober_version

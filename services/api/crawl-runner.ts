@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { Family } from "../../gen/ipv6matrix/v1/common.js";
-import { AddressTask, DomainTask, HostTask } from "../../gen/ipv6matrix/v1/work.js";
+import { AddressTask, DomainTask, HostTask, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import {
@@ -19,6 +19,7 @@ import {
   isDrained,
   readProgress,
   type StageCount,
+  unnamedRoutersSql,
 } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
@@ -144,6 +145,19 @@ async function republishMissing(
       options,
     });
     await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
+  }
+  // Routers of stored paths whose name never came (progress waits for them): asked again.
+  if (measured.includes("addresses") && measured.includes("reverse")) {
+    const routers = await store.query<{ ip: string }>(
+      `SELECT DISTINCT replaceRegexpOne(toString(router), '^::ffff:', '') AS ip FROM (${unnamedRoutersSql})`,
+      params,
+    );
+    for (const { ip } of routers)
+      await transport.publish(
+        Subjects.reverse,
+        ReverseTask.encode({ crawlId, ip, options }).finish(),
+        `${crawlId}:${ip}`,
+      );
   }
   return { hosts: hosts.length, addresses: addresses.length };
 }

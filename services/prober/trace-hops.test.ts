@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type HopAnswer, TraceHops } from "./trace-hops.js";
+import { fallbackMethods } from "./traceroute.js";
 
 const router = (from: string): HopAnswer => ({ kind: "time-exceeded", from, rttMs: 1 });
 const destination = (from: string): HopAnswer => ({ kind: "destination", from, rttMs: 2 });
@@ -154,4 +155,9 @@ test("without retries (0) a silent TTL is a star at once, as before", () => {
   hops.record(2, destination("192.0.2.9"));
   assert.equal(hops.done, true);
   assert.equal(hops.attemptsAt(1), 1);
+});
+
+test("past an echo filter: TCP to the first port found open, then UDP; UDP alone when none is open", () => {
+  assert.deepEqual(fallbackMethods([80, 443]), [{ method: "tcp", port: 80 }, { method: "udp" }]);
+  assert.deepEqual(fallbackMethods([]), [{ method: "udp" }]);
 });

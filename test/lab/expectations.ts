@@ -115,6 +115,12 @@ export function checkAddresses(expected: Row, tables: Tables): string[] {
       starttls: row["starttls"] === 1,
       hops: row["trace_hops"] ?? 0,
       pmtu: row["mtu"],
+      // The responders, by PTR name where they have one ("*" where none answered), and which
+      // probes reached the destination: icmp, udp or tcp (issue 15 items 1 and 4).
+      path: String(row["trace_path"] ?? "")
+        .split(" ")
+        .filter(Boolean),
+      trace_method: row["trace_method"],
     };
     const { host: _host, ...checked } = want;
     problems.push(...rowDiff(`address ${ip}`, checked, actual));
