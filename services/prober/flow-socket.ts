@@ -195,7 +195,7 @@ export class FlowSocket {
       }
       if (!got) return;
       if (!answer) continue;
-      const key = `${answer.from}|tcp|${answer.destinationPort}|${answer.tag}`;
+      const key = `${answer.from}|tcp|${answer.sourcePort}|${answer.tag}`;
       const entry = this.pending.get(key);
       if (entry)
         this.finish(key, { kind: "reply", from: answer.from, rttMs: performance.now() - entry.sentAt });

@@ -167,23 +167,33 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
 
   it("agrees with independent tools: scamper's hop counts and ping's reachability", async () => {
     const ips = Object.keys(expected["addresses"] as Row);
-    // scamper (Debian's, the field's reference): ICMP Paris traceroute, as our prober traces.
-    const traced = await lab.exec(
-      "scamper",
-      ["-O", "text", "-c", "trace -P icmp-paris -q 1 -w 1 -m 8", "-i", ...ips],
-      120_000,
-    );
+    // scamper (Debian's, the field's reference), tracing each address the way our row says it
+    // was reached: ICMP Paris traceroute, UDP Paris traceroute or TCP SYN to the port found open.
     const scamperHops = new Map<string, number>();
-    let target = "";
-    for (const line of traced.stdout.split("\n")) {
-      const header = /^traceroute from \S+ to (\S+)/.exec(line);
-      if (header) {
-        target = header[1]!;
-        scamperHops.set(target, 0);
-        continue;
+    const methodOf = (ip: string) => {
+      const row = tables["addresses"]!.find((r) => r["ip"] === ip);
+      const method = String(row?.["trace_method"] ?? "");
+      if (method === "udp") return "-P udp-paris";
+      if (method === "tcp") return `-P tcp -d ${row?.["trace_port"]}`;
+      return "-P icmp-paris";
+    };
+    for (const method of new Set(ips.map(methodOf))) {
+      const traced = await lab.exec(
+        "scamper",
+        ["-O", "text", "-c", `trace ${method} -q 1 -w 1 -m 8`, "-i", ...ips.filter((ip) => methodOf(ip) === method)],
+        120_000,
+      );
+      let target = "";
+      for (const line of traced.stdout.split("\n")) {
+        const header = /^traceroute from \S+ to (\S+)/.exec(line);
+        if (header) {
+          target = header[1]!;
+          scamperHops.set(target, 0);
+          continue;
+        }
+        const hop = /^\s*(\d+)\s+(\S+)/.exec(line);
+        if (hop && hop[2] === target) scamperHops.set(target, Number(hop[1]));
       }
-      const hop = /^\s*(\d+)\s+(\S+)/.exec(line);
-      if (hop && hop[2] === target) scamperHops.set(target, Number(hop[1]));
     }
     const disagreements: string[] = [];
     for (const ip of ips) {
