@@ -33,7 +33,14 @@ export interface ProberOptions {
   readonly ping: { count: number; intervalMs: number; timeoutMs: number };
   readonly tcpTimeoutMs: number;
   readonly smtpTimeoutMs: number;
-  readonly trace: { maxTtl: number; timeoutMs: number; window: number; gapLimit: number; retries: number };
+  readonly trace: {
+    maxTtl: number;
+    timeoutMs: number;
+    window: number;
+    gapLimit: number;
+    retries: number;
+    edgeAttempts: number;
+  };
   readonly allowRanges: readonly string[];
   readonly rate: RateLimits;
   /** Metrics measured when a task names none. */
@@ -55,6 +62,8 @@ export interface ProberExtras {
   readonly traceGapLimit?: number;
   /** Probes sent again to a silent TTL (default 1: two attempts, as scamper). */
   readonly traceRetries?: number;
+  /** Probes in all to a silent TTL just below the destination (default 4; trace-hops.ts). */
+  readonly traceEdgeAttempts?: number;
   readonly smtpThreads?: number;
 }
 
@@ -73,6 +82,7 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
       window: extras.traceWindow ?? 6,
       gapLimit: extras.traceGapLimit ?? 5,
       retries: extras.traceRetries ?? 1,
+      edgeAttempts: extras.traceEdgeAttempts ?? 4,
     },
     allowRanges: config.prober.allow_ranges,
     smtpThreads: extras.smtpThreads ?? defaultSmtpThreads(),
