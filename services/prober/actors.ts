@@ -1,6 +1,7 @@
 // The prober's actor: consumes crawl.ips (group prober), measures each distinct address once
 // (SPEC 4) and publishes CrawlResult{address} on crawl.results with key
-// address:<crawl>:<ip>. No measurement logic here: see prober.ts and the modules it names.
+// address:<crawl>:<ip>, after a ReverseTask on crawl.reverse for each router on its path.
+// No measurement logic here: see prober.ts and the modules it names.
 
 import { Gauge } from "prom-client";
 import { type AddressResult, AddressTask, CrawlResult, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
