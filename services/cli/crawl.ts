@@ -28,11 +28,13 @@ Options:
   --date YYYY-MM-DD    the crawl's date label (default: today, UTC)
   --nameserver ADDR    name server to ask, addr or addr:port (repeatable; default: resolver.nameservers)
   --quiet              no progress display
+  --progress-every S   when the output is not a terminal, a progress line every S seconds (default 5)
 ${commonUsage}`,
   options: {
     date: { type: "string" },
     nameserver: { type: "string", multiple: true },
     quiet: { type: "boolean" },
+    "progress-every": { type: "string" },
   },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("expected one domains file (see --help)");
@@ -43,6 +45,9 @@ ${commonUsage}`,
     const config = configFrom({ ...values, set: sets });
     setLogLevel(config.telemetry.log_level);
     const date = values["date"] === undefined ? today() : checkDate(String(values["date"]));
+    const every = values["progress-every"] === undefined ? 5 : Number(values["progress-every"]);
+    if (!(every >= 0))
+      throw new UsageError(`--progress-every ${values["progress-every"]}: expected seconds, 0 or more`);
     const blocklist = await readBlocklist(config.domain.blocklist);
     const report = newReport();
     // Opened (and so checked) before anything is stored.
@@ -60,7 +65,7 @@ ${commonUsage}`,
     const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
     const transport = new InProcessTransport({ topology: inProcessTopology(pipelineRoles) });
     const running = await startRoles(pipelineRoles, { config, transport, store });
-    const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout);
+    const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout, every * 1000);
     try {
       await migrate(store);
       const options = crawlOptionsFrom(config, date);

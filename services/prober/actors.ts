@@ -60,6 +60,8 @@ export function proberActors(config: Config, extras: ProberExtras = {}): ProberS
     decode: (data) => AddressTask.decode(data),
     crawlOf: (task) => task.crawlId,
     async handle(task, context) {
+      // A resumed crawl's address whose row is stored already (crawl-runner.ts): measured once.
+      if (task.missing.length > 0 && !task.missing.includes("addresses")) return;
       const measured = await prober.probe(task.ip, task.crawlId, task.options);
       // Router names (SPEC 4 path: "name where it has one"): the resolver asks each router once a
       // crawl. Sent before the result, so a stored address row implies its routers were asked

@@ -27,7 +27,7 @@ import { tcpProbe } from "./tcp.js";
 
 /** Recorded in every AddressResult: which method measured it (ooni's measurement version). */
 export const PROBER_VERSION =
-  "prober/3 ping=icmp-echo path=icmp-echo-ttl+retry,then-tcp-syn|udp pmtu=df-probe-confirmed tcp=connect smtp=ehlo-starttls";
+  "prober/3 ping=icmp-echo path=icmp-echo-ttl+retry,then-tcp-syn|udp pmtu=df-probe-confirmed tcp=connect smtp=ehlo-starttls tcp25=handshake";
 
 export interface ProberOptions {
   readonly ping: { count: number; intervalMs: number; timeoutMs: number };
@@ -223,6 +223,9 @@ export class Prober {
             steps: smtp.steps,
             starttlsOffered: smtp.starttlsOffered,
             tlsVersion: smtp.tlsVersion,
+            step: smtp.step,
+            failure: smtp.failure,
+            ehlo: smtp.ehlo,
           };
         }),
       );

@@ -3,7 +3,7 @@
 // SPEC 3), their RTT and hop counts, and the host's country (SPEC change 2:
 // of its IPv4 address, else of its IPv6 address, else ZZ). SQL text only.
 
-/** A subquery with columns host, has4, has6, avg4, avg6, hops4, hops6, port80_4 ... country. Parameter: {crawl:String}. */
+/** A subquery with columns host, has4, has6, avg4, avg6, hops4, hops6, open80_4 ... smtp_6, country. Parameter: {crawl:String}. */
 export const hostViewSql = `
   SELECT
     h.host AS host,
@@ -17,8 +17,9 @@ export const hostViewSql = `
     a6.tcp80 = 'open' AS open80_6,
     a4.tcp443 = 'open' AS open443_4,
     a6.tcp443 = 'open' AS open443_6,
-    a4.tcp25 = 'open' AS open25_4,
-    a6.tcp25 = 'open' AS open25_6,
+    -- SMTP counts the SMTP outcome (greeted and answered EHLO), not the TCP state of port 25 (SPEC 4)
+    a4.smtp_ehlo = 1 AS smtp_4,
+    a6.smtp_ehlo = 1 AS smtp_6,
     coalesce(nullIf(g4.country, 'ZZ'), nullIf(g6.country, 'ZZ'), 'ZZ') AS country
   FROM (
     SELECT host,
@@ -26,8 +27,8 @@ export const hostViewSql = `
       if(length(ipv6) > 0, ipv6[1], NULL) AS ip6
     FROM hosts FINAL WHERE crawl_id = {crawl:String}
   ) AS h
-  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, tcp25 FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a4 ON a4.ip = h.ip4
-  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, tcp25 FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a6 ON a6.ip = h.ip6
+  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, smtp_ehlo FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a4 ON a4.ip = h.ip4
+  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, smtp_ehlo FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a6 ON a6.ip = h.ip6
   LEFT JOIN (SELECT ip, nullIf(country, '') AS country FROM geo FINAL WHERE crawl_id = {crawl:String}) AS g4 ON g4.ip = h.ip4
   LEFT JOIN (SELECT ip, nullIf(country, '') AS country FROM geo FINAL WHERE crawl_id = {crawl:String}) AS g6 ON g6.ip = h.ip6
 `;
