@@ -160,19 +160,6 @@ async function republishMissing(
     });
     await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
   }
-  // Routers of stored paths whose name never came (progress waits for them): asked again.
-  if (measured.includes("addresses") && measured.includes("reverse")) {
-    const routers = await store.query<{ ip: string }>(
-      `SELECT DISTINCT replaceRegexpOne(toString(router), '^::ffff:', '') AS ip FROM (${unnamedRoutersSql})`,
-      params,
-    );
-    for (const { ip } of routers)
-      await transport.publish(
-        Subjects.reverse,
-        ReverseTask.encode({ crawlId, ip, options }).finish(),
-        `${crawlId}:${ip}`,
-      );
-  }
   return { hosts: hosts.length, addresses: addresses.length };
 }
 
@@ -198,8 +185,10 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   let sent = 0;
   let stages: StageCount[] = [];
   let feeding = true;
+  const askedRouters = new Set<string>();
   const poll = async () => {
     stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run, options));
+    await askRouterNames(run, crawlId, askedRouters);
     run.onProgress?.(stages);
   };
   const ticker = setInterval(() => void poll().catch(() => {}), run.pollMs ?? 1000);
@@ -240,6 +229,30 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     }),
   );
   return { crawlId, domains: sent, state: "completed" };
+}
+
+/**
+ * Router names (SPEC 4 path: "name where it has one"; issue 15 item 4): the routers on the
+ * crawl's stored paths that have no PTR row yet, each sent once by this process to the resolver
+ * (crawl.reverse). Asked from the store, not by the prober, so a resumed crawl asks only the
+ * routers whose name never came, never one whose row is stored; progress waits for them.
+ */
+async function askRouterNames(run: RunOptions, crawlId: string, asked: Set<string>): Promise<void> {
+  const measured = addressTables(measuresOf(run, run.options));
+  if (!measured.includes("addresses") || !measured.includes("reverse")) return;
+  const routers = await run.store.query<{ ip: string }>(
+    `SELECT DISTINCT replaceRegexpOne(toString(router), '^::ffff:', '') AS ip FROM (${unnamedRoutersSql})`,
+    { crawl: crawlId },
+  );
+  for (const { ip } of routers) {
+    if (asked.has(ip)) continue;
+    asked.add(ip);
+    await run.transport.publish(
+      Subjects.reverse,
+      ReverseTask.encode({ crawlId, ip, options: run.options }).finish(),
+      `${crawlId}:${ip}`,
+    );
+  }
 }
 
 /** What an address of this crawl waits for: the deployment's prober and geo, and its PTR when the crawl asks them. */

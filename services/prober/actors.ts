@@ -1,10 +1,9 @@
 // The prober's actor: consumes crawl.ips (group prober), measures each distinct address once
 // (SPEC 4) and publishes CrawlResult{address} on crawl.results with key
-// address:<crawl>:<ip>, after a ReverseTask on crawl.reverse for each router on its path.
-// No measurement logic here: see prober.ts and the modules it names.
+// address:<crawl>:<ip>. No measurement logic here: see prober.ts and the modules it names.
 
 import { Gauge } from "prom-client";
-import { type AddressResult, AddressTask, CrawlResult, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
+import { AddressTask, CrawlResult } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
 import { logger } from "../runtime/log.js";
@@ -35,14 +34,6 @@ new Gauge({
   },
 });
 
-/** The distinct routers that answered on the path (not the destination, whose PTR is asked anyway). */
-export function routersOf(result: AddressResult): string[] {
-  const routers = new Set<string>();
-  for (const hop of result.trace?.path ?? [])
-    if (hop.address !== "" && hop.address !== result.ip) routers.add(hop.address);
-  return [...routers];
-}
-
 export function proberActors(config: Config, extras: ProberExtras = {}): ProberService {
   const prober = new Prober(proberOptionsFrom(config, extras), logger({ service: "prober" }));
   running.add(prober);
@@ -63,14 +54,6 @@ export function proberActors(config: Config, extras: ProberExtras = {}): ProberS
       // A resumed crawl's address whose row is stored already (crawl-runner.ts): measured once.
       if (task.missing.length > 0 && !task.missing.includes("addresses")) return;
       const measured = await prober.probe(task.ip, task.crawlId, task.options);
-      // Router names (SPEC 4 path: "name where it has one"): the resolver asks each router once a
-      // crawl. Sent before the result, so a stored address row implies its routers were asked
-      // (progress.ts waits for their names; resume sends again any whose name is missing).
-      if ((task.options?.metrics ?? []).includes("reverse"))
-        for (const ip of routersOf(measured)) {
-          const ask = ReverseTask.encode({ crawlId: task.crawlId, ip, options: task.options }).finish();
-          await context.publish(Subjects.reverse, ask, `${task.crawlId}:${ip}`);
-        }
       // The address as the resolver spelt it, so the row joins its host's addresses.
       const address = { ...measured, ip: task.ip, family: task.family || measured.family };
       const result = CrawlResult.encode({ result: { $case: "address", value: address } }).finish();
