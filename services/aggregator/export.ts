@@ -12,6 +12,9 @@ interface ExportTable {
 }
 
 const ip = (column: string) => `replaceRegexpOne(toString(${column}), '^::ffff:', '')`;
+// RTTs to the microsecond (3 decimals of a ms), the clocks' resolution: a sum of stored values
+// otherwise prints as 22.055999999999997.
+const ms = (column: string) => `round(${column}, 3)`;
 
 const exportTables: Readonly<Record<string, ExportTable>> = {
   domains: {
@@ -28,7 +31,7 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
   },
   hostdata: {
     sql: `SELECT toString(date) AS date, crawl_id, tld, type, country, hosts, hosts4, hosts6, dualstack, noip,
-      pinghosts, faster, ping4, ping6, pathhosts, fewer, hops4, hops6, method
+      pinghosts, faster, ${ms("ping4")} AS ping4, ${ms("ping6")} AS ping6, pathhosts, fewer, hops4, hops6, method
       FROM host_data WHERE crawl_id = {crawl:String} {zz} ORDER BY tld, type, country`,
     placed: true,
   },
@@ -58,13 +61,19 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
     placed: false,
   },
   addresses: {
-    sql: `SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
+    // trace_path: each responder's PTR name where it has one, else its address, "*" where none answered (SPEC 4).
+    sql: `WITH (SELECT mapFromArrays(groupArray(${ip("ip")}), groupArray(name)) FROM reverse FINAL
+        WHERE crawl_id = {crawl:String} AND name != '') AS names
+      SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
       coalesce(r.name, a.rdns) AS rdns, coalesce(r.outcome, a.rdns_outcome) AS rdns_outcome,
       coalesce(r.rcode, 0) AS rdns_rcode,
-      a.ping_sent AS ping_sent, a.ping_received AS ping_received, a.ping_min AS ping_min, a.ping_avg AS ping_avg,
-      a.ping_max AS ping_max, a.ping_mdev AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
+      a.ping_sent AS ping_sent, a.ping_received AS ping_received, ${ms("a.ping_min")} AS ping_min,
+      ${ms("a.ping_avg")} AS ping_avg, ${ms("a.ping_max")} AS ping_max, ${ms("a.ping_mdev")} AS ping_mdev,
+      a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
       a.starttls AS starttls, a.smtp_step AS smtp_step, a.smtp_failure AS smtp_failure, a.smtp_ehlo AS smtp_ehlo,
-      a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
+      a.trace_hops AS trace_hops,
+      arrayStringConcat(arrayMap(hop -> if(names[hop] != '', names[hop], hop), a.trace_path), ' ') AS trace_path,
+      a.trace_method AS trace_method, a.trace_port AS trace_port, a.mtu AS mtu,
       coalesce(g.country, 'ZZ') AS country, g.city AS city, g.region AS region, g.latitude AS latitude,
       g.longitude AS longitude, g.asn AS asn, g.as_org AS as_org, t.ip6_type AS ip6_type,
       a.not_probed_reason AS not_probed_reason, a.prober_version AS prober_version

@@ -2,13 +2,14 @@
 // 001, 003, 007). Pure: the crawl's date is passed in.
 
 import { Family, Feature, PortState } from "../../gen/ipv6matrix/v1/common.js";
-import type {
-  AddressResult,
-  DeadLetter,
-  DomainResult,
-  GeoResult,
-  HostResult,
-  ReverseResult,
+import {
+  type AddressResult,
+  type DeadLetter,
+  type DomainResult,
+  type GeoResult,
+  type HostResult,
+  type ReverseResult,
+  TraceMethod,
 } from "../../gen/ipv6matrix/v1/work.js";
 import { outcomeName } from "../runtime/outcome.js";
 import type { Row } from "../runtime/store.js";
@@ -114,11 +115,19 @@ export function addressRow(result: AddressResult, date: string): Row {
     trace_hops: trace?.reached ? trace.hops : null,
     trace_path: (trace?.path ?? []).map((hop) => hop.name || hop.address || "*"),
     trace_reached: trace?.reached ? 1 : 0,
+    trace_method: traceMethodName(trace?.method ?? TraceMethod.TRACE_METHOD_UNSPECIFIED),
+    trace_port: trace?.port ?? 0,
     mtu: trace && trace.mtu > 0 ? trace.mtu : null,
     not_probed_reason: result.notProbedReason,
     prober_version: result.proberVersion,
   };
 }
+
+/** icmp, udp, tcp; "" when no method reached the destination. */
+export const traceMethodName = (method: TraceMethod): string =>
+  method === TraceMethod.TRACE_METHOD_UNSPECIFIED || method === TraceMethod.UNRECOGNIZED
+    ? ""
+    : TraceMethod[method].replace(/^TRACE_METHOD_/, "").toLowerCase();
 
 export function geoRow(result: GeoResult, date: string): Row {
   const known = result.country !== "";

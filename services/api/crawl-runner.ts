@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { Family } from "../../gen/ipv6matrix/v1/common.js";
-import { AddressTask, DomainTask, HostTask } from "../../gen/ipv6matrix/v1/work.js";
+import { AddressTask, DomainTask, HostTask, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import {
@@ -19,6 +19,7 @@ import {
   isDrained,
   readProgress,
   type StageCount,
+  unnamedRoutersSql,
 } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
@@ -184,8 +185,10 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   let sent = 0;
   let stages: StageCount[] = [];
   let feeding = true;
+  const askedRouters = new Set<string>();
   const poll = async () => {
     stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run, options));
+    await askRouterNames(run, crawlId, askedRouters);
     run.onProgress?.(stages);
   };
   const ticker = setInterval(() => void poll().catch(() => {}), run.pollMs ?? 1000);
@@ -226,6 +229,30 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     }),
   );
   return { crawlId, domains: sent, state: "completed" };
+}
+
+/**
+ * Router names (SPEC 4 path: "name where it has one"; issue 15 item 4): the routers on the
+ * crawl's stored paths that have no PTR row yet, each sent once by this process to the resolver
+ * (crawl.reverse). Asked from the store, not by the prober, so a resumed crawl asks only the
+ * routers whose name never came, never one whose row is stored; progress waits for them.
+ */
+async function askRouterNames(run: RunOptions, crawlId: string, asked: Set<string>): Promise<void> {
+  const measured = addressTables(measuresOf(run, run.options));
+  if (!measured.includes("addresses") || !measured.includes("reverse")) return;
+  const routers = await run.store.query<{ ip: string }>(
+    `SELECT DISTINCT replaceRegexpOne(toString(router), '^::ffff:', '') AS ip FROM (${unnamedRoutersSql})`,
+    { crawl: crawlId },
+  );
+  for (const { ip } of routers) {
+    if (asked.has(ip)) continue;
+    asked.add(ip);
+    await run.transport.publish(
+      Subjects.reverse,
+      ReverseTask.encode({ crawlId, ip, options: run.options }).finish(),
+      `${crawlId}:${ip}`,
+    );
+  }
 }
 
 /** What an address of this crawl waits for: the deployment's prober and geo, and its PTR when the crawl asks them. */

@@ -120,6 +120,8 @@ export class EchoSocket {
   /** Echo requests by packet size, rewritten in place: a send copies the bytes at once. */
   private readonly packets = new Map<number, Buffer>();
   private received: IcmpMessage | undefined;
+  /** Errors quoting a UDP or TCP probe go to the family's FlowSocket (flow-socket.ts). */
+  onFlowError: ((message: Extract<IcmpMessage, { kind: "flow-error" }>, now: number) => void) | undefined;
   private readonly onPacket = (buffer: Buffer, bytes: number, source: string) => {
     const packet = buffer.subarray(0, bytes);
     // inet_ntop's text is RFC 5952 already, except for dotted IPv4 tails.
@@ -192,6 +194,11 @@ export class EchoSocket {
     for (const [key, entry] of this.pending)
       this.finish(key, entry, { kind: "send-failed", reason: "socket closed" });
     this.socket.close();
+  }
+
+  /** Reads every answer already queued (for a FlowSocket about to call a probe timed out). */
+  drainNow(): void {
+    this.drain(Number.POSITIVE_INFINITY);
   }
 
   get inFlight(): number {
@@ -306,6 +313,11 @@ export class EchoSocket {
     }
     if (message.kind === "ignored") {
       this.counts.ignored++;
+      return;
+    }
+    if (message.kind === "flow-error") {
+      if (this.onFlowError) this.onFlowError(message, now);
+      else this.counts.ignored++;
       return;
     }
     const id = message.kind === "echo-reply" ? message.id : message.quoted.id;

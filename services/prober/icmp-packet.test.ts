@@ -82,9 +82,44 @@ test("IPv4 time exceeded and fragmentation needed quote our echo request", () =>
   assert.equal(unreachable.kind === "error" && unreachable.error, "unreachable");
 });
 
-test("IPv4 errors about packets that are not our echo requests are ignored", () => {
-  const udp = Buffer.concat([sentHeader("203.0.113.5", 17), Buffer.alloc(8)]);
-  assert.deepEqual(parseIcmp4(ipv4("192.0.2.1", icmpError(11, 0, udp))), {
+test("IPv4 errors quoting a UDP or TCP probe: ports and the UDP length or TCP sequence", () => {
+  // UDP 40000 -> 33434, length 13; TCP 40001 -> 80, sequence 0xdeadbeef.
+  const udp = Buffer.concat([
+    sentHeader("203.0.113.5", 17),
+    Buffer.from([0x9c, 0x40, 0x82, 0x9a, 0, 13, 0, 0]),
+  ]);
+  assert.deepEqual(parseIcmp4(ipv4("198.51.100.6", icmpError(3, 3, udp))), {
+    kind: "flow-error",
+    error: "unreachable",
+    code: 3,
+    from: "198.51.100.6",
+    mtu: 0,
+    quoted: {
+      destination: "203.0.113.5",
+      protocol: "udp",
+      sourcePort: 40000,
+      destinationPort: 33434,
+      tag: 13,
+    },
+  });
+  const tcp = Buffer.concat([
+    sentHeader("203.0.113.5", 6),
+    Buffer.from([0x9c, 0x41, 0, 80, 0xde, 0xad, 0xbe, 0xef]),
+  ]);
+  const exceeded = parseIcmp4(ipv4("192.0.2.1", icmpError(11, 0, tcp)));
+  assert.deepEqual(exceeded.kind === "flow-error" && exceeded.quoted, {
+    destination: "203.0.113.5",
+    protocol: "tcp",
+    sourcePort: 40001,
+    destinationPort: 80,
+    tag: 0xdeadbeef,
+  });
+  assert.equal(parseIcmp4(ipv4("192.0.2.1", icmpError(11, 0, tcp.subarray(0, 26)))).kind, "garbage");
+});
+
+test("IPv4 errors about packets that are not our probes are ignored", () => {
+  const gre = Buffer.concat([sentHeader("203.0.113.5", 47), Buffer.alloc(8)]);
+  assert.deepEqual(parseIcmp4(ipv4("192.0.2.1", icmpError(11, 0, gre))), {
     kind: "ignored",
     reason: "quotes-other-packet",
   });
@@ -175,10 +210,14 @@ test("ICMPv6 neighbour discovery, foreign quotes and truncation", () => {
     kind: "ignored",
     reason: "other-type",
   });
-  assert.deepEqual(parseIcmp6(icmp6Error(3, "2001:db8:a::20", 0, 17), "fe80::1"), {
+  assert.deepEqual(parseIcmp6(icmp6Error(3, "2001:db8:a::20", 0, 47), "fe80::1"), {
     kind: "ignored",
     reason: "quotes-other-packet",
   });
+  // A quoted UDP header (here the 8 bytes the helper puts after the IPv6 header) is a flow error.
+  const udp = parseIcmp6(icmp6Error(1, "2001:db8:a::20", 0, 17), "2001:db8:a::20");
+  assert.equal(udp.kind === "flow-error" && udp.quoted.protocol, "udp");
+  assert.equal(udp.kind === "flow-error" && udp.quoted.destination, "2001:db8:a::20");
   assert.equal(parseIcmp6(icmp6Error(3, "2001:db8:a::20").subarray(0, 30), "fe80::1").kind, "garbage");
   assert.equal(parseIcmp6(icmp6Error(3, "2001:db8:a::20").subarray(0, 52), "fe80::1").kind, "garbage");
   assert.equal(parseIcmp6(Buffer.from([129, 0, 0]), "fe80::1").kind, "garbage");

@@ -18,10 +18,31 @@ export type IcmpMessage =
       /** The echo request it quotes: where it went and its identifier and sequence. */
       quoted: { destination: string; id: number; seq: number };
     }
+  /** An error quoting a UDP or TCP packet (the traceroute methods past ICMP filters, flow-socket.ts). */
+  | {
+      kind: "flow-error";
+      error: IcmpErrorKind;
+      code: number;
+      from: string;
+      mtu: number;
+      quoted: QuotedFlow;
+    }
   /** Well-formed, but nothing we asked for: echo requests, neighbour discovery, errors about other packets. */
   | { kind: "ignored"; reason: "not-ours" | "other-type" | "quotes-other-packet" }
   | { kind: "garbage"; reason: string };
 
+/** The first 8 bytes of a quoted UDP or TCP header: all RFC 792 promises, and enough to match. */
+export interface QuotedFlow {
+  readonly destination: string;
+  readonly protocol: "udp" | "tcp";
+  readonly sourcePort: number;
+  readonly destinationPort: number;
+  /** UDP: the length field; TCP: the sequence number. */
+  readonly tag: number;
+}
+
+export const PROTOCOL_TCP = 6;
+export const PROTOCOL_UDP = 17;
 export const IPV4_HEADER = 20;
 export const IPV6_HEADER = 40;
 export const ICMP_HEADER = 8;
@@ -93,6 +114,19 @@ export function parseIcmp4(packet: Uint8Array): IcmpMessage {
   if (packet[quoted]! >> 4 !== 4) return garbage("quoted packet is not IPv4");
   const quotedIhl = (packet[quoted]! & 0x0f) * 4;
   if (quotedIhl < IPV4_HEADER) return garbage("quoted packet has a bad header length");
+  const mtu4 = error === "too-big" ? word(packet, ihl + 6) : 0;
+  if (packet[quoted + 9] === PROTOCOL_UDP || packet[quoted + 9] === PROTOCOL_TCP) {
+    const flow = quoted + quotedIhl;
+    if (end - flow < 8) return garbage("error quotes less than 8 bytes of the UDP or TCP header");
+    return {
+      kind: "flow-error",
+      error,
+      code,
+      from,
+      mtu: mtu4,
+      quoted: quotedFlow(packet[quoted + 9]!, ipv4Text(packet, quoted + 16), packet, flow),
+    };
+  }
   if (packet[quoted + 9] !== PROTOCOL_ICMP) return { kind: "ignored", reason: "quotes-other-packet" };
   const echo = quoted + quotedIhl;
   if (end - echo < ICMP_HEADER) return garbage("error quotes less than 8 bytes of the ICMP message");
@@ -133,8 +167,21 @@ export function parseIcmp6(message: Uint8Array, from: string): IcmpMessage {
   const quoted = ICMP_HEADER;
   if (message.length - quoted < IPV6_HEADER) return garbage("error quotes less than an IPv6 header");
   if (message[quoted]! >> 4 !== 6) return garbage("quoted packet is not IPv6");
-  // Our echo requests carry no extension headers, so anything else is not ours.
-  if (message[quoted + 6] !== PROTOCOL_ICMPV6) return { kind: "ignored", reason: "quotes-other-packet" };
+  const next = message[quoted + 6]!;
+  if (next === PROTOCOL_UDP || next === PROTOCOL_TCP) {
+    const flow = quoted + IPV6_HEADER;
+    if (message.length - flow < 8) return garbage("error quotes less than 8 bytes of the UDP or TCP header");
+    return {
+      kind: "flow-error",
+      error,
+      code,
+      from,
+      mtu: error === "too-big" ? dword(message, 4) : 0,
+      quoted: quotedFlow(next, ipv6Text(message, quoted + 24), message, flow),
+    };
+  }
+  // Our probes carry no extension headers, so anything else is not ours.
+  if (next !== PROTOCOL_ICMPV6) return { kind: "ignored", reason: "quotes-other-packet" };
   const echo = quoted + IPV6_HEADER;
   if (message.length - echo < ICMP_HEADER)
     return garbage("error quotes less than 8 bytes of the ICMPv6 message");
@@ -151,6 +198,16 @@ export function parseIcmp6(message: Uint8Array, from: string): IcmpMessage {
       id: word(message, echo + 4),
       seq: word(message, echo + 6),
     },
+  };
+}
+
+function quotedFlow(protocol: number, destination: string, bytes: Uint8Array, at: number): QuotedFlow {
+  return {
+    destination,
+    protocol: protocol === PROTOCOL_UDP ? "udp" : "tcp",
+    sourcePort: word(bytes, at),
+    destinationPort: word(bytes, at + 2),
+    tag: protocol === PROTOCOL_UDP ? word(bytes, at + 4) : dword(bytes, at + 4),
   };
 }
 

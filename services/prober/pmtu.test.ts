@@ -29,12 +29,25 @@ test("IPv6 packet too big with 1280 (RFC 8201)", () => {
   });
 });
 
-test("a destination that drops echo: the narrowest reported link", () => {
-  assert.equal(run(4, [{ kind: "too-big", mtu: 1400 }, { kind: "timeout" }]).mtu, 1400);
+test("a report without a reply at that size is unknown (0), never the narrowest link seen (issue 15 item 12)", () => {
+  const silent = { kind: "timeout" } as const;
+  assert.deepEqual(run(4, [{ kind: "too-big", mtu: 1400 }, silent, silent, silent]), {
+    mtu: 0,
+    sizes: [1500, 1400, 1400, 1400],
+    done: true,
+  });
+});
+
+test("a late or lost answer is asked again: the size answered on a later attempt is the result", () => {
+  // A busy machine: the packet-too-big for 1500 came late (the probe timed out), then came on the retry.
+  assert.deepEqual(
+    run(6, [{ kind: "timeout" }, { kind: "too-big", mtu: 1280 }, { kind: "timeout" }, { kind: "reply" }]),
+    { mtu: 1280, sizes: [1500, 1500, 1280, 1280], done: true },
+  );
 });
 
 test("no reply and no report: unknown (0), never 1500 (SPEC change 3)", () => {
-  assert.equal(run(4, [{ kind: "timeout" }]).mtu, 0);
+  assert.equal(run(4, [{ kind: "timeout" }, { kind: "timeout" }, { kind: "timeout" }]).mtu, 0);
   assert.equal(run(6, [{ kind: "other" }]).mtu, 0);
 });
 
@@ -56,5 +69,6 @@ test("endless too-big reports end after a bounded number of probes", () => {
   const evidence = Array.from({ length: 50 }, () => ({ kind: "too-big", mtu: 0 }) as const);
   const result = run(4, evidence);
   assert.equal(result.done, true);
-  assert.ok(result.sizes.length <= 8);
+  assert.ok(result.sizes.length <= 12);
+  assert.equal(result.mtu, 0);
 });

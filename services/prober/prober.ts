@@ -5,30 +5,42 @@
 
 import { isIP } from "node:net";
 import { type CrawlOptions, DnsOutcome, Family, PortState } from "../../gen/ipv6matrix/v1/common.js";
-import type { AddressResult, PingResult, TraceResult } from "../../gen/ipv6matrix/v1/work.js";
+import {
+  type AddressResult,
+  type PingResult,
+  TraceMethod,
+  type TraceResult,
+} from "../../gen/ipv6matrix/v1/work.js";
 import type { Config } from "../runtime/config.js";
 import type { Logger } from "../runtime/log.js";
 import { RawSocketUnavailable } from "./capability.js";
 import { EchoSocket } from "./echo-socket.js";
+import { FlowSocket } from "./flow-socket.js";
 import { canonicalIp } from "./icmp-packet.js";
 import { defaultRateLimits, PacketPacer, paced, type RateLimits } from "./packet-pacer.js";
+import { measurePath } from "./path.js";
 import { ping } from "./ping.js";
-import { pathMtu } from "./pmtu.js";
 import { defaultSmtpThreads, SmtpThreads } from "./smtp-threads.js";
 import { sourceAddress } from "./source-address.js";
 import { AllowedRanges, notProbedReason } from "./special-ranges.js";
 import { tcpProbe } from "./tcp.js";
-import { traceroute } from "./traceroute.js";
 
 /** Recorded in every AddressResult: which method measured it (ooni's measurement version). */
 export const PROBER_VERSION =
-  "prober/2 ping=icmp-echo path=icmp-echo-ttl+retry pmtu=df-probe tcp=connect smtp=ehlo-starttls tcp25=handshake";
+  "prober/3 ping=icmp-echo path=icmp-echo-ttl+retry,then-tcp-syn|udp pmtu=df-probe-confirmed tcp=connect smtp=ehlo-starttls tcp25=handshake";
 
 export interface ProberOptions {
   readonly ping: { count: number; intervalMs: number; timeoutMs: number };
   readonly tcpTimeoutMs: number;
   readonly smtpTimeoutMs: number;
-  readonly trace: { maxTtl: number; timeoutMs: number; window: number; gapLimit: number; retries: number };
+  readonly trace: {
+    maxTtl: number;
+    timeoutMs: number;
+    window: number;
+    gapLimit: number;
+    retries: number;
+    edgeAttempts: number;
+  };
   readonly allowRanges: readonly string[];
   readonly rate: RateLimits;
   /** Metrics measured when a task names none. */
@@ -50,6 +62,8 @@ export interface ProberExtras {
   readonly traceGapLimit?: number;
   /** Probes sent again to a silent TTL (default 1: two attempts, as scamper). */
   readonly traceRetries?: number;
+  /** Probes in all to a silent TTL just below the destination (default 4; trace-hops.ts). */
+  readonly traceEdgeAttempts?: number;
   readonly smtpThreads?: number;
 }
 
@@ -68,6 +82,7 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
       window: extras.traceWindow ?? 6,
       gapLimit: extras.traceGapLimit ?? 5,
       retries: extras.traceRetries ?? 1,
+      edgeAttempts: extras.traceEdgeAttempts ?? 4,
     },
     allowRanges: config.prober.allow_ranges,
     smtpThreads: extras.smtpThreads ?? defaultSmtpThreads(),
@@ -88,6 +103,7 @@ export class Prober {
   private readonly allowed: AllowedRanges;
   private readonly confined: AllowedRanges | undefined;
   private readonly sockets = new Map<4 | 6, EchoSocket | RawSocketUnavailable>();
+  private readonly flowSockets = new Map<4 | 6, FlowSocket>();
   private readonly warned = new Set<string>();
   private readonly smtp: SmtpThreads;
 
@@ -164,37 +180,41 @@ export class Prober {
         );
       else result.ping = notMeasuredPing(unmeasured);
     }
+    // The path waits for the ports when echo does not reach the destination: an open one is
+    // what a TCP trace aims at.
+    let portsMeasured: () => Promise<number[]> = async () => [];
     if (metrics.has("path")) {
-      if (echo)
+      if (echo) {
+        const flow = this.flowSocket(family, echo);
         work.push(
-          Promise.all([
-            traceroute(echo, address, trace),
-            pathMtu(echo, address, { timeoutMs: trace.timeoutMs }),
-          ]).then(([summary, pmtu]) => {
-            result.trace = {
-              hops: summary.hops,
-              reached: summary.reached,
-              path: summary.path.map((hop) => ({ ...hop, name: "" })),
-              mtu: pmtu.mtu,
-              notMeasuredReason: "",
-            };
+          measurePath({
+            family,
+            destination: address,
+            source: result.sourceIp,
+            echo,
+            flow,
+            limits: trace,
+            openPorts: () => portsMeasured(),
+          }).then((path) => {
+            result.trace = path;
           }),
         );
-      else result.trace = notMeasuredTrace(unmeasured);
+      } else result.trace = notMeasuredTrace(unmeasured);
     }
+    const portWork: Promise<void>[] = [];
     for (const [metric, port] of [
       ["tcp80", 80],
       ["tcp443", 443],
     ] as const) {
       if (!metrics.has(metric)) continue;
-      work.push(
+      portWork.push(
         this.paced(address).then(async () => {
           result[metric] = (await tcpProbe(address, port, tcpTimeoutMs)).state;
         }),
       );
     }
     if (metrics.has("tcp25")) {
-      work.push(
+      portWork.push(
         this.paced(address).then(async () => {
           const smtp = await this.smtp.probe(address, { timeoutMs: smtpTimeoutMs, tls: metrics.has("tls") });
           result.tcp25 = smtp.tcp25;
@@ -210,7 +230,11 @@ export class Prober {
         }),
       );
     }
-    await Promise.all(work);
+    portsMeasured = async () => {
+      await Promise.all(portWork);
+      return openPorts(result);
+    };
+    await Promise.all([...work, ...portWork]);
     return result;
   }
 
@@ -226,7 +250,18 @@ export class Prober {
 
   close(): void {
     this.smtp.close();
+    for (const socket of this.flowSockets.values()) socket.close();
     for (const socket of this.sockets.values()) if (socket instanceof EchoSocket) socket.close();
+  }
+
+  /** The family's UDP / TCP probe sockets, opened on first use (they share the echo socket's errors). */
+  private flowSocket(family: 4 | 6, echo: EchoSocket): FlowSocket {
+    let socket = this.flowSockets.get(family);
+    if (!socket) {
+      socket = new FlowSocket(family, this.limiter, echo);
+      this.flowSockets.set(family, socket);
+    }
+    return socket;
   }
 
   /** The family's shared raw socket, opened on first use; the reason once and for all when it cannot be. */
@@ -261,5 +296,23 @@ function notMeasuredPing(reason: string): PingResult {
 }
 
 function notMeasuredTrace(reason: string): TraceResult {
-  return { hops: 0, reached: false, path: [], mtu: 0, notMeasuredReason: reason };
+  return {
+    hops: 0,
+    reached: false,
+    path: [],
+    mtu: 0,
+    notMeasuredReason: reason,
+    method: TraceMethod.TRACE_METHOD_UNSPECIFIED,
+    port: 0,
+  };
+}
+
+/** Ports found open by the TCP handshake, in the order a TCP trace prefers them. */
+function openPorts(result: AddressResult): number[] {
+  const open = (state: PortState) => state === PortState.PORT_STATE_OPEN;
+  return [
+    ...(open(result.tcp80) ? [80] : []),
+    ...(open(result.tcp443) ? [443] : []),
+    ...(open(result.tcp25) ? [25] : []),
+  ];
 }

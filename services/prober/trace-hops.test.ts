@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type HopAnswer, TraceHops } from "./trace-hops.js";
+import { fallbackMethods } from "./traceroute.js";
 
 const router = (from: string): HopAnswer => ({ kind: "time-exceeded", from, rttMs: 1 });
 const destination = (from: string): HopAnswer => ({ kind: "destination", from, rttMs: 2 });
@@ -154,4 +155,47 @@ test("without retries (0) a silent TTL is a star at once, as before", () => {
   hops.record(2, destination("192.0.2.9"));
   assert.equal(hops.done, true);
   assert.equal(hops.attemptsAt(1), 1);
+});
+
+test("past an echo filter: TCP to the first port found open, then UDP; UDP alone when none is open", () => {
+  assert.deepEqual(fallbackMethods([80, 443]), [{ method: "tcp", port: 80 }, { method: "udp" }]);
+  assert.deepEqual(fallbackMethods([]), [{ method: "udp" }]);
+});
+
+test("a lost answer just below the destination is asked again, so it never moves the hop count (issue 15 item 12)", () => {
+  // The destination sits at hop 4; its first two echo replies at TTL 4 are lost, hop 5's comes.
+  const hops = new TraceHops({ maxTtl: 8, window: 6, gapLimit: 5, retries: 1, edgeAttempts: 4 });
+  assert.deepEqual(hops.next(), [1, 2, 3, 4, 5, 6]);
+  hops.record(1, router("192.0.2.1"));
+  hops.record(2, silent);
+  hops.record(3, router("198.51.100.6"));
+  hops.record(5, destination("203.0.113.41"));
+  hops.record(6, destination("203.0.113.41"));
+  hops.record(4, silent);
+  assert.deepEqual(hops.next(), [2, 4]);
+  hops.record(2, silent);
+  hops.record(4, silent);
+  assert.equal(hops.done, false, "two silent probes at the TTL below the destination are not enough");
+  assert.deepEqual(hops.next(), [4]);
+  hops.record(4, destination("203.0.113.41"));
+  assert.equal(hops.done, true);
+  assert.equal(hops.summary().hops, 4);
+  assert.equal(hops.attemptsAt(4), 3);
+});
+
+test("a router below the destination that never answers stays '*' after the edge attempts", () => {
+  const hops = new TraceHops({ maxTtl: 8, window: 6, gapLimit: 5, retries: 1, edgeAttempts: 3 });
+  hops.next();
+  hops.record(1, router("192.0.2.1"));
+  hops.record(2, silent);
+  hops.record(3, destination("203.0.113.41"));
+  for (let round = 0; round < 5 && !hops.done; round++)
+    for (const ttl of hops.next()) hops.record(ttl, silent);
+  assert.equal(hops.done, true);
+  assert.equal(hops.attemptsAt(2), 3);
+  assert.equal(hops.summary().hops, 3);
+  assert.deepEqual(
+    hops.summary().path.map((hop) => hop.address || "*"),
+    ["192.0.2.1", "*", "203.0.113.41"],
+  );
 });

@@ -37,6 +37,12 @@ export interface TraceLimits {
    * minus one): one lost packet must not read as a silent router or an unreachable host. 0 if unset.
    */
   readonly retries?: number;
+  /**
+   * Probes in all to the TTL just below the lowest one the destination answered, while it stays
+   * silent: a lost answer there would otherwise move the hop count up by one (a lost echo reply at
+   * hop 4 and a reply at hop 5 read as 5 hops). Default retries + 1: no more than any TTL.
+   */
+  readonly edgeAttempts?: number;
 }
 
 export class TraceHops {
@@ -72,13 +78,36 @@ export class TraceHops {
   record(ttl: number, answer: HopAnswer): void {
     if (ttl < 1 || ttl > this.highestSent || this.answers.has(ttl)) return;
     this.inFlight--;
-    if (answer.kind === "silent" && (this.attempts.get(ttl) ?? 1) <= (this.limits.retries ?? 0)) {
-      this.retryQueue.push(ttl);
-      this.retryQueue.sort((a, b) => a - b);
+    if (answer.kind === "silent" && this.askAgain(ttl)) {
+      this.retry(ttl);
       return;
     }
     this.answers.set(ttl, answer);
-    if ((answer.kind === "destination" || answer.kind === "stop") && ttl < this.endTtl) this.endTtl = ttl;
+    if ((answer.kind === "destination" || answer.kind === "stop") && ttl < this.endTtl) {
+      this.endTtl = ttl;
+      // The TTL below already counted as silent: ask it again, it may be the destination.
+      if (
+        answer.kind === "destination" &&
+        this.answers.get(ttl - 1)?.kind === "silent" &&
+        this.askAgain(ttl - 1)
+      ) {
+        this.answers.delete(ttl - 1);
+        this.retry(ttl - 1);
+      }
+    }
+  }
+
+  /** Whether a silent TTL gets another probe: the usual retries, more just below the destination. */
+  private askAgain(ttl: number): boolean {
+    const sent = this.attempts.get(ttl) ?? 1;
+    const retries = this.limits.retries ?? 0;
+    const edge = ttl === this.endTtl - 1 && this.answers.get(this.endTtl)?.kind === "destination";
+    return sent <= retries || (edge && sent < (this.limits.edgeAttempts ?? retries + 1));
+  }
+
+  private retry(ttl: number): void {
+    this.retryQueue.push(ttl);
+    this.retryQueue.sort((a, b) => a - b);
   }
 
   /**

@@ -3,9 +3,10 @@
 // Domains: those with job rows out of those submitted; hosts: resolved out of
 // the distinct hosts the jobs name; addresses: measured out of the distinct
 // first addresses the hosts have (measured by every service that measures
-// them: prober, geo, and the resolver's PTR when the crawl asks it). Dead
-// letters count as failed. How fast each stage moves, and the time left at that pace, is
-// computed here too (ProgressRates), once for the api's WatchCrawl and the embedded command.
+// them: prober, geo, and the resolver's PTR when the crawl asks it, of the
+// address and of every router on its path). Dead letters count as failed. How
+// fast each stage moves, and the time left at that pace, is computed here too
+// (ProgressRates), once for the api's WatchCrawl and the embedded command.
 
 import type { Store } from "./store.js";
 
@@ -32,6 +33,16 @@ export function addressTables(options: AddressMeasures): string[] {
     ...(options.reverse ? ["reverse"] : []),
   ];
 }
+
+/**
+ * The routers on this crawl's stored paths that have no PTR row yet (as IPv6, IPv4 mapped): an
+ * address waits for its routers' names when the crawl asks names, and resume asks them again.
+ * Parameter {crawl:String}.
+ */
+export const unnamedRoutersSql = `
+  SELECT DISTINCT a.ip AS address, toIPv6(hop) AS router FROM addresses AS a ARRAY JOIN a.trace_path AS hop
+  WHERE a.crawl_id = {crawl:String} AND (isIPv4String(hop) OR isIPv6String(hop))
+    AND toIPv6(hop) NOT IN (SELECT ip FROM reverse WHERE crawl_id = {crawl:String})`;
 
 export async function readProgress(
   store: Store,
@@ -67,6 +78,9 @@ export async function readProgress(
     const measured = [
       `SELECT uniqExact(ip) FROM ${tables[0]} WHERE crawl_id = {crawl:String}`,
       ...tables.slice(1).map((table) => `ip IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String})`),
+      ...(tables.includes("addresses") && tables.includes("reverse")
+        ? [`ip NOT IN (SELECT address FROM (${unnamedRoutersSql}))`]
+        : []),
     ].join(" AND ");
     const [addresses] = await store.query<{ total: number; done: number }>(
       `SELECT

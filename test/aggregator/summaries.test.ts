@@ -71,6 +71,27 @@ const address = (
   not_probed_reason: "",
   prober_version: "test",
 });
+const hostDataRow = (crawlId: string) => ({
+  crawl_id: crawlId,
+  date,
+  tld: "com",
+  type: "WWW",
+  country: "DE",
+  hosts: 1,
+  hosts4: 0,
+  hosts6: 0,
+  dualstack: 1,
+  noip: 0,
+  pinghosts: 1,
+  faster: 0,
+  ping4: 0,
+  ping6: 0,
+  pathhosts: 0,
+  fewer: 0,
+  hops4: 0,
+  hops6: 0,
+  method: 2,
+});
 const geo = (ip: string, country: string) => ({
   crawl_id: crawl,
   date,
@@ -291,5 +312,48 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
     assert.equal(placed.length, 6); // com MX NL, com NS US, com WWW DE/FR/JP, org NS US
     const csv = formatRows(await exportRows(store, "penetration", crawl, false), "csv");
     assert.equal(csv.split("\n")[0], "date,crawl_id,tld,country,domains,domains6,www,ns,mx,ntp,method");
+  });
+
+  it("exports RTTs to the microsecond, not as the float sums and averages they are stored as (issue 15 item 11)", async () => {
+    const other = `${crawl}-rtt`;
+    // Written by hand: 22.055999999999997 is what 22.056 became through float arithmetic.
+    await store.insert("addresses", [
+      { ...address("192.0.2.99", 22.055999999999997, 4, {}), crawl_id: other },
+    ]);
+    const [row] = await exportRows(store, "addresses", other, true);
+    assert.deepEqual([row!["ping_min"], row!["ping_avg"], row!["ping_max"]], [22.056, 22.056, 22.056]);
+    assert.equal(row!["ping_mdev"], 0);
+    // 0.1 + 0.2 summed in a host_data row exports as 0.3.
+    await store.insert("host_data", [{ ...hostDataRow(other), ping4: 0.1 + 0.2, ping6: 1.0000000000000002 }]);
+    const [summary] = await exportRows(store, "hostdata", other, true);
+    assert.deepEqual([summary!["ping4"], summary!["ping6"]], [0.3, 1]);
+  });
+
+  it("exports a path by router names where the resolver found one, and which method traced it (issue 15 items 1, 4)", async () => {
+    const other = `${crawl}-path`;
+    await store.insert("addresses", [
+      {
+        ...address("203.0.113.9", 1, 4, { tcp80: "open" }),
+        crawl_id: other,
+        trace_path: ["192.0.2.1", "*", "2001:db8:ff23::2", "203.0.113.9"],
+        trace_method: "tcp",
+        trace_port: 80,
+      },
+    ]);
+    const reverse = (ip: string, name: string, outcome: string) => ({
+      crawl_id: other,
+      date,
+      ip: ip.includes(":") ? ip : `::ffff:${ip}`,
+      name,
+      outcome,
+    });
+    await store.insert("reverse", [
+      reverse("192.0.2.1", "r1.transit.net", "OK"),
+      reverse("2001:db8:ff23::2", "r3.transit.net", "OK"),
+      reverse("203.0.113.9", "", "NXDOMAIN"),
+    ]);
+    const [row] = await exportRows(store, "addresses", other, true);
+    assert.equal(row!["trace_path"], "r1.transit.net * r3.transit.net 203.0.113.9");
+    assert.deepEqual([row!["trace_method"], row!["trace_port"]], ["tcp", 80]);
   });
 });

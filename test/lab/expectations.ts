@@ -131,7 +131,10 @@ export function checkAddresses(expected: Row, tables: Tables): string[] {
       smtp: `${row["smtp_step"] ?? "(no smtp_step column)"} ${row["smtp_failure"] || "ok"}`,
       hops: row["trace_hops"] ?? 0,
       pmtu: row["mtu"],
+      // The responders, by PTR name where they have one ("*" where none answered), and which
+      // probes reached the destination: icmp, udp or tcp (issue 15 items 1 and 4).
       path: words(row["trace_path"]),
+      trace_method: row["trace_method"],
     };
     for (const column of ["smtp_step", "trace_path"] as const)
       if (!(column in row)) delete actual[column === "smtp_step" ? "smtp" : "path"];

@@ -26,6 +26,51 @@ export const protobufPackage = "ipv6matrix.v1";
 
 export const protobufFileName = "ipv6matrix/v1/work.proto";
 
+export enum TraceMethod {
+  TRACE_METHOD_UNSPECIFIED = 0,
+  TRACE_METHOD_ICMP = 1,
+  TRACE_METHOD_UDP = 2,
+  TRACE_METHOD_TCP = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function traceMethodFromJSON(object: any): TraceMethod {
+  switch (object) {
+    case 0:
+    case "TRACE_METHOD_UNSPECIFIED":
+      return TraceMethod.TRACE_METHOD_UNSPECIFIED;
+    case 1:
+    case "TRACE_METHOD_ICMP":
+      return TraceMethod.TRACE_METHOD_ICMP;
+    case 2:
+    case "TRACE_METHOD_UDP":
+      return TraceMethod.TRACE_METHOD_UDP;
+    case 3:
+    case "TRACE_METHOD_TCP":
+      return TraceMethod.TRACE_METHOD_TCP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return TraceMethod.UNRECOGNIZED;
+  }
+}
+
+export function traceMethodToJSON(object: TraceMethod): string {
+  switch (object) {
+    case TraceMethod.TRACE_METHOD_UNSPECIFIED:
+      return "TRACE_METHOD_UNSPECIFIED";
+    case TraceMethod.TRACE_METHOD_ICMP:
+      return "TRACE_METHOD_ICMP";
+    case TraceMethod.TRACE_METHOD_UDP:
+      return "TRACE_METHOD_UDP";
+    case TraceMethod.TRACE_METHOD_TCP:
+      return "TRACE_METHOD_TCP";
+    case TraceMethod.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Subject crawl.domains: one domain of a crawl, for the resolver. */
 export interface DomainTask {
   crawlId: string;
@@ -150,6 +195,13 @@ export interface TraceResult {
   reached: boolean;
   /** Set when the path was not measured (no CAP_NET_RAW, no route, metric off). */
   notMeasuredReason: string;
+  /**
+   * Which probes reached the destination (SPEC 4 path: ICMP echo, then TCP SYN to a port
+   * found open or UDP to a high port); unspecified when none did.
+   */
+  method: TraceMethod;
+  /** The destination port of a TCP or UDP trace; 0 for ICMP. */
+  port: number;
 }
 
 /** One step of the SMTP dialogue on port 25: connect, greeting, ehlo, starttls, tls. */
@@ -1851,7 +1903,7 @@ export const Hop: MessageFns<Hop> = {
 };
 
 function createBaseTraceResult(): TraceResult {
-  return { hops: 0, path: [], mtu: 0, reached: false, notMeasuredReason: "" };
+  return { hops: 0, path: [], mtu: 0, reached: false, notMeasuredReason: "", method: 0, port: 0 };
 }
 
 export const TraceResult: MessageFns<TraceResult> = {
@@ -1870,6 +1922,12 @@ export const TraceResult: MessageFns<TraceResult> = {
     }
     if (message.notMeasuredReason !== "") {
       writer.uint32(42).string(message.notMeasuredReason);
+    }
+    if (message.method !== 0) {
+      writer.uint32(48).int32(message.method);
+    }
+    if (message.port !== 0) {
+      writer.uint32(56).uint32(message.port);
     }
     return writer;
   },
@@ -1927,6 +1985,22 @@ export const TraceResult: MessageFns<TraceResult> = {
             message.notMeasuredReason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.port = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1950,6 +2024,8 @@ export const TraceResult: MessageFns<TraceResult> = {
         : isSet(object.not_measured_reason)
         ? globalThis.String(object.not_measured_reason)
         : "",
+      method: isSet(object.method) ? traceMethodFromJSON(object.method) : 0,
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
     };
   },
 
@@ -1970,6 +2046,12 @@ export const TraceResult: MessageFns<TraceResult> = {
     if (message.notMeasuredReason !== "") {
       obj.notMeasuredReason = message.notMeasuredReason;
     }
+    if (message.method !== 0) {
+      obj.method = traceMethodToJSON(message.method);
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
     return obj;
   },
 
@@ -1983,6 +2065,8 @@ export const TraceResult: MessageFns<TraceResult> = {
     message.mtu = object.mtu ?? 0;
     message.reached = object.reached ?? false;
     message.notMeasuredReason = object.notMeasuredReason ?? "";
+    message.method = object.method ?? 0;
+    message.port = object.port ?? 0;
     return message;
   },
 };

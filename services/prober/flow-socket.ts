@@ -1,0 +1,239 @@
+// The edge where UDP and TCP probes leave (traceroute and path MTU past ICMP filters): raw UDP
+// and TCP sockets of one family, opened when first needed. Routers' and destinations' ICMP
+// errors come back on the family's EchoSocket, which hands over those quoting UDP or TCP; a
+// TCP destination's SYN-ACK or RST comes on the raw TCP socket, open only while a TCP probe waits.
+// It knows nothing of paths: it sends one probe and says what came back, as EchoSocket does.
+
+import { createRequire } from "node:module";
+import type { EchoOutcome, EchoSocket } from "./echo-socket.js";
+import { ipPacketSize, parseTcpAnswer, tcpSyn, UDP_HEADER, udpProbe } from "./flow-packet.js";
+import { canonicalIp, type IcmpMessage } from "./icmp-packet.js";
+import { type PacketPacer, paced } from "./packet-pacer.js";
+
+export type FlowMethod = "udp" | "tcp";
+
+export interface FlowProbe {
+  /** Canonical text (canonicalIp). */
+  readonly destination: string;
+  /** The local address the kernel sends from (for the checksum). */
+  readonly source: string;
+  readonly ttl: number;
+  readonly method: FlowMethod;
+  /** TCP: the port found open. */
+  readonly port?: number;
+  /** The probe's source port: one per trace keeps the flow (and a load balancer's choice) fixed. */
+  readonly sourcePort: number;
+  /** Size of the whole IP packet (UDP only, for the path MTU); the smallest when unset. */
+  readonly packetSize?: number;
+  readonly timeoutMs: number;
+}
+
+interface RawWrap {
+  send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
+  recv(buffer: Buffer, done: (buffer: Buffer, bytes: number, source: string) => void): void;
+  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
+  pause(recv: boolean, send: boolean): void;
+  removeAllListeners(event: string): void;
+  on(event: string, listener: () => void): void;
+}
+interface RawSocket {
+  wrap: RawWrap;
+  on(event: "error", listener: (error: Error) => void): void;
+  close(): void;
+}
+interface RawSocketModule {
+  createSocket(options: { protocol: number; addressFamily: number }): RawSocket;
+}
+
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const IPPROTO_IP = 0;
+const IP_TTL = 2;
+const IP_MTU_DISCOVER = 10;
+const IPPROTO_IPV6 = 41;
+const IPV6_UNICAST_HOPS = 16;
+const IPV6_MTU_DISCOVER = 23;
+const IPV6_DONTFRAG = 62;
+const PMTUDISC_PROBE = 3;
+const FIRST_PORT = 33_435;
+const PORTS = 16_384;
+
+interface Pending {
+  readonly sentAt: number;
+  readonly timer: NodeJS.Timeout;
+  readonly method: FlowMethod;
+  resolve(outcome: EchoOutcome): void;
+}
+
+export class FlowSocket {
+  private readonly sockets = new Map<FlowMethod, RawSocket>();
+  private readonly pending = new Map<string, Pending>();
+  /** Tags used so far per flow (destination, method, source port). */
+  private readonly tags = new Map<string, number>();
+  private readonly receiveBuffer = Buffer.alloc(65_536);
+  private nextPort = Math.floor(Math.random() * PORTS);
+  private currentTtl = new Map<FlowMethod, number>();
+  private tcpWaiting = 0;
+  private closed = false;
+
+  constructor(
+    readonly family: 4 | 6,
+    private readonly limiter: PacketPacer,
+    private readonly echo: EchoSocket,
+  ) {
+    echo.onFlowError = (message, now) => this.onError(message, now);
+  }
+
+  /** A source port for one flow (a trace, or one path MTU probe). */
+  allocatePort(): number {
+    this.nextPort = (this.nextPort + 1) % PORTS;
+    return FIRST_PORT + this.nextPort;
+  }
+
+  probe(probe: FlowProbe): Promise<EchoOutcome> {
+    if (this.closed) return Promise.resolve({ kind: "send-failed", reason: "socket closed" });
+    const flow = `${probe.destination}|${probe.method}|${probe.sourcePort}`;
+    const used = (this.tags.get(flow) ?? 0) + 1;
+    this.tags.set(flow, used);
+    // UDP: the length is the tag (fixed by the size for the path MTU, whose probes each get a port).
+    const length = probe.packetSize ? probe.packetSize - ipPacketSize(this.family, 0) : UDP_HEADER + used;
+    const tag = probe.method === "udp" ? length : (used * 0x01000193) >>> 0;
+    const key = `${flow}|${tag}`;
+    return paced(this.limiter, probe.destination).then(
+      () =>
+        new Promise<EchoOutcome>((resolve) => {
+          const addresses = {
+            family: this.family,
+            source: canonicalIp(probe.source),
+            destination: probe.destination,
+          };
+          const packet =
+            probe.method === "udp"
+              ? udpProbe(addresses, probe.sourcePort, length)
+              : tcpSyn(addresses, probe.sourcePort, probe.port ?? 80, tag);
+          let socket: RawSocket;
+          try {
+            socket = this.socket(probe.method);
+            if (this.currentTtl.get(probe.method) !== probe.ttl) {
+              socket.wrap.setOption(
+                this.family === 4 ? IPPROTO_IP : IPPROTO_IPV6,
+                this.family === 4 ? IP_TTL : IPV6_UNICAST_HOPS,
+                probe.ttl,
+              );
+              this.currentTtl.set(probe.method, probe.ttl);
+            }
+          } catch (error) {
+            resolve({ kind: "send-failed", reason: (error as Error).message });
+            return;
+          }
+          const timer = setTimeout(() => this.expire(key), probe.timeoutMs);
+          this.pending.set(key, { sentAt: performance.now(), timer, method: probe.method, resolve });
+          if (probe.method === "tcp") this.tcpWaiting++;
+          try {
+            socket.wrap.send(packet, 0, packet.length, probe.destination, () => {});
+          } catch (error) {
+            this.finish(key, { kind: "send-failed", reason: (error as Error).message });
+          }
+        }),
+    );
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const key of [...this.pending.keys()])
+      this.finish(key, { kind: "send-failed", reason: "socket closed" });
+    for (const socket of this.sockets.values()) socket.close();
+    this.sockets.clear();
+  }
+
+  private socket(method: FlowMethod): RawSocket {
+    let socket = this.sockets.get(method);
+    if (socket) return socket;
+    const raw = createRequire(import.meta.url)("raw-socket") as RawSocketModule;
+    socket = raw.createSocket({
+      protocol: method === "udp" ? 17 : 6,
+      addressFamily: this.family === 4 ? 1 : 2,
+    });
+    socket.on("error", () => {});
+    const wrap = socket.wrap;
+    if (this.family === 4) wrap.setOption(IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC_PROBE);
+    else {
+      wrap.setOption(IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
+      wrap.setOption(IPPROTO_IPV6, IPV6_DONTFRAG, 1);
+    }
+    wrap.removeAllListeners("recvReady");
+    if (method === "udp") {
+      // Answers to UDP probes are ICMP errors (the EchoSocket's); the copies of every UDP
+      // datagram this raw socket would queue are never read.
+      wrap.setOption(SOL_SOCKET, SO_RCVBUF, 1);
+      wrap.pause(true, true);
+    } else wrap.on("recvReady", () => this.drainTcp());
+    this.sockets.set(method, socket);
+    this.currentTtl.delete(method);
+    return socket;
+  }
+
+  /** Reads the SYN-ACKs and RSTs queued on the TCP socket. */
+  private drainTcp(): void {
+    const socket = this.sockets.get("tcp");
+    if (!socket) return;
+    for (;;) {
+      let answer: ReturnType<typeof parseTcpAnswer>;
+      let got = false;
+      try {
+        socket.wrap.recv(this.receiveBuffer, (buffer, bytes, source) => {
+          got = true;
+          answer = parseTcpAnswer(
+            this.family,
+            buffer.subarray(0, bytes),
+            source.includes(".") && this.family === 6 ? canonicalIp(source) : source,
+          );
+        });
+      } catch {
+        return; // EAGAIN: nothing more queued.
+      }
+      if (!got) return;
+      if (!answer) continue;
+      const key = `${answer.from}|tcp|${answer.sourcePort}|${answer.tag}`;
+      const entry = this.pending.get(key);
+      if (entry)
+        this.finish(key, { kind: "reply", from: answer.from, rttMs: performance.now() - entry.sentAt });
+    }
+  }
+
+  private onError(message: Extract<IcmpMessage, { kind: "flow-error" }>, now: number): void {
+    const { quoted } = message;
+    const key = `${quoted.destination}|${quoted.protocol}|${quoted.sourcePort}|${quoted.tag}`;
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    this.finish(key, {
+      kind: "error",
+      error: message.error,
+      code: message.code,
+      from: message.from,
+      mtu: message.mtu,
+      rttMs: now - entry.sentAt,
+    });
+  }
+
+  /** Judged only after what already arrived was read: a busy loop runs timers before I/O. */
+  private expire(key: string): void {
+    this.echo.drainNow();
+    this.drainTcp();
+    this.finish(key, { kind: "timeout" });
+  }
+
+  private finish(key: string, outcome: EchoOutcome): void {
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    this.pending.delete(key);
+    clearTimeout(entry.timer);
+    if (entry.method === "tcp" && --this.tcpWaiting === 0) {
+      // Every TCP segment of the machine is copied to a raw TCP socket: keep it only while needed.
+      this.sockets.get("tcp")?.close();
+      this.sockets.delete("tcp");
+    }
+    entry.resolve(outcome);
+  }
+}
