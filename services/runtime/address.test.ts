@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { canonicalIp, cidr, formatIp, inCidr, PrefixMap, PrefixSet, parseCidr, parseIp } from "./address.js";
+import {
+  canonicalIp,
+  cidr,
+  formatIp,
+  inCidr,
+  PrefixMap,
+  PrefixSet,
+  parseCidr,
+  parseIp,
+  reverseName,
+} from "./address.js";
 
 describe("addresses", () => {
   it("parses both families to integers, embedded dotted quads included", () => {
@@ -71,5 +81,17 @@ describe("prefixes", () => {
     assert.equal(set.covers("2001:db8::/31"), false);
     assert.equal(set.covers("127.0.0.1/32"), true);
     assert.equal(set.covers("10.0.0.0/8"), false);
+  });
+});
+
+describe("reverse names", () => {
+  it("in-addr.arpa and ip6.arpa nibbles, as RFC 1035 3.5 and RFC 3596 2.5 write them", () => {
+    assert.equal(reverseName("192.0.2.1"), "1.2.0.192.in-addr.arpa");
+    assert.equal(
+      reverseName("2001:db8::567:89ab"),
+      "b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+    );
+    assert.equal(reverseName("fe80::1%eth0")?.slice(0, 8), "1.0.0.0.");
+    assert.equal(reverseName("example.com"), undefined);
   });
 });

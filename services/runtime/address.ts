@@ -156,3 +156,11 @@ export class PrefixSet {
     );
   }
 }
+
+/** The PTR owner name of an address, without the trailing dot: in-addr.arpa (RFC 1035 3.5) or ip6.arpa nibbles (RFC 3596 2.5). */
+export function reverseName(text: string): string | undefined {
+  const ip = parseIp(text.replace(/%.*$/, ""));
+  if (!ip) return undefined;
+  if (ip.family === 4) return `${formatIp(4, ip.value).split(".").reverse().join(".")}.in-addr.arpa`;
+  return `${[...ip.value.toString(16).padStart(32, "0")].reverse().join(".")}.ip6.arpa`;
+}
