@@ -70,6 +70,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.sockets": { type: "int", min: 1, max: 1024 },
   "resolver.registry_idle": { type: "number", min: 1, max: 30 * 86400 },
   "resolver.dns_thread": bool,
+  "resolver.valid_ranges": { type: "cidrs" },
   "prober.allow_ranges": { type: "cidrs" },
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
@@ -126,6 +127,7 @@ export interface Config {
     sockets: number;
     registry_idle: number;
     dns_thread: boolean;
+    valid_ranges: string[];
   };
   readonly prober: { allow_ranges: string[]; pps: number; per_destination_pps: number };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
