@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { exportRows } from "../../services/aggregator/export.js";
+import { readExportData } from "../../services/aggregator/legacy/legacy-csv-export.js";
 import { computeSummaries } from "../../services/aggregator/summaries.js";
 import { saveCrawl } from "../../services/runtime/crawls.js";
 import { migrate } from "../../services/runtime/migrate.js";
@@ -198,5 +199,16 @@ describe("invalid addresses in the summaries and exports (issue 15 items 8, 9)",
         ["2002:c000:235::1", 1, "6to4", ""],
       ],
     );
+  });
+
+  it("the legacy CSV export's one address per family is the first valid one", async () => {
+    const { hosts: legacy } = await readExportData(store, crawl);
+    const pick = (host: string) => {
+      const h = legacy.get(host);
+      return [h?.ip4 ?? null, h?.ip6 ?? null, h?.ip6_type];
+    };
+    assert.deepEqual(pick("www.d.nz"), ["192.0.2.9", null, ""]);
+    assert.deepEqual(pick("www6.d.nz"), [null, null, ""]);
+    assert.deepEqual(pick("ns.d.nz"), ["192.0.2.53", "2002:c000:235::1", "6to4"]);
   });
 });
