@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { ExportError } from "../aggregator/export.js";
 import { LegacyFormatError } from "../aggregator/legacy/legacy-formats.js";
+import { SummariesKeptError } from "../aggregator/summaries.js";
 import { GeoDatabaseError } from "../geo/mmdb-file.js";
 import { ConfigError } from "../runtime/config.js";
 import { DomainFileError } from "../runtime/domain-file.js";
@@ -83,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof DomainFileError ||
       error instanceof ExportError ||
       error instanceof LegacyFormatError ||
+      error instanceof SummariesKeptError ||
       error instanceof GeoDatabaseError ||
       String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
     ) {

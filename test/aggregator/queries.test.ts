@@ -1,5 +1,7 @@
 // QueryService over a real gRPC server on loopback, on summary rows written by
-// hand for two crawls a month apart; publish/unpublish decide what trends see.
+// hand for two crawls a month apart (October's imported from the original:
+// method 1; November's of this crawler: method 2); publish/unpublish decide
+// what trends see.
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -46,7 +48,7 @@ const penetration = (
   ns: 0,
   mx: 0,
   ntp: 0,
-  method: 2,
+  method: id === "oct" ? 1 : 2,
 });
 const hostData = (
   id: string,
@@ -75,7 +77,7 @@ const hostData = (
   fewer: 0,
   hops4: 0,
   hops6: 0,
-  method: 2,
+  method: id === "oct" ? 1 : 2,
 });
 const domainRow = (id: string, date: string, domain: string, wwwHosts6: number) => ({
   crawl_id: id,
@@ -85,7 +87,7 @@ const domainRow = (id: string, date: string, domain: string, wwwHosts6: number) 
   country: "DE",
   www_hosts: 1,
   www_hosts6: wwwHosts6,
-  method: 2,
+  method: id === "oct" ? 1 : 2,
 });
 
 function call<Res>(run: (done: (error: Error | null, response: Res) => void) => void): Promise<Res> {
@@ -179,15 +181,15 @@ describe("QueryService over gRPC", () => {
         ),
       );
     assert.deepEqual(rows((await trend()).table), [
-      "2026-10-01 com 10 2 2 0 0 0",
-      "2026-10-01 org 5 0 0 0 0 0",
-      "2026-11-01 com 10 4 4 0 0 0",
-      "2026-11-01 org 5 1 1 0 0 0",
+      "2026-10-01 com 10 2 2 0 0 0 1",
+      "2026-10-01 org 5 0 0 0 0 0 1",
+      "2026-11-01 com 10 4 4 0 0 0 2",
+      "2026-11-01 org 5 1 1 0 0 0 2",
     ]);
     await setPublished(store, "nov", false);
     assert.deepEqual(rows((await trend()).table), [
-      "2026-10-01 com 10 2 2 0 0 0",
-      "2026-10-01 org 5 0 0 0 0 0",
+      "2026-10-01 com 10 2 2 0 0 0 1",
+      "2026-10-01 org 5 0 0 0 0 0 1",
     ]);
     await setPublished(store, "nov", true);
   });
@@ -205,8 +207,15 @@ describe("QueryService over gRPC", () => {
       "ipv6_b",
       "percent_b",
       "change",
+      "method_a",
+      "method_b",
     ]);
-    assert.deepEqual(rows(compared.table), ["com 10 2 20 10 4 40 20", "org 5 0 0 5 1 20 20"]);
+    assert.deepEqual(rows(compared.table), ["com 10 2 20 10 4 40 20 1 2", "org 5 0 0 5 1 20 20 1 2"]);
+    // By type: November's MX has no October row, and the crawl's method is still there.
+    const byType = await call<{ table?: Table }>((done) =>
+      client.compareCrawls({ crawlA: "oct", crawlB: "nov", groupBy: "type" }, done),
+    );
+    assert.deepEqual(rows(byType.table), ["MX 0 0  4 1 25  1 2", "WWW 20 4 20 20 8 40 20 1 2"]);
   });
 
   it("gives a domain's history and finds domains by prefix", async () => {

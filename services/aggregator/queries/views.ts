@@ -158,7 +158,10 @@ export function summarySql(
   return { sql, params: params as Params };
 }
 
-/** A view over the dates of the published crawls (one crawl per date: the latest published). */
+/**
+ * A view over the dates of the published crawls (one crawl per date: the latest published),
+ * each date with the method of its crawl (SPEC section 6) so that a chart can mark where it changed.
+ */
 export function trendSql(
   view: string,
   groupBy: string,
@@ -174,7 +177,8 @@ export function trendSql(
        WHERE published = 1 AND state = 'completed' AND date BETWEEN {from:Date} AND {to:Date} GROUP BY date)`,
     ...where(v, filter, params),
   ];
-  const sql = `SELECT toString(date) AS date, ${group ? `${group} AS ${groupBy}, ` : ""}${v.measures.join(", ")}
+  const sql = `SELECT toString(date) AS date, ${group ? `${group} AS ${groupBy}, ` : ""}${v.measures.join(", ")},
+      max(method) AS method
     FROM ${v.table} WHERE ${clauses.join(" AND ")}
     GROUP BY date${group ? `, ${group}` : ""} ${having(v, filter, params)}
     ORDER BY date${group ? `, ${group}` : ""}`;

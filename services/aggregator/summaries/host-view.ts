@@ -38,6 +38,3 @@ export const hostViewSql = `
 
 /** Settings the summaries need: unmatched LEFT JOIN columns are NULL, not 0 or ''. */
 export const summarySettings = "SETTINGS join_use_nulls = 1";
-
-/** The method version written into every summary row (SPEC section 6). */
-export const METHOD = 2;
