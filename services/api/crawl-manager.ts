@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import { FailedPreconditionError, NotFoundError } from "../runtime/api-errors.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import { newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
 import { logger } from "../runtime/log.js";
@@ -40,8 +41,13 @@ export class CrawlManager {
   constructor(private readonly options: CrawlManagerOptions) {}
 
   /** Records a crawl of the list at `incoming` (a spool file already written) or of `source`, and starts it. */
-  async submit(crawlOptions: CrawlOptions, source: string, incoming?: string): Promise<CrawlRecord> {
-    const record = await createCrawl(this.options.store, crawlOptions, source || "(streamed)");
+  async submit(
+    crawlOptions: CrawlOptions,
+    source: string,
+    incoming?: string,
+    requestId = "",
+  ): Promise<CrawlRecord> {
+    const record = await createCrawl(this.options.store, crawlOptions, source || "(streamed)", requestId);
     const spool = spoolPath(this.options.dataDir, record.crawl_id);
     try {
       await mkdir(dirname(spool), { recursive: true });
@@ -74,12 +80,12 @@ export class CrawlManager {
   /** Goes on with a crawl cut short (this or another process died), from its spool file. */
   async resume(crawlId: string): Promise<CrawlRecord> {
     const record = await getCrawl(this.options.store, crawlId);
-    if (!record) throw new SourceError(`no crawl ${crawlId}`);
+    if (!record) throw new NotFoundError(`no crawl ${crawlId}`);
     if (record.state === "completed")
-      throw new SourceError(`crawl ${crawlId} is completed: nothing to resume`);
+      throw new FailedPreconditionError(`crawl ${crawlId} is completed: nothing to resume`);
     if (!this.running.has(crawlId)) {
       if (!existsSync(spoolPath(this.options.dataDir, crawlId)))
-        throw new SourceError(
+        throw new FailedPreconditionError(
           `crawl ${crawlId}: its domain list is not on this api instance (${spoolPath(this.options.dataDir, crawlId)})`,
         );
       const resumed = { ...record, state: "running" as const, error: "", finished_at: null };
@@ -91,7 +97,7 @@ export class CrawlManager {
 
   async cancel(crawlId: string): Promise<CrawlRecord> {
     const record = await getCrawl(this.options.store, crawlId);
-    if (!record) throw new SourceError(`no crawl ${crawlId}`);
+    if (!record) throw new NotFoundError(`no crawl ${crawlId}`);
     const here = this.running.get(crawlId);
     if (here) {
       here.controller.abort("cancel");

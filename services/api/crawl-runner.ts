@@ -61,7 +61,12 @@ export function newCrawlId(date: string): string {
 }
 
 /** Records a new crawl, running, before any of its domains is sent. */
-export async function createCrawl(store: Store, options: CrawlOptions, source: string): Promise<CrawlRecord> {
+export async function createCrawl(
+  store: Store,
+  options: CrawlOptions,
+  source: string,
+  requestId = "",
+): Promise<CrawlRecord> {
   const record: CrawlRecord = {
     crawl_id: newCrawlId(options.date),
     date: options.date,
@@ -74,6 +79,7 @@ export async function createCrawl(store: Store, options: CrawlOptions, source: s
     finished_at: null,
     published: 0,
     error: "",
+    request_id: requestId,
   };
   await saveCrawl(store, record);
   return record;

@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { InvalidArgumentError } from "../runtime/api-errors.js";
 
 /** The original's run script fetched this list when it was given none. */
 export const MAJESTIC_MILLION_URL = "https://downloads.majestic.com/majestic_million.csv";
 
-export class SourceError extends Error {
+/** A submitted list the server cannot use: INVALID_ARGUMENT over gRPC. */
+export class SourceError extends InvalidArgumentError {
   override name = "SourceError";
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { PortState } from "../../gen/ipv6matrix/v1/common.js";
-import { type ProbeResponse, ProberServiceClient } from "../../gen/ipv6matrix/v1/lookup.js";
+import { type ProbeResponse, ProberServiceClient } from "../../gen/ipv6matrix/v1/prober.js";
 import { loadConfig } from "../runtime/config.js";
 import { startGrpcServer } from "../runtime/grpc-server.js";
 import { proberGrpcService } from "./grpc.js";

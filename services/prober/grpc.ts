@@ -8,7 +8,7 @@ import {
   type ProbeRequest,
   type ProbeResponse,
   ProberServiceService,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+} from "../../gen/ipv6matrix/v1/prober.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { Prober } from "./prober.js";
 

@@ -4,21 +4,23 @@
 // Bad input is INVALID_ARGUMENT with the reason; a DNS failure is an outcome.
 
 import { isIP } from "node:net";
-import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import type { RecordType } from "dns-packet";
 import {
   type ResolveRequest,
   ResolveResponse,
   ResolverServiceService,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+} from "../../gen/ipv6matrix/v1/resolver.js";
+import { InvalidArgumentError } from "../runtime/api-errors.js";
 import { parseEndpoint } from "../runtime/config.js";
+import { unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { questionTypes, recordText } from "./dns-message.js";
 import { toProto } from "./outcome.js";
 import { checkQueryName } from "./query-name.js";
 import type { ResolverContext } from "./resolver-context.js";
 
-export class ResolveInputError extends Error {
+/** A request that cannot be asked: INVALID_ARGUMENT over gRPC. */
+export class ResolveInputError extends InvalidArgumentError {
   override name = "ResolveInputError";
 }
 
@@ -64,19 +66,7 @@ export function resolverGrpcService(context: ResolverContext): GrpcService {
     name: "ipv6matrix.v1.ResolverService",
     definition: ResolverServiceService,
     implementation: {
-      resolve(
-        call: ServerUnaryCall<ResolveRequest, ResolveResponse>,
-        callback: sendUnaryData<ResolveResponse>,
-      ) {
-        resolveOnce(context, call.request).then(
-          (response) => callback(null, response),
-          (error: Error) =>
-            callback({
-              code: error instanceof ResolveInputError ? status.INVALID_ARGUMENT : status.INTERNAL,
-              details: error.message,
-            }),
-        );
-      },
+      resolve: unaryHandler<ResolveRequest, ResolveResponse>((request) => resolveOnce(context, request)),
     },
   };
 }

@@ -18,7 +18,7 @@ import { openChdbStore } from "../../services/runtime/store-chdb.js";
 
 function search(client: QueryServiceClient, metadata = new Metadata()) {
   return new Promise<string[]>((resolve, reject) =>
-    client.searchDomains({ prefix: "a", limit: 5 }, metadata, (error, response) =>
+    client.searchDomains({ prefix: "a", limit: 5, pageToken: "" }, metadata, (error, response) =>
       error ? reject(error) : resolve(response.domains),
     ),
   );
@@ -96,7 +96,7 @@ describe("API security", () => {
       await assert.rejects(
         new Promise((resolve, reject) =>
           plain.searchDomains(
-            { prefix: "a", limit: 5 },
+            { prefix: "a", limit: 5, pageToken: "" },
             right,
             { deadline: Date.now() + 3000 },
             (error, response) => (error ? reject(error) : resolve(response)),

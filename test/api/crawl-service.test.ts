@@ -155,7 +155,9 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
     const client = new CrawlServiceClient(api, credentials.createInsecure());
     try {
       const listed = await new Promise<ListCrawlsResponse>((resolve, reject) =>
-        client.listCrawls({ limit: 10 }, (error, response) => (error ? reject(error) : resolve(response))),
+        client.listCrawls({ limit: 0, pageSize: 10, pageToken: "" }, (error, response) =>
+          error ? reject(error) : resolve(response),
+        ),
       );
       const states = listed.crawls.map((crawl) => crawl.state);
       assert.equal(listed.crawls.length, 4);

@@ -82,6 +82,7 @@ describe("resolver actors on the in-process transport", () => {
     smtpTimeoutSeconds: 1,
     traceMaxTtl: 1,
     traceTimeoutSeconds: 1,
+    typedMetrics: [],
   });
 
   async function settle(until: () => boolean): Promise<void> {

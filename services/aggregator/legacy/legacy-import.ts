@@ -115,6 +115,7 @@ export async function importLegacyCrawl(
     smtpTimeoutSeconds: 0,
     traceMaxTtl: 0,
     traceTimeoutSeconds: 0,
+    typedMetrics: [],
   };
   const record = {
     crawl_id: crawlId,
