@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests start for real: NATS, the lab's DNS servers and tools.
-packages=(nats-server nsd unbound dnsutils iproute2 nftables openssl procps sqlite3 scamper iputils-ping)
-commands=(nats-server nsd unbound dig ip nft openssl pkill sqlite3 scamper ping)
+packages=(nats-server nsd unbound dnsutils iproute2 nftables iptables openssl procps sqlite3 scamper iputils-ping time)
+commands=(nats-server nsd unbound dig ip nft iptables openssl pkill sqlite3 scamper ping /usr/bin/time)
 missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")

@@ -37,19 +37,19 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
     placed: true,
   },
   jobs: {
-    sql: `SELECT toString(date) AS date, crawl_id, type, domain, tld, host, priority, outcome
+    sql: `SELECT toString(date) AS date, crawl_id, type, domain, tld, host, priority, outcome, rcode
       FROM jobs FINAL WHERE crawl_id = {crawl:String} ORDER BY domain, type, priority, host`,
     placed: false,
   },
   soa: {
-    sql: `SELECT toString(date) AS date, crawl_id, domain, tld, outcome, primary_by_soa AS primaryBySOA,
+    sql: `SELECT toString(date) AS date, crawl_id, domain, tld, outcome, rcode, primary_by_soa AS primaryBySOA,
       primary_by_rank AS primaryByRank, primary_in_house AS primaryInHouse, secondary, total, rname, serial,
       refresh, retry, expire, minimum
       FROM soa FINAL WHERE crawl_id = {crawl:String} ORDER BY domain`,
     placed: false,
   },
   hosts: {
-    sql: `SELECT toString(date) AS date, crawl_id, host, a_outcome, aaaa_outcome,
+    sql: `SELECT toString(date) AS date, crawl_id, host, a_outcome, aaaa_outcome, a_rcode, aaaa_rcode,
       arrayStringConcat(arrayMap(x -> toString(x), ipv4), ' ') AS ipv4,
       arrayStringConcat(arrayMap(x -> toString(x), ipv6), ' ') AS ipv6,
       arrayStringConcat(ip6_types, ' ') AS ip6_types, arrayStringConcat(cname_chain, ' ') AS cname_chain,
@@ -63,9 +63,11 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
   addresses: {
     sql: `SELECT toString(a.date) AS date, a.crawl_id AS crawl_id, ${ip("a.ip")} AS ip, a.family AS family,
       coalesce(r.name, a.rdns) AS rdns, coalesce(r.outcome, a.rdns_outcome) AS rdns_outcome,
+      coalesce(r.rcode, 0) AS rdns_rcode,
       a.ping_sent AS ping_sent, a.ping_received AS ping_received, a.ping_min AS ping_min, a.ping_avg AS ping_avg,
       a.ping_max AS ping_max, a.ping_mdev AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
-      a.starttls AS starttls, a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
+      a.starttls AS starttls, a.smtp_step AS smtp_step, a.smtp_failure AS smtp_failure, a.smtp_ehlo AS smtp_ehlo,
+      a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
       coalesce(g.country, 'ZZ') AS country, g.city AS city, g.region AS region, g.latitude AS latitude,
       g.longitude AS longitude, g.asn AS asn, g.as_org AS as_org, t.ip6_type AS ip6_type,
       coalesce(v.valid, 1) AS valid, coalesce(t.prefix_id, '') AS prefix_id, coalesce(t.prefix_name, '') AS prefix_name,
@@ -73,7 +75,7 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       FROM (SELECT * FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a
       LEFT JOIN (SELECT ip, country, city, region, latitude, longitude, asn, as_org FROM geo FINAL
         WHERE crawl_id = {crawl:String}) AS g ON g.ip = a.ip
-      LEFT JOIN (SELECT ip, nullIf(name, '') AS name, nullIf(outcome, '') AS outcome FROM reverse FINAL
+      LEFT JOIN (SELECT ip, nullIf(name, '') AS name, nullIf(outcome, '') AS outcome, rcode FROM reverse FINAL
         WHERE crawl_id = {crawl:String}) AS r ON r.ip = a.ip
       LEFT JOIN (SELECT t6.1 AS ip, any(t6.2) AS ip6_type, any(t6.3) AS prefix_id, any(t6.4) AS prefix_name FROM hosts FINAL
         ARRAY JOIN arrayZip(ipv6, ip6_types, prefix_ids, prefix_names) AS t6

@@ -1,5 +1,5 @@
 // From the messages on crawl.results to rows of the raw tables (migrations
-// 001, 003, 005). Pure: the crawl's date is passed in.
+// 001, 003, 005, 007). Pure: the crawl's date is passed in.
 
 import { Family, Feature, PortState } from "../../gen/ipv6matrix/v1/common.js";
 import type {
@@ -36,6 +36,7 @@ export function jobRows(result: DomainResult, date: string): Row[] {
     host: job.host,
     priority: job.priority,
     outcome: outcomeName(job.outcome),
+    rcode: job.rcode,
   }));
 }
 
@@ -49,6 +50,7 @@ export function soaRows(result: DomainResult, date: string): Row[] {
       domain: result.domain,
       tld: result.tld,
       outcome: outcomeName(soa.outcome),
+      rcode: soa.rcode,
       primary_by_soa: soa.primaryBySoa,
       primary_by_rank: soa.primaryByRank,
       primary_in_house: soa.primaryInHouse ? 1 : 0,
@@ -73,6 +75,8 @@ export function hostRow(result: HostResult, date: string): Row {
     host: result.host,
     a_outcome: outcomeName(result.aOutcome),
     aaaa_outcome: outcomeName(result.aaaaOutcome),
+    a_rcode: result.aRcode,
+    aaaa_rcode: result.aaaaRcode,
     ipv4: v4.map((a) => a.ip),
     ipv6: v6.map((a) => a.ip),
     ip6_types: v6.map((a) => a.ip6Type),
@@ -107,6 +111,10 @@ export function addressRow(result: AddressResult, date: string): Row {
     tcp443: portStateName(result.tcp443),
     tcp25: portStateName(result.tcp25),
     starttls: result.starttls ? 1 : 0,
+    // The SMTP outcome, apart from tcp25 (the handshake): '' where port 25 was not probed.
+    smtp_step: result.smtp?.step ?? "",
+    smtp_failure: result.smtp?.failure ?? "",
+    smtp_ehlo: result.smtp?.ehlo ? 1 : 0,
     trace_hops: trace?.reached ? trace.hops : null,
     trace_path: (trace?.path ?? []).map((hop) => hop.name || hop.address || "*"),
     trace_reached: trace?.reached ? 1 : 0,
@@ -140,6 +148,7 @@ export function reverseRow(result: ReverseResult, date: string): Row {
     ip: ipColumn(result.ip),
     name: result.name,
     outcome: outcomeName(result.outcome),
+    rcode: result.rcode,
   };
 }
 

@@ -35,7 +35,9 @@ export function today(): string {
 
 export function checkDate(text: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const valid = match && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+  const time = new Date(`${text}T00:00:00Z`);
+  // 2026-13-45 is no Date at all (toISOString would throw a RangeError); 2026-02-30 rolls over to March.
+  const valid = match && !Number.isNaN(time.getTime()) && time.toISOString().startsWith(text);
   if (!valid) throw new Error(`--date ${text}: expected a calendar date as YYYY-MM-DD`);
   return text;
 }

@@ -113,7 +113,8 @@ async function domainsDone(store: Store, crawlId: string): Promise<Set<string>> 
 /**
  * A resumed crawl's lost work: the hosts its stored jobs name without a host row, and the measured
  * addresses of its stored hosts without their rows (prober, geo, PTR). Their tasks died with the process that held
- * them; sending them again is harmless (results are idempotent).
+ * them. An address goes out again naming the rows it misses, so the actors whose row is stored
+ * skip it: a result is written once (results are idempotent all the same).
  */
 async function republishMissing(
   run: RunOptions,
@@ -136,19 +137,26 @@ async function republishMissing(
   // by the prober and geo but whose PTR task died is sent again too.
   const measured = addressTables(measuresOf(run, options));
   if (measured.length === 0) return { hosts: hosts.length, addresses: 0 };
-  const addresses = await store.query<{ ip: string; family: number }>(
-    `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family FROM (
-       SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
-       UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1))
-     WHERE ${measured.map((table) => `ip NOT IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String})`).join(" OR ")}`,
+  // Each with the tables it still misses, so that what is stored is not measured and written again.
+  const missing = measured.map(
+    (table) => `if(ip NOT IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String}), '${table}', '')`,
+  );
+  const addresses = await store.query<{ ip: string; family: number; missing: string[] }>(
+    `SELECT ip, family, missing FROM (
+       SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family,
+         arrayFilter(t -> t != '', [${missing.join(", ")}]) AS missing FROM (
+         SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
+         UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1)))
+     WHERE length(missing) > 0`,
     params,
   );
-  for (const { ip, family } of addresses) {
+  for (const { ip, family, missing: tables } of addresses) {
     const task = AddressTask.encode({
       crawlId,
       ip,
       family: family === 6 ? Family.FAMILY_IPV6 : Family.FAMILY_IPV4,
       options,
+      missing: tables,
     });
     await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
   }

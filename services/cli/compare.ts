@@ -3,8 +3,7 @@
 
 import { compareSql } from "../aggregator/queries/compare.js";
 import { resolveCrawl } from "../runtime/crawls.js";
-import { openStore } from "../runtime/store-open.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { type Command, commonUsage, configFrom, openStoreWithCrawls, UsageError } from "./command.js";
 import { textTable } from "./text-table.js";
 
 export const compareCommand: Command = {
@@ -26,7 +25,7 @@ ${commonUsage}`,
     if (!["tld", "country", "type"].includes(by))
       throw new UsageError(`--by ${by}: one of tld, country, type`);
     const config = configFrom(values);
-    const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+    const store = await openStoreWithCrawls(config);
     try {
       const [a, b] = await Promise.all(positionals.map((text) => resolveCrawl(store, text)));
       positionals.forEach((text, i) => {

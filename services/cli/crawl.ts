@@ -4,14 +4,14 @@
 
 import { resolve } from "node:path";
 import { computeSummaries } from "../aggregator/summaries.js";
-import { checkDate, crawlOptionsFrom, today } from "../api/crawl-options.js";
+import { crawlOptionsFrom, today } from "../api/crawl-options.js";
 import { findResumable, runCrawl } from "../api/crawl-runner.js";
-import { newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
+import { DomainFileError, newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
 import { setLogLevel } from "../runtime/log.js";
 import { migrate } from "../runtime/migrate.js";
 import { openStore } from "../runtime/store-open.js";
 import { InProcessTransport } from "../runtime/transport-inprocess.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { type Command, commonUsage, configFrom, dateOption, UsageError } from "./command.js";
 import { ProgressDisplay } from "./progress-display.js";
 import { inProcessTopology, measuresOf, pipelineRoles, startRoles } from "./roles.js";
 
@@ -28,11 +28,13 @@ Options:
   --date YYYY-MM-DD    the crawl's date label (default: today, UTC)
   --nameserver ADDR    name server to ask, addr or addr:port (repeatable; default: resolver.nameservers)
   --quiet              no progress display
+  --progress-every S   when the output is not a terminal, a progress line every S seconds (default 5)
 ${commonUsage}`,
   options: {
     date: { type: "string" },
     nameserver: { type: "string", multiple: true },
     quiet: { type: "boolean" },
+    "progress-every": { type: "string" },
   },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("expected one domains file (see --help)");
@@ -42,7 +44,10 @@ ${commonUsage}`,
     if (nameservers?.length) sets.push(`resolver.nameservers=${nameservers.join(",")}`);
     const config = configFrom({ ...values, set: sets });
     setLogLevel(config.telemetry.log_level);
-    const date = values["date"] === undefined ? today() : checkDate(String(values["date"]));
+    const date = values["date"] === undefined ? today() : dateOption(String(values["date"]));
+    const every = values["progress-every"] === undefined ? 5 : Number(values["progress-every"]);
+    if (!(every >= 0))
+      throw new UsageError(`--progress-every ${values["progress-every"]}: expected seconds, 0 or more`);
     const blocklist = await readBlocklist(config.domain.blocklist);
     const report = newReport();
     // Opened (and so checked) before anything is stored.
@@ -52,6 +57,12 @@ ${commonUsage}`,
       onReject: (rejected) => process.stderr.write(`${file}:${rejected.line}: skipped: ${rejected.reason}\n`),
     });
     const first = await domains.next();
+    // A crawl of nothing would complete at once and become the latest crawl that export shows.
+    if (first.done)
+      throw new DomainFileError(
+        `domain file ${file}: no domain to crawl (${report.lines} lines: ${report.rejectedCount} bad, ` +
+          `${report.duplicates} duplicates, ${report.blocked} blocked, the rest blank or # comments)`,
+      );
     async function* all() {
       if (!first.done) yield first.value;
       yield* domains;
@@ -60,7 +71,7 @@ ${commonUsage}`,
     const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
     const transport = new InProcessTransport({ topology: inProcessTopology(pipelineRoles) });
     const running = await startRoles(pipelineRoles, { config, transport, store });
-    const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout);
+    const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout, every * 1000);
     try {
       await migrate(store);
       const options = crawlOptionsFrom(config, date);

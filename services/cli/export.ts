@@ -4,10 +4,16 @@
 import { writeFile } from "node:fs/promises";
 import { exportableTables, exportTable, formatRows } from "../aggregator/export.js";
 import { exportLegacyCsv } from "../aggregator/legacy/legacy-csv-export.js";
-import { checkDate } from "../api/crawl-options.js";
 import { findCompletedCrawl, getCrawl } from "../runtime/crawls.js";
-import { openStore } from "../runtime/store-open.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import {
+  CliError,
+  type Command,
+  commonUsage,
+  configFrom,
+  dateOption,
+  openStoreWithCrawls,
+  UsageError,
+} from "./command.js";
 
 export const exportCommand: Command = {
   summary: "print a summary or raw table of a crawl as CSV or JSON lines",
@@ -39,11 +45,11 @@ ${commonUsage}`,
       throw new UsageError(`unknown table ${table} (one of ${exportableTables.join(", ")})`);
     const format = (values["format"] as string | undefined) ?? "csv";
     if (format !== "csv" && format !== "jsonl") throw new UsageError(`--format ${format}: one of csv, jsonl`);
+    const date = values["date"] === undefined ? undefined : dateOption(String(values["date"]));
     const config = configFrom(values);
-    const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+    const store = await openStoreWithCrawls(config);
     try {
       const crawlId = values["crawl"] as string | undefined;
-      const date = values["date"] === undefined ? undefined : checkDate(String(values["date"]));
       const crawl = crawlId ? await getCrawl(store, crawlId) : await findCompletedCrawl(store, date);
       if (!crawl)
         throw new UsageError(
@@ -60,7 +66,7 @@ ${commonUsage}`,
       }
       const { columns, rows } = await exportTable(store, table, crawl.crawl_id, Boolean(values["keep-zz"]));
       const text = formatRows(rows, format, columns);
-      if (values["out"]) await writeFile(String(values["out"]), text);
+      if (values["out"]) await writeOut(String(values["out"]), text);
       else process.stdout.write(text);
       return 0;
     } finally {
@@ -68,3 +74,20 @@ ${commonUsage}`,
     }
   },
 };
+
+async function writeOut(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such folder"
+        : code === "EISDIR"
+          ? "it is a folder"
+          : code === "ENOTDIR"
+            ? "a part of it is a file, not a folder"
+            : `${code ?? String(error)}`;
+    throw new CliError(`--out ${path}: cannot write it: ${why}`);
+  }
+}

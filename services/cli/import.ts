@@ -10,11 +10,10 @@ import type { LegacyCrawl } from "../aggregator/legacy/legacy-crawl.js";
 import { importLegacyCrawl } from "../aggregator/legacy/legacy-import.js";
 import { importMysqlDumpFile } from "../aggregator/legacy/mysql-dump-import.js";
 import { chdbSqliteTables, readLegacySqlite } from "../aggregator/legacy/sqlite-import.js";
-import { checkDate } from "../api/crawl-options.js";
 import { migrate } from "../runtime/migrate.js";
 import type { Store } from "../runtime/store.js";
 import { openStore } from "../runtime/store-open.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { type Command, commonUsage, configFrom, dateOption, UsageError } from "./command.js";
 
 export const importCommand: Command = {
   summary: "import the original crawler's crawls (CSV folders, SQLite files, MySQL summary dumps)",
@@ -46,7 +45,7 @@ ${commonUsage}`,
     if (sources.length !== 1) throw new UsageError("give one of --csv DIR, --sqlite FILE, --mysql-dump FILE");
     const kind = sources[0]!;
     const path = resolve(String(values[kind]));
-    const date = values["date"] === undefined ? undefined : checkDate(String(values["date"]));
+    const date = values["date"] === undefined ? undefined : dateOption(String(values["date"]));
     const config = configFrom(values);
     const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
     try {

@@ -10,7 +10,8 @@ import { GeoDatabaseError } from "../geo/mmdb-file.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../runtime/api-errors.js";
 import { ConfigError } from "../runtime/config.js";
 import { DomainFileError } from "../runtime/domain-file.js";
-import { type Command, UsageError } from "./command.js";
+import { StoreOpenError } from "../runtime/store.js";
+import { CliError, type Command, UsageError } from "./command.js";
 import { compareCommand } from "./compare.js";
 import { crawlCommand } from "./crawl.js";
 import { historyCommand, searchCommand } from "./domain-queries.js";
@@ -99,6 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     ) {
       process.stderr.write(`ipv6matrix ${name}: ${(error as Error).message}\n`);
       return 2;
+    }
+    if (error instanceof CliError || error instanceof StoreOpenError) {
+      process.stderr.write(`ipv6matrix ${name}: ${error.message}\n`);
+      return 1;
     }
     process.stderr.write(`ipv6matrix ${name}: ${(error as Error).stack ?? error}\n`);
     return 1;

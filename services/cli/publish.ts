@@ -3,8 +3,7 @@
 // role the original's staging-to-live database copy played).
 
 import { resolveCrawl, setPublished } from "../runtime/crawls.js";
-import { openStore } from "../runtime/store-open.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { type Command, commonUsage, configFrom, openStoreWithCrawls, UsageError } from "./command.js";
 
 function publishCommand(published: boolean): Command {
   const verb = published ? "publish" : "unpublish";
@@ -17,7 +16,7 @@ function publishCommand(published: boolean): Command {
     async run(values, positionals) {
       if (positionals.length !== 1) throw new UsageError("expected one crawl id or date");
       const config = configFrom(values);
-      const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+      const store = await openStoreWithCrawls(config);
       try {
         const crawl = await resolveCrawl(store, positionals[0]!);
         if (!crawl) throw new UsageError(`no crawl ${positionals[0]} in the store`);

@@ -1,9 +1,12 @@
 // `ipv6matrix serve <role>`: one service alone, on NATS and the configured
 // store, until SIGTERM or SIGINT; then it drains what it holds and stops.
 
+import type { Server } from "node:http";
+import { createServer } from "node:net";
 import { queryService } from "../aggregator/query-service.js";
+import { type Endpoint, formatEndpoint } from "../runtime/config.js";
 import { apiToken, requireToken } from "../runtime/grpc-auth.js";
-import { startGrpcServer, tlsOf } from "../runtime/grpc-server.js";
+import { type RunningGrpcServer, startGrpcServer, tlsOf } from "../runtime/grpc-server.js";
 import { logger, setLogLevel } from "../runtime/log.js";
 import { serveMetrics } from "../runtime/metrics.js";
 import { migrate } from "../runtime/migrate.js";
@@ -12,7 +15,7 @@ import { pipelineTopology } from "../runtime/topology.js";
 import { InProcessTransport } from "../runtime/transport-inprocess.js";
 import { connectNats } from "../runtime/transport-nats.js";
 import { throughStoreOutage } from "../runtime/unreachable-store.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { CliError, type Command, commonUsage, configFrom, UsageError } from "./command.js";
 import { builtRoles, inProcessTopology, type Role, roles, startRoles, usesStore } from "./roles.js";
 
 export const serveCommand: Command = {
@@ -64,17 +67,32 @@ ${commonUsage}`,
             name: `ipv6matrix-${role}`,
           });
     const running = await startRoles(runningRoles, { config, transport, store });
-    const metrics = config.telemetry.listen
-      ? await serveMetrics(config.telemetry.listen.host, config.telemetry.listen.port)
-      : undefined;
-    // Health and reflection for every role, plus the role's own service.
-    const services = [
-      ...running.grpcServices,
-      ...(store && runningRoles.includes("aggregator") ? [queryService(store)] : []),
-    ];
-    const grpc = config.api.listen
-      ? await startGrpcServer(config.api.listen, services, tlsOf(config))
-      : undefined;
+    let metrics: Server | undefined;
+    let grpc: RunningGrpcServer | undefined;
+    try {
+      metrics = config.telemetry.listen
+        ? await listening("telemetry.listen", config.telemetry.listen, () =>
+            serveMetrics(config.telemetry.listen!.host, config.telemetry.listen!.port),
+          )
+        : undefined;
+      // Health and reflection for every role, plus the role's own service.
+      const services = [
+        ...running.grpcServices,
+        ...(store && runningRoles.includes("aggregator") ? [queryService(store)] : []),
+      ];
+      grpc = config.api.listen
+        ? await listening("api.listen", config.api.listen, () =>
+            startGrpcServer(config.api.listen!, services, tlsOf(config)),
+          )
+        : undefined;
+    } catch (error) {
+      // What started is stopped, so the process ends with the one line and releases the store.
+      metrics?.close();
+      await running.stop();
+      await transport.close();
+      await store?.close();
+      throw error;
+    }
     log.info({ nats: config.nats.servers, grpc: grpc?.port }, "serving");
     await new Promise<void>((resolve) => {
       process.once("SIGTERM", resolve);
@@ -89,3 +107,25 @@ ${commonUsage}`,
     return 0;
   },
 };
+
+/** Starts a listener; a port in use or an address not on this machine is one line naming the key. */
+async function listening<T>(key: string, endpoint: Endpoint, start: () => Promise<T>): Promise<T> {
+  try {
+    // Tried first with a plain socket: grpc-js would also print its own "No address added" line.
+    await new Promise<void>((done, fail) => {
+      const probe = createServer();
+      probe.once("error", fail);
+      probe.listen(endpoint.port, endpoint.host, () => probe.close(() => done()));
+    });
+    return await start();
+  } catch (error) {
+    const text = `${(error as NodeJS.ErrnoException).code ?? ""} ${(error as Error).message}`;
+    const why = /EADDRINUSE|address already in use/i.test(text)
+      ? "the port is in use (another ipv6matrix serve?)"
+      : /EADDRNOTAVAIL|EACCES|No address added/i.test(text)
+        ? `cannot listen there (${(error as Error).message.split("\n")[0]})`
+        : undefined;
+    if (why === undefined) throw error;
+    throw new CliError(`${key} ${formatEndpoint(endpoint)}: ${why}`);
+  }
+}

@@ -7,10 +7,9 @@ import { access } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { ServiceError } from "@grpc/grpc-js";
 import type { SubmitCrawlResponse } from "../../gen/ipv6matrix/v1/crawl.js";
-import { checkDate } from "../api/crawl-options.js";
 import { DomainFileError } from "../runtime/domain-file.js";
 import { crawlClient } from "./api-client.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { type Command, commonUsage, configFrom, dateOption, UsageError } from "./command.js";
 
 export const submitCommand: Command = {
   summary: "submit a crawl to the api service and print its id",
@@ -40,7 +39,7 @@ ${commonUsage}`,
     if ((positionals.length !== 1) === (source === undefined))
       throw new UsageError("expected one domains file, or --source (see --help)");
     const config = configFrom(values);
-    const date = values["date"] === undefined ? "" : checkDate(String(values["date"]));
+    const date = values["date"] === undefined ? "" : dateOption(String(values["date"]));
     const file = positionals[0];
     if (file !== undefined) {
       await access(file).catch(() => {

@@ -6,8 +6,7 @@
 import { computeSummaries } from "../aggregator/summaries.js";
 import { resolveCrawl } from "../runtime/crawls.js";
 import { migrate } from "../runtime/migrate.js";
-import { openStore } from "../runtime/store-open.js";
-import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
+import { type Command, commonUsage, configFrom, openStoreWithCrawls, UsageError } from "./command.js";
 
 export const summariseCommand: Command = {
   summary: "compute a crawl's summaries again from its raw measurements",
@@ -16,7 +15,7 @@ export const summariseCommand: Command = {
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("expected one crawl id or date");
     const config = configFrom(values);
-    const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+    const store = await openStoreWithCrawls(config);
     try {
       await migrate(store);
       const crawl = await resolveCrawl(store, positionals[0]!);

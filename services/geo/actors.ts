@@ -37,6 +37,8 @@ export function geoActors(config: Config, watch: WatchOptions = {}): GeoService 
     decode: (data) => AddressTask.decode(data),
     crawlOf: (task) => task.crawlId,
     async handle(task, context) {
+      // A resumed crawl's address whose row is stored already (crawl-runner.ts): located once.
+      if (task.missing.length > 0 && !task.missing.includes("geo")) return;
       // A crawl submitted without the geoip metric still gets a row per address, saying
       // "not located" (empty db_version), so every address is accounted for.
       const wanted = task.options === undefined || task.options.metrics.includes("geoip");

@@ -51,6 +51,8 @@ export function proberActors(config: Config, extras: ProberExtras = {}): ProberS
     decode: (data) => AddressTask.decode(data),
     crawlOf: (task) => task.crawlId,
     async handle(task, context) {
+      // A resumed crawl's address whose row is stored already (crawl-runner.ts): measured once.
+      if (task.missing.length > 0 && !task.missing.includes("addresses")) return;
       const measured = await prober.probe(task.ip, task.crawlId, task.options);
       // The address as the resolver spelt it, so the row joins its host's addresses.
       const address = { ...measured, ip: task.ip, family: task.family || measured.family };

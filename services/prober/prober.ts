@@ -22,7 +22,7 @@ import { traceroute } from "./traceroute.js";
 
 /** Recorded in every AddressResult: which method measured it (ooni's measurement version). */
 export const PROBER_VERSION =
-  "prober/2 ping=icmp-echo path=icmp-echo-ttl+retry pmtu=df-probe tcp=connect smtp=ehlo-starttls";
+  "prober/2 ping=icmp-echo path=icmp-echo-ttl+retry pmtu=df-probe tcp=connect smtp=ehlo-starttls tcp25=handshake";
 
 export interface ProberOptions {
   readonly ping: { count: number; intervalMs: number; timeoutMs: number };
@@ -203,6 +203,9 @@ export class Prober {
             steps: smtp.steps,
             starttlsOffered: smtp.starttlsOffered,
             tlsVersion: smtp.tlsVersion,
+            step: smtp.step,
+            failure: smtp.failure,
+            ehlo: smtp.ehlo,
           };
         }),
       );

@@ -97,6 +97,7 @@ async function probe(port: number, timeoutMs = 800, withTls = true) {
 test("STARTTLS offered and a handshake with a certificate for another name: open, TLS", async () => {
   const result = await probe(await serve(mta(true)));
   assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
+  assert.deepEqual([result.step, result.failure, result.ehlo], ["tls", "", true]);
   assert.equal(result.starttls, true);
   assert.match(result.tlsVersion, /^TLSv1\.[23]$/);
   assert.deepEqual(
@@ -109,7 +110,9 @@ test("plain SMTP: open, no STARTTLS", async () => {
   const result = await probe(await serve(mta(false)));
   assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
   assert.equal(result.starttls, false);
-  assert.equal(result.steps.at(-1)?.outcome, "not_offered");
+  assert.equal(result.ehlo, true);
+  assert.deepEqual([result.step, result.failure], ["starttls", "starttls_not_offered"]);
+  assert.equal(result.steps.at(-1)?.outcome, "starttls_not_offered");
 });
 
 test("metric tls off: no STARTTLS sent", async () => {
@@ -119,17 +122,33 @@ test("metric tls off: no STARTTLS sent", async () => {
   assert.equal(result.steps.at(-1)?.step, "ehlo");
 });
 
-test("a server that greets and stalls costs the SMTP timeout, no more: filtered", async () => {
-  const port = await serve((socket) => socket.write("220 stall ESMTP\r\n"));
-  const started = performance.now();
+test("a server that greets and stalls: port 25 open (the handshake completed), SMTP timed out at EHLO", async () => {
+  let ehloSeen = false;
+  const port = await serve((socket) => {
+    socket.write("220 stall ESMTP\r\n");
+    socket.on("data", () => {
+      ehloSeen = true;
+    });
+  });
   const result = await probe(port, 500);
-  const elapsed = performance.now() - started;
-  assert.equal(result.tcp25, PortState.PORT_STATE_FILTERED);
-  assert.equal(result.steps.at(-1)?.outcome, "timeout");
-  assert.ok(elapsed >= 450 && elapsed < 900, `took ${elapsed} ms`);
+  assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
+  assert.deepEqual([result.step, result.failure, result.ehlo], ["ehlo", "generic_timeout", false]);
+  assert.deepEqual(
+    result.steps.map((s) => `${s.step}:${s.outcome}`),
+    ["connect:ok", "greeting:ok", "ehlo:generic_timeout"],
+  );
+  assert.equal(result.starttls, false);
+  assert.ok(ehloSeen, "EHLO was sent and never answered");
 });
 
-test("endless lines, binary data, a refusal: never open, never a hang", async () => {
+test("a server that accepts and never greets: port 25 open, SMTP timed out at the greeting", async () => {
+  const port = await serve(() => {});
+  const result = await probe(port, 300);
+  assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
+  assert.deepEqual([result.step, result.failure, result.ehlo], ["greeting", "generic_timeout", false]);
+});
+
+test("endless lines, binary data, a refusal: port 25 open, no SMTP, never a hang", async () => {
   const endless = await serve((socket) => {
     const flood = () => {
       if (!socket.destroyed) socket.write("220-again and again\r\n".repeat(200), () => setImmediate(flood));
@@ -142,11 +161,18 @@ test("endless lines, binary data, a refusal: never open, never a hang", async ()
   const longLine = await serve((socket) => socket.write(`220 ${"a".repeat(5000)}`));
   const rejecting = await serve((socket) => socket.end("554 no service here\r\n"));
   const [a, b, c, d] = await Promise.all([probe(endless), probe(binary), probe(longLine), probe(rejecting)]);
-  assert.equal(a.steps.at(-1)?.outcome, "too_many_lines");
-  assert.equal(b.steps.at(-1)?.outcome, "garbage");
-  assert.equal(c.steps.at(-1)?.outcome, "line_too_long");
-  assert.equal(d.steps.at(-1)?.outcome, "rejected");
-  for (const result of [a, b, c, d]) assert.equal(result.tcp25, PortState.PORT_STATE_CLOSED);
+  assert.equal(a.steps.at(-1)?.outcome, "smtp_too_many_lines");
+  assert.equal(b.steps.at(-1)?.outcome, "smtp_garbage");
+  assert.equal(c.steps.at(-1)?.outcome, "smtp_line_too_long");
+  assert.equal(d.steps.at(-1)?.outcome, "smtp_rejected");
+  // Each connection opened: port 25 is open; no SMTP server answered EHLO on it.
+  for (const result of [a, b, c, d]) {
+    assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
+    assert.deepEqual(
+      [result.step, result.failure, result.ehlo],
+      ["greeting", result.steps.at(-1)?.outcome, false],
+    );
+  }
 });
 
 test("STARTTLS accepted but no TLS follows: open, not TLS", async () => {
@@ -160,16 +186,23 @@ test("STARTTLS accepted but no TLS follows: open, not TLS", async () => {
   const result = await probe(port);
   assert.equal(result.tcp25, PortState.PORT_STATE_OPEN);
   assert.equal(result.starttls, false);
-  assert.equal(result.steps.at(-1)?.step, "tls");
-  assert.notEqual(result.steps.at(-1)?.outcome, "ok");
+  assert.equal(result.ehlo, true);
+  assert.equal(result.step, "tls");
+  assert.ok(
+    ["ssl_failed_handshake", "eof_error", "connection_reset"].includes(result.failure),
+    result.failure,
+  );
 });
 
 test("a closed port: closed, on both probes", async () => {
   const port = await serve(() => {});
-  servers.pop()?.close();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal((await probe(port)).tcp25, PortState.PORT_STATE_CLOSED);
-  assert.deepEqual((await tcpProbe("127.0.0.1", port, 500)).state, PortState.PORT_STATE_CLOSED);
+  const closed = servers.pop()!;
+  await new Promise((resolve) => closed.close(resolve));
+  const smtp = await probe(port);
+  assert.equal(smtp.tcp25, PortState.PORT_STATE_CLOSED);
+  assert.deepEqual([smtp.step, smtp.failure, smtp.ehlo], ["connect", "connection_refused", false]);
+  const tcp = await tcpProbe("127.0.0.1", port, 500);
+  assert.deepEqual([tcp.state, tcp.failure], [PortState.PORT_STATE_CLOSED, "connection_refused"]);
 });
 
 test("TCP: an open port on both families", async () => {
@@ -198,7 +231,8 @@ test("on worker threads: the same outcomes as on the main thread", async () => {
     assert.equal(shape(a), shape(await probe(tls, 500)));
     assert.equal(a.starttls, true);
     assert.equal(shape(b), shape(await probe(plain, 500)));
-    assert.equal(c.tcp25, PortState.PORT_STATE_FILTERED);
+    assert.equal(c.tcp25, PortState.PORT_STATE_OPEN);
+    assert.deepEqual([c.step, c.failure], ["ehlo", "generic_timeout"]);
   } finally {
     threads.close();
   }

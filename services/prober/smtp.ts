@@ -1,14 +1,17 @@
 // The SMTP probe on port 25 (SPEC 4 tcp25 and tls): connect, greeting, EHLO, then STARTTLS
 // when offered (RFC 3207) and a TLS handshake, where a certificate that does not match still
-// counts as TLS. Every step's outcome is kept. One deadline covers the whole dialogue, so a
-// server that stalls costs at most the SMTP timeout. No mail is ever sent.
+// counts as TLS. Two things are kept apart: the TCP state of port 25 (from the handshake
+// alone) and the SMTP outcome (the last step tried and how it failed, in failure.ts's names).
+// One deadline covers the whole dialogue, so a server that stalls costs at most the SMTP
+// timeout. No mail is ever sent.
 
 import { connect, type Socket } from "node:net";
 import { createSecureContext, type SecureContext, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { PortState } from "../../gen/ipv6matrix/v1/common.js";
 import type { SmtpStep } from "../../gen/ipv6matrix/v1/work.js";
-import { ehloKeywords, type ParsedReply, SmtpReplyParser } from "./smtp-reply.js";
-import { LocalResourceError, portStateOf } from "./tcp.js";
+import { type Failure, failureOfErrno, localErrnos, portStateOf } from "./failure.js";
+import { ehloKeywords, type ParsedReply, type SmtpFailure, SmtpReplyParser } from "./smtp-reply.js";
+import { LocalResourceError } from "./tcp.js";
 
 export interface SmtpOptions {
   readonly timeoutMs: number;
@@ -18,8 +21,17 @@ export interface SmtpOptions {
   readonly port?: number;
 }
 
+export type SmtpStepName = "connect" | "greeting" | "ehlo" | "starttls" | "tls";
+
 export interface SmtpOutcome {
+  /** The TCP state of port 25 from the handshake alone, as for 80 and 443. */
   readonly tcp25: PortState;
+  /** The SMTP outcome: the last step tried... */
+  readonly step: SmtpStepName;
+  /** ...and how it failed ("" when it succeeded). */
+  readonly failure: Failure | "";
+  /** The server greeted and answered EHLO: what smtp4 / smtp6 and Reachability's SMTP row count (SPEC 4). */
+  readonly ehlo: boolean;
   readonly starttls: boolean;
   readonly starttlsOffered: boolean;
   readonly tlsVersion: string;
@@ -81,11 +93,13 @@ export async function smtpProbe(ip: string, options: SmtpOptions): Promise<SmtpO
   const started = performance.now();
   const steps: SmtpStep[] = [];
   let stepStarted = started;
-  const record = (step: string, outcome: string, detail = "") => {
+  let last: { step: SmtpStepName; failure: Failure | "" } = { step: "connect", failure: "" };
+  const record = (step: SmtpStepName, failure: Failure | "", detail = "") => {
+    last = { step, failure };
     const now = performance.now();
     steps.push({
       step,
-      outcome,
+      outcome: failure || "ok",
       detail: detail.slice(0, 200),
       elapsedMs: Math.round((now - stepStarted) * 1000) / 1000,
     });
@@ -109,13 +123,20 @@ export async function smtpProbe(ip: string, options: SmtpOptions): Promise<SmtpO
     );
   });
   let polite = false;
-  let result: SmtpOutcome = {
-    tcp25: PortState.PORT_STATE_FILTERED,
-    starttls: false,
-    starttlsOffered: false,
-    tlsVersion: "",
+  // The TCP state is settled by the handshake; everything after it is the SMTP outcome.
+  let tcp25: PortState = PortState.PORT_STATE_FILTERED;
+  let ehloAnswered = false;
+  let offered = false;
+  let tlsVersion = "";
+  const outcome = (): SmtpOutcome => ({
+    tcp25,
+    ...last,
+    ehlo: ehloAnswered,
+    starttls: tlsVersion !== "",
+    starttlsOffered: offered,
+    tlsVersion,
     steps,
-  };
+  });
   try {
     const connected = await new Promise<{ ok: true } | { ok: false; code: string }>((resolve) => {
       socket.once("connect", () => resolve({ ok: true }));
@@ -123,55 +144,42 @@ export async function smtpProbe(ip: string, options: SmtpOptions): Promise<SmtpO
       void expired.then(() => resolve({ ok: false, code: "ETIMEDOUT" }));
     });
     if (!connected.ok) {
-      if (["EMFILE", "ENFILE", "EADDRNOTAVAIL", "ENOBUFS"].includes(connected.code))
+      if (localErrnos.has(connected.code))
         throw new LocalResourceError(`smtp ${ip}: ${connected.code} (local resource)`);
-      const { state, failure } = portStateOf(connected.code);
-      record(
-        "connect",
-        failure === "connection_refused"
-          ? "refused"
-          : failure === "generic_timeout"
-            ? "timeout"
-            : "unreachable",
-        connected.code,
-      );
-      return { ...result, tcp25: state };
+      const failure = failureOfErrno(connected.code);
+      tcp25 = portStateOf(failure);
+      record("connect", failure, connected.code);
+      return outcome();
     }
-    record("connect", "ok");
+    tcp25 = PortState.PORT_STATE_OPEN;
+    record("connect", "");
     dialogue.listen(socket);
-    // After the connection opened, silence is "filtered" (the stalling server of the lab) and
-    // any other failure "closed": no SMTP server answered on this port (SPEC 4: greeting and EHLO).
-    const failedAt = (step: string, event: Event): SmtpOutcome => {
-      const [outcome, detail] = describe(event);
-      record(step, outcome, detail);
-      return {
-        ...result,
-        tcp25: event.kind === "timeout" ? PortState.PORT_STATE_FILTERED : PortState.PORT_STATE_CLOSED,
-      };
+    // Past the handshake port 25 is open whatever follows: a server that greets and stalls,
+    // rejects or sends garbage fails a step of SMTP, not the TCP state.
+    const failedAt = (step: SmtpStepName, event: Event): SmtpOutcome => {
+      const [failure, detail] = describe(event);
+      record(step, failure, detail);
+      return outcome();
     };
     const greeting = await dialogue.next();
     if (greeting.kind !== "reply" || greeting.reply.code !== 220) return failedAt("greeting", greeting);
-    record("greeting", "ok", `${greeting.reply.code} ${greeting.reply.lines[0] ?? ""}`);
+    record("greeting", "", `${greeting.reply.code} ${greeting.reply.lines[0] ?? ""}`);
     socket.write(`EHLO ${ehloName(socket.localAddress ?? "")}\r\n`);
     const ehlo = await dialogue.next();
     if (ehlo.kind !== "reply" || ehlo.reply.code !== 250) return failedAt("ehlo", ehlo);
-    const offered = ehloKeywords(ehlo.reply).includes("STARTTLS");
-    record("ehlo", "ok", `${ehlo.reply.code} ${ehlo.reply.lines[0] ?? ""}`);
-    result = { ...result, tcp25: PortState.PORT_STATE_OPEN, starttlsOffered: offered };
+    offered = ehloKeywords(ehlo.reply).includes("STARTTLS");
+    record("ehlo", "", `${ehlo.reply.code} ${ehlo.reply.lines[0] ?? ""}`);
+    ehloAnswered = true;
     polite = true;
-    if (!options.tls) return result;
+    if (!options.tls) return outcome();
     if (!offered) {
-      record("starttls", "not_offered");
-      return result;
+      record("starttls", "starttls_not_offered");
+      return outcome();
     }
     socket.write("STARTTLS\r\n");
     const ready = await dialogue.next();
-    if (ready.kind !== "reply" || ready.reply.code !== 220) {
-      const [outcome, detail] = describe(ready);
-      record("starttls", outcome, detail);
-      return result;
-    }
-    record("starttls", "ok", `${ready.reply.code} ${ready.reply.lines[0] ?? ""}`);
+    if (ready.kind !== "reply" || ready.reply.code !== 220) return failedAt("starttls", ready);
+    record("starttls", "", `${ready.reply.code} ${ready.reply.lines[0] ?? ""}`);
     dialogue.mute(socket);
     polite = false;
     // rejectUnauthorized false: a certificate for another name, self-signed or expired still
@@ -188,15 +196,17 @@ export async function smtpProbe(ip: string, options: SmtpOptions): Promise<SmtpO
       void expired.then(resolve);
     });
     if (handshake.kind !== "secure") {
-      const [outcome, detail] =
-        handshake.kind === "reset" ? ["tls_error", handshake.detail] : describe(handshake);
-      record("tls", outcome, detail);
-      return result;
+      const [failure, detail] =
+        handshake.kind === "reset"
+          ? ["ssl_failed_handshake" as const, handshake.detail]
+          : describe(handshake);
+      record("tls", failure, detail);
+      return outcome();
     }
-    const version = tls.getProtocol() ?? "";
-    record("tls", "ok", version);
+    tlsVersion = tls.getProtocol() ?? "TLS";
+    record("tls", "", tlsVersion);
     polite = true;
-    return { ...result, starttls: true, tlsVersion: version };
+    return outcome();
   } finally {
     clearTimeout(deadline);
     const channel = secure ?? socket;
@@ -214,18 +224,25 @@ export async function smtpProbe(ip: string, options: SmtpOptions): Promise<SmtpO
   }
 }
 
-function describe(event: Event): [string, string] {
+const replyFailures: Readonly<Record<SmtpFailure, Failure>> = {
+  garbage: "smtp_garbage",
+  line_too_long: "smtp_line_too_long",
+  too_many_lines: "smtp_too_many_lines",
+};
+
+/** A step's failure in failure.ts's names, and the raw detail kept beside it. */
+function describe(event: Event): [Failure, string] {
   switch (event.kind) {
     case "reply":
-      return ["rejected", `${event.reply.code} ${event.reply.lines[0] ?? ""}`];
+      return ["smtp_rejected", `${event.reply.code} ${event.reply.lines[0] ?? ""}`];
     case "failure":
-      return [event.failure, event.detail];
+      return [replyFailures[event.failure], event.detail];
     case "timeout":
-      return ["timeout", ""];
+      return ["generic_timeout", ""];
     case "closed":
-      return ["closed", "the server closed the connection"];
+      return ["eof_error", "the server closed the connection"];
     case "reset":
-      return ["reset", event.detail];
+      return [failureOfErrno(event.detail), event.detail];
   }
 }
 

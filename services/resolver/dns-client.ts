@@ -1,7 +1,9 @@
 // The crawl's DNS client: one question in, one closed outcome out (OK, NODATA,
 // NXDOMAIN, SERVFAIL, REFUSED, TIMEOUT, MALFORMED, INVALID_NAME, OTHER); it
 // never throws for what the network did. UDP with EDNS0, TCP when truncated,
-// retries on the next configured server, caps on questions in flight and per
+// retries on the next configured server after a timeout, and, as every stub
+// resolver does, asks the other configured servers when one answers SERVFAIL
+// or REFUSED (its answer is kept when none does better), caps on questions in flight and per
 // second per server, CNAME chains followed with a limit. No cache: a crawl
 // asks each question once. Sockets live in udp-pool.ts and tcp-query.ts,
 // message checks in dns-message.ts.
@@ -10,7 +12,7 @@ import { isIP } from "node:net";
 import type { Answer, DecodedPacket, RecordType } from "dns-packet";
 import { type Endpoint, formatEndpoint } from "../runtime/config.js";
 import { canonical, type Outcome, outcomeOfRcode, rcodeOf, walkChain } from "./dns-message.js";
-import { queryInFlight, questionsCounter, sentCounter } from "./dns-metrics.js";
+import { passedOverCounter, queryInFlight, questionsCounter, sentCounter } from "./dns-metrics.js";
 import { checkQueryName } from "./query-name.js";
 import { InFlightLimit, RateLimiter } from "./rate-limit.js";
 import { tcpQuery } from "./tcp-query.js";
@@ -31,7 +33,10 @@ export interface DnsAnswer {
   readonly rttMs: number;
   /** The UDP answer was truncated and the question asked again over TCP. */
   readonly tcp: boolean;
-  /** Why, for MALFORMED, TIMEOUT and INVALID_NAME (the raw text beside the closed outcome). */
+  /**
+   * Why, for MALFORMED, TIMEOUT and INVALID_NAME (the raw text beside the closed outcome); and
+   * which servers answered SERVFAIL or REFUSED before the server that gave this answer.
+   */
   readonly detail?: string;
 }
 
@@ -39,7 +44,7 @@ export interface DnsClientOptions {
   /** IP literals with ports; at least one. */
   readonly servers: readonly Endpoint[];
   readonly timeoutMs: number;
-  /** Further tries after the first, each on the next server. */
+  /** Further tries after a timeout, each on the next server (SERVFAIL and REFUSED: see ask). */
   readonly retries: number;
   /** Queries sent and not yet answered, over all servers. */
   readonly maxInFlight: number;
@@ -64,6 +69,7 @@ export interface DnsClientStats {
 // Label children looked up once: the counters are touched for every question.
 const sentUdp = sentCounter("udp");
 const sentTcp = sentCounter("tcp");
+const passedOver = { 2: passedOverCounter("SERVFAIL"), 5: passedOverCounter("REFUSED") } as const;
 const outcomes: Outcome[] = ["OK", "NODATA", "NXDOMAIN", "SERVFAIL", "REFUSED", "TIMEOUT", "MALFORMED"];
 const questionsBy = Object.fromEntries(
   [...outcomes, "INVALID_NAME", "OTHER"].map((o) => [o, questionsCounter(o)]),
@@ -157,15 +163,31 @@ export class DnsClient {
     }
   }
 
+  /**
+   * One question to the configured servers, from the next in rotation. A timeout (or an answer
+   * that cannot be believed) moves on to the next server while retries last. A SERVFAIL or
+   * REFUSED is one server's trouble, not the name's: the servers not yet heard from are asked
+   * in turn (glibc, unbound and dig +search alike), without spending a retry, and that answer
+   * stands only when no other server gives one.
+   */
   private async ask(name: string, type: RecordType): Promise<Asked> {
     const servers = this.options.servers;
     const first = this.rotation++ % servers.length;
     let last: Asked = this.failure("TIMEOUT", formatEndpoint(servers[first]!), 0, false);
+    /** Servers that answered SERVFAIL or REFUSED, and the last such answer. */
+    const refusing = new Set<number>();
+    let refused: Asked | undefined;
+    let failures = 0;
+    let next = first;
     await this.limit.acquire();
     queryInFlight(1);
     try {
-      for (let attempt = 0; attempt <= this.options.retries; attempt++) {
-        const index = (first + attempt) % servers.length;
+      for (;;) {
+        let index = -1;
+        for (let k = 0; k < servers.length && index < 0; k++)
+          if (!refusing.has((next + k) % servers.length)) index = (next + k) % servers.length;
+        if (index < 0) break;
+        next = index + 1;
         const server = servers[index]!;
         await this.rates[index]!.take();
         const started = performance.now();
@@ -184,7 +206,7 @@ export class DnsClient {
         const where = formatEndpoint(server);
         if (result.kind === "answer") {
           const rcode = rcodeOf(result.packet);
-          return {
+          const answer: Asked = {
             outcome: outcomeOfRcode(rcode, false),
             rcode,
             records: [],
@@ -193,7 +215,18 @@ export class DnsClient {
             rttMs: rtt,
             tcp,
             packet: result.packet,
+            ...(refused ? { detail: `${refused.detail}; then ${where}` } : {}),
           };
+          if ((rcode === 2 || rcode === 5) && refusing.size + 1 < servers.length) {
+            refusing.add(index);
+            passedOver[rcode].inc();
+            refused = {
+              ...answer,
+              detail: `${refused ? `${refused.detail}, ` : ""}${answer.outcome} from ${where}`,
+            };
+            continue;
+          }
+          return answer;
         }
         if (result.kind === "timeout") this.stats.timeouts++;
         last =
@@ -202,8 +235,10 @@ export class DnsClient {
             : result.kind === "send-error"
               ? { ...this.failure("TIMEOUT", where, rtt, tcp), detail: result.reason }
               : this.failure("TIMEOUT", where, rtt, tcp);
+        if (++failures > this.options.retries) break;
       }
-      return last;
+      // An answer, even SERVFAIL, says more than the silence of the others.
+      return refused ?? last;
     } finally {
       queryInFlight(-1);
       this.limit.release();

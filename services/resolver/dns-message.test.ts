@@ -6,6 +6,7 @@ import {
   EDNS_PAYLOAD,
   encodeQuery,
   outcomeOfRcode,
+  rcodeOf,
   recordText,
   walkChain,
 } from "./dns-message.js";
@@ -111,6 +112,27 @@ describe("dns-message", () => {
     assert.equal(outcomeOfRcode(3, false), "NXDOMAIN");
     assert.equal(outcomeOfRcode(5, false), "REFUSED");
     assert.equal(outcomeOfRcode(4, false), "OTHER");
+  });
+
+  it("reads the RCODE from the header, extended by the OPT record (BADVERS is 16)", () => {
+    const header = (rcode: number, extendedRcode?: number) => {
+      const bytes = dnsPacket.encode({
+        type: "response",
+        id: 1,
+        questions: [{ type: "A", name: "example.com" }],
+        additionals:
+          extendedRcode === undefined
+            ? []
+            : [{ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode } as never],
+      });
+      bytes[3] = (bytes[3]! & 0xf0) | rcode;
+      return rcodeOf(dnsPacket.decode(bytes));
+    };
+    assert.equal(header(4), 4);
+    // 11-15 have no name in dns-packet; the number is kept all the same.
+    assert.equal(header(11), 11);
+    assert.equal(header(0, 1), 16);
+    assert.equal(outcomeOfRcode(16, false), "OTHER");
   });
 
   const cname = (name: string, data: string) => ({ type: "CNAME", name, data }) as Answer;

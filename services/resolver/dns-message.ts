@@ -176,26 +176,20 @@ export function canonical(name: unknown): string {
   return text.endsWith(".") && text.length > 1 ? text.slice(0, -1) : text;
 }
 
-/** The RCODE as a number (dns-packet gives its name); -1 when unknown. */
+/**
+ * The RCODE as a number: the header's four bits, extended by the OPT record's upper eight when
+ * there is one (RFC 6891 6.1.3: BADVERS is 16). Read from the flags, not from dns-packet's name
+ * for it, which has none for codes 11-15 and cannot say 16 and up. -1 when the packet has no flags.
+ */
 export function rcodeOf(packet: DecodedPacket): number {
-  const name = (packet as unknown as { rcode?: unknown }).rcode;
-  const code = rcodeNumbers[String(name)];
-  return code ?? -1;
+  const flags = (packet as unknown as { flags?: unknown }).flags;
+  if (typeof flags !== "number") return -1;
+  const opt = (packet.additionals ?? []).find((record) => record.type === "OPT") as
+    | { extendedRcode?: unknown }
+    | undefined;
+  const extended = typeof opt?.extendedRcode === "number" ? opt.extendedRcode : 0;
+  return (extended << 4) | (flags & 0xf);
 }
-
-const rcodeNumbers: Record<string, number> = {
-  NOERROR: 0,
-  FORMERR: 1,
-  SERVFAIL: 2,
-  NXDOMAIN: 3,
-  NOTIMP: 4,
-  REFUSED: 5,
-  YXDOMAIN: 6,
-  YXRRSET: 7,
-  NXRRSET: 8,
-  NOTAUTH: 9,
-  NOTZONE: 10,
-};
 
 /** The outcome an RCODE stands for; NOERROR is OK or NODATA depending on the records found. */
 export function outcomeOfRcode(rcode: number, hasRecords: boolean): Outcome {

@@ -1,5 +1,6 @@
 // The DNS client's Prometheus metrics, on the shared registry: questions by
-// outcome, answers dropped and why, TCP fallbacks, questions in flight.
+// outcome, answers dropped and why, SERVFAIL / REFUSED answers passed over for
+// another server's, TCP fallbacks, questions in flight.
 // The per-question counts are plain numbers handed to prom-client when the
 // metrics are read: prom-client hashes a child's labels on every increment,
 // which cost the DNS thread about 4 % of its time.
@@ -41,6 +42,7 @@ const inFlightElsewhere = new Map<object, number>();
 
 const QUESTIONS = "ipv6matrix_dns_questions_total";
 const SENT = "ipv6matrix_dns_queries_sent_total";
+const PASSED_OVER = "ipv6matrix_dns_answers_passed_over_total";
 
 export const dnsMetrics = {
   questions: new Counter({
@@ -56,6 +58,13 @@ export const dnsMetrics = {
     labelNames: ["transport"],
     registers: [registry],
     collect: () => flush(SENT),
+  }),
+  passedOver: new Counter({
+    name: PASSED_OVER,
+    help: "SERVFAIL or REFUSED answers of one name server after which another configured server was asked.",
+    labelNames: ["rcode"],
+    registers: [registry],
+    collect: () => flush(PASSED_OVER),
   }),
   dropped: new Counter({
     name: "ipv6matrix_dns_answers_dropped_total",
@@ -78,6 +87,11 @@ export const dnsMetrics = {
 /** Questions answered or given up on, for one outcome. */
 export function questionsCounter(outcome: string): HotCounter {
   return hot(dnsMetrics.questions, QUESTIONS, "outcome", outcome);
+}
+
+/** SERVFAIL / REFUSED answers passed over for another server's. */
+export function passedOverCounter(rcode: string): HotCounter {
+  return hot(dnsMetrics.passedOver, PASSED_OVER, "rcode", rcode);
 }
 
 /** Queries sent over one transport ("udp", "tcp"). */

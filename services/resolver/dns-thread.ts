@@ -186,7 +186,7 @@ function nameOf(metric: object): string {
 }
 
 function counterNamed(name: string): Counter<string> | undefined {
-  for (const counter of [dnsMetrics.questions, dnsMetrics.sent, dnsMetrics.dropped])
+  for (const counter of [dnsMetrics.questions, dnsMetrics.sent, dnsMetrics.passedOver, dnsMetrics.dropped])
     if (nameOf(counter) === name) return counter as Counter<string>;
   return undefined;
 }
@@ -206,7 +206,13 @@ function runWorker(): void {
   // The metrics, a second apart, whether questions come or not.
   const metrics = setInterval(async () => {
     const snapshot: MetricSnapshot = [];
-    for (const metric of [dnsMetrics.questions, dnsMetrics.sent, dnsMetrics.dropped, dnsMetrics.inFlight]) {
+    for (const metric of [
+      dnsMetrics.questions,
+      dnsMetrics.sent,
+      dnsMetrics.passedOver,
+      dnsMetrics.dropped,
+      dnsMetrics.inFlight,
+    ]) {
       const { name, values } = await metric.get();
       for (const value of values) snapshot.push({ name, labels: value.labels, value: value.value });
     }

@@ -3,7 +3,7 @@
 // crawl.hosts once per crawl, then the domain's result on crawl.results. The
 // look-ups are the DNS client's, the shaping features.ts's and soa-analysis.ts's.
 
-import { type CrawlOptions, Feature } from "../../gen/ipv6matrix/v1/common.js";
+import { type CrawlOptions, DnsOutcome, Feature } from "../../gen/ipv6matrix/v1/common.js";
 import { CrawlResult, DomainTask, HostTask, type Job, type Soa } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
 import { tldOf } from "../runtime/domain-name.js";
@@ -11,8 +11,8 @@ import { Subjects } from "../runtime/topology.js";
 import type { DnsAnswer } from "./dns-client.js";
 import { canonical } from "./dns-message.js";
 import type { DnsAsker } from "./dns-thread.js";
-import { type JobRow, mxJobs, nsJobs, prefixedHosts } from "./features.js";
-import { toProto } from "./outcome.js";
+import { isNullExchange, type JobRow, mxJobs, nsJobs, prefixedHosts } from "./features.js";
+import { otherRcode, toProto } from "./outcome.js";
 import { checkQueryName } from "./query-name.js";
 import type { ResolverContext } from "./resolver-context.js";
 import { analyseSoa, type SoaRecord } from "./soa-analysis.js";
@@ -79,10 +79,17 @@ export async function domainJobs(
   const jobs: Job[] = [];
   const add = (rows: JobRow[]) => {
     for (const row of rows)
-      jobs.push({ type: row.type, domain, host: row.host, priority: row.priority, outcome: toProto("OK") });
+      jobs.push({
+        type: row.type,
+        domain,
+        host: row.host,
+        priority: row.priority,
+        outcome: toProto("OK"),
+        rcode: 0,
+      });
   };
   // SPEC 2 and change 6: a failed look-up still gives the feature a row, with the outcome.
-  const addOrFail = (type: Feature, rows: JobRow[], answer: DnsAnswer) => {
+  const addOrFail = (type: Feature, rows: JobRow[], answer: DnsAnswer, outcome?: DnsOutcome) => {
     if (rows.length > 0) add(rows);
     else
       jobs.push({
@@ -90,7 +97,8 @@ export async function domainJobs(
         domain,
         host: "",
         priority: 0,
-        outcome: toProto(answer.outcome === "OK" ? "NODATA" : answer.outcome),
+        outcome: outcome ?? toProto(answer.outcome === "OK" ? "NODATA" : answer.outcome),
+        rcode: otherRcode(answer),
       });
   };
   let soa: Soa | undefined;
@@ -104,7 +112,10 @@ export async function domainJobs(
       const data = (r as { data?: { exchange?: unknown; preference?: unknown } }).data;
       return { exchange: canonical(data?.exchange), preference: Number(data?.preference ?? 0) };
     });
-    addOrFail(Feature.FEATURE_MX, mxJobs(exchanges), mx);
+    // RFC 7505: "MX 0 ." alone says the domain takes no mail. It is no host (no row with host
+    // "."), and not NODATA either: the MX row says NULL_MX.
+    const nullMx = exchanges.length > 0 && exchanges.every((e) => isNullExchange(e.exchange));
+    addOrFail(Feature.FEATURE_MX, mxJobs(exchanges), mx, nullMx ? DnsOutcome.DNS_OUTCOME_NULL_MX : undefined);
   }
   if (features.has(Feature.FEATURE_WWW))
     add(prefixedHosts(Feature.FEATURE_WWW, domain, options?.wwwPrefixes ?? []));
@@ -128,6 +139,7 @@ function soaOf(domain: string, answer: DnsAnswer, nsRows: readonly JobRow[]): So
     : undefined;
   return {
     outcome: toProto(answer.outcome),
+    rcode: otherRcode(answer),
     ...analyseSoa(
       domain,
       record,
@@ -153,5 +165,5 @@ function invalidDomainJobs(domain: string, options: CrawlOptions | undefined): J
   const enabled = new Set(options?.features ?? []);
   return order
     .filter((type) => enabled.has(type))
-    .map((type) => ({ type, domain, host: "", priority: 0, outcome: toProto("INVALID_NAME") }));
+    .map((type) => ({ type, domain, host: "", priority: 0, outcome: toProto("INVALID_NAME"), rcode: 0 }));
 }

@@ -30,6 +30,11 @@ export function mxJobs(exchanges: readonly { exchange: string; preference: numbe
     .map((mx) => ({ type: Feature.FEATURE_MX, host: mx.host, priority: mx.preference }));
 }
 
+/** The exchange of a null MX (RFC 7505: "MX 0 ."), the root: no host at all. */
+export function isNullExchange(exchange: string): boolean {
+  return normaliseHost(exchange) === "";
+}
+
 /** Host names from DNS data: lower case, no trailing dot; "." (null MX, RFC 7505) becomes "". */
 export function normaliseHost(name: string): string {
   return name.toLowerCase().replace(/\.$/, "");

@@ -12,7 +12,7 @@ import { type AllowRanges, isValidHostAddress } from "../runtime/special-purpose
 import { Subjects } from "../runtime/topology.js";
 import type { DnsAnswer } from "./dns-client.js";
 import { classifyIpv6, type PrefixTable } from "./ip6-type.js";
-import { toProto } from "./outcome.js";
+import { otherRcode, toProto } from "./outcome.js";
 import type { ResolverContext } from "./resolver-context.js";
 
 export function hostActor(context: ResolverContext, maxInFlight: number): ActorDefinition<HostTask> {
@@ -44,6 +44,7 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
             ip: first.ip,
             family,
             options: task.options,
+            missing: [],
           }).finish();
           return actor.publish(Subjects.ips, addressTask, `${task.crawlId}:${first.ip}`);
         });
@@ -56,6 +57,8 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
             host: task.host,
             aOutcome: toProto(a.outcome),
             aaaaOutcome: toProto(aaaa.outcome),
+            aRcode: otherRcode(a),
+            aaaaRcode: otherRcode(aaaa),
             addresses,
             cnameChain: a.cnameChain.length > 0 ? a.cnameChain : aaaa.cnameChain,
           },

@@ -9,7 +9,7 @@ import type { ActorContext, ActorDefinition } from "../runtime/actor.js";
 import { reverseName as ptrName } from "../runtime/address.js";
 import { Subjects } from "../runtime/topology.js";
 import { firstName } from "./dns-client.js";
-import { toProto } from "./outcome.js";
+import { otherRcode, toProto } from "./outcome.js";
 import type { ResolverContext } from "./resolver-context.js";
 
 /** The name a PTR question asks for: in-addr.arpa (RFC 1035 3.5) or nibbles under ip6.arpa (RFC 3596 2.5). */
@@ -35,6 +35,7 @@ async function reverse(
           ip,
           name: answer ? firstName(answer) : "",
           outcome: toProto(answer ? answer.outcome : "INVALID_NAME"),
+          rcode: answer ? otherRcode(answer) : 0,
         },
       },
     }).finish();
@@ -57,6 +58,8 @@ export function addressReverseActor(
     crawlOf: (task) => task.crawlId,
     async handle(task, actor) {
       if (!(task.options?.metrics ?? []).includes("reverse")) return;
+      // A resumed crawl's address whose PTR row is stored already (crawl-runner.ts): asked once.
+      if (task.missing.length > 0 && !task.missing.includes("reverse")) return;
       await reverse(context, actor, task.crawlId, task.ip, task.options);
     },
   };

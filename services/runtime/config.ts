@@ -3,11 +3,11 @@
 // checked against the schema below; a wrong one stops the program with the
 // key, the value, where it came from and what is allowed.
 
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isMap, LineCounter, parseDocument, type Scalar, type YAMLMap } from "yaml";
+import { isMap, LineCounter, parseDocument, type Scalar, visit, type YAMLMap } from "yaml";
 import { parseCidr } from "./address.js";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -185,7 +185,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const eq = set.indexOf("=");
     if (eq < 1) throw new ConfigError(`--set ${set}: expected key=value, e.g. --set trace.max_ttl=20`);
     const key = set.slice(0, eq).trim();
-    const kind = schema[key];
+    // Own keys only: constructor, __proto__ or toString are no keys of the configuration.
+    const kind = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (!kind) throw new ConfigError(`--set ${set}: unknown key ${key}${suggest(key)}`);
     values.set(key, fromText(set.slice(eq + 1), kind));
     sources.set(key, `--set ${key}`);
@@ -230,14 +231,7 @@ function readYaml(
   sources: Map<string, string>,
   bases: Map<string, string>,
 ): void {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
-    throw new ConfigError(`config file ${path}: cannot read it: ${why}`);
-  }
+  const text = readConfigText(path);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -245,6 +239,15 @@ function readYaml(
     const line = lineCounter.linePos(error.pos[0]).line;
     throw new ConfigError(`config file ${path}:${line}: not valid YAML: ${error.message.split("\n")[0]}`);
   }
+  // An alias (*name) would reach the checks below as an object of the YAML library; every value is written out.
+  visit(doc, {
+    Alias(_, node) {
+      const line = node.range ? lineCounter.linePos(node.range[0]).line : "?";
+      throw new ConfigError(
+        `config file ${path}:${line}: YAML aliases (*${node.source}) are not supported: write the value out`,
+      );
+    },
+  });
   if (doc.contents === null) return;
   if (!isMap(doc.contents))
     throw new ConfigError(`config file ${path}: expected sections (a YAML mapping) at the top`);
@@ -260,13 +263,57 @@ function readYaml(
     }
     for (const item of (pair.value as YAMLMap).items) {
       const key = `${section}.${String((item.key as Scalar).value)}`;
-      if (!schema[key])
+      if (!Object.hasOwn(schema, key))
         throw new ConfigError(`${where(item.key as Scalar)}: unknown key ${key}${suggest(key)}`);
       const node = item.value as { toJSON?: () => unknown } | null;
       values.set(key, node && typeof node.toJSON === "function" ? node.toJSON() : null);
       sources.set(key, where(item.key as Scalar));
       bases.set(key, base);
     }
+  }
+}
+
+/** The largest configuration file read: /dev/zero or a log named by mistake is refused, not read into memory. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function readConfigText(path: string): string {
+  const cannot = (error: unknown): never => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a folder"
+            : String(error);
+    throw new ConfigError(`config file ${path}: cannot read it: ${why}`);
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    return cannot(error);
+  }
+  try {
+    // Read in pieces up to one byte past the limit: a pipe or device has no size to ask first.
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > MAX_CONFIG_BYTES)
+        throw new ConfigError(
+          `config file ${path}: larger than ${MAX_CONFIG_BYTES} bytes; not a configuration`,
+        );
+    }
+    return buffer.subarray(0, length).toString("utf8");
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    return cannot(error);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -283,7 +330,8 @@ function fromText(raw: string, kind: Kind): unknown {
       return text === "true" || text === "1" ? true : text === "false" || text === "0" ? false : text;
     case "int":
     case "number":
-      return text === "" || Number.isNaN(Number(text)) ? text : Number(text);
+      // Infinity, 1e999 and NaN stay text, so a refusal shows them as given (JSON would print null).
+      return text === "" || !Number.isFinite(Number(text)) ? text : Number(text);
     default:
       return text;
   }
@@ -291,7 +339,9 @@ function fromText(raw: string, kind: Kind): unknown {
 
 function check(key: string, value: unknown, kind: Kind, source: string, base: string): unknown {
   const fail = (allowed: string, shown: unknown = value): never => {
-    throw new ConfigError(`${source}: ${key} = ${JSON.stringify(shown)} is not allowed: ${allowed}`);
+    // JSON shows strings quoted; a YAML .inf or .nan would be "null" in JSON.
+    const text = typeof shown === "number" && !Number.isFinite(shown) ? String(shown) : JSON.stringify(shown);
+    throw new ConfigError(`${source}: ${key} = ${text} is not allowed: ${allowed}`);
   };
   switch (kind.type) {
     case "bool":

@@ -3,8 +3,7 @@
 // reported with their number and reason while the rest goes on. Streams, so a
 // million-line file is never held whole.
 
-import { createReadStream } from "node:fs";
-import { access, readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { InvalidArgumentError } from "./api-errors.js";
 import { normaliseName } from "./domain-name.js";
@@ -70,19 +69,52 @@ export interface ReadOptions {
  * goes; rejected lines are also passed to onReject as they are met.
  */
 export async function* readDomainFile(path: string, options: ReadOptions = {}): AsyncGenerator<DomainLine> {
-  try {
-    await access(path);
-  } catch (error) {
+  const cannot = (error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new DomainFileError(
-      `domain file ${path}: ${code === "ENOENT" ? "no such file" : `cannot read it (${code})`}`,
+    return new DomainFileError(
+      `domain file ${path}: ${
+        code === "ENOENT"
+          ? "no such file"
+          : code === "EISDIR"
+            ? "it is a folder, not a file"
+            : code === "EACCES" || code === "EPERM"
+              ? "cannot read it (permission denied)"
+              : `cannot read it (${code ?? String(error)})`
+      }`,
     );
+  };
+  // Opened here, not by the stream, so a missing, unreadable or folder path is one line before anything starts.
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    throw cannot(error);
   }
+  try {
+    if ((await handle.stat()).isDirectory()) throw cannot(Object.assign(new Error(), { code: "EISDIR" }));
+  } catch (error) {
+    await handle.close();
+    throw error instanceof DomainFileError ? error : cannot(error);
+  }
+  // The handle's own stream: it closes the handle (a bare fd number would be closed again when the
+  // FileHandle is collected, by then perhaps another file's).
+  const input = handle.createReadStream({ encoding: "utf8" });
   const lines = createInterface({
-    input: createReadStream(path, "utf8"),
+    input,
     crlfDelay: Number.POSITIVE_INFINITY,
   });
-  yield* readDomainLines(lines, path, options);
+  try {
+    yield* readDomainLines(lines, path, options);
+  } catch (error) {
+    // A read that fails half-way (EIO, a file removed under a FUSE mount): still one line, naming the file.
+    throw error instanceof DomainFileError || (error as NodeJS.ErrnoException).code === undefined
+      ? error
+      : cannot(error);
+  } finally {
+    // Also when the reader stops early: the file is closed now, not when collected.
+    lines.close();
+    input.destroy();
+  }
 }
 
 /**

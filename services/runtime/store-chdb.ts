@@ -2,10 +2,13 @@
 // data folder. It does not pool, retry or queue: libchdb runs each async call
 // on the libuv pool, and one connection takes concurrent calls.
 
-import { mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { drainPending, Session } from "chdb";
-import { type EncodedRows, type Params, type Row, type Store, StoreError } from "./store.js";
+import { cgroupMemoryReadable, chdbConnectionArgs } from "./chdb-cgroups.js";
+import { logger } from "./log.js";
+import { type EncodedRows, type Params, type Row, type Store, StoreError, StoreOpenError } from "./store.js";
 import {
   checkTableName,
   encodeRows,
@@ -37,13 +40,21 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
   }
   // Claim the folder before the first await so two concurrent opens of
   // different folders cannot both pass the check above.
+  const first = binding === undefined;
   binding ??= { dir, open: 0 };
   binding.open += 1;
   let session: Session | undefined;
   try {
     await released;
-    await mkdir(dir, { recursive: true });
-    session = new Session(dir);
+    await makeDataDir(dir);
+    // Another process's chDB or clickhouse-local on this folder: said here in one line, before libchdb
+    // prints its own exception to standard error and fails with a generic one.
+    const holder = first ? await lockHolder(join(dir, "status")) : undefined;
+    if (holder !== undefined)
+      throw new StoreOpenError(
+        `the store ${dir} is in use by another process (pid ${holder}); stop it, or use a ClickHouse server for both`,
+      );
+    session = new Session(dir, { connectionArgs: connectionArgs() });
     const store = new ChdbStore(session);
     // SET lasts for the connection, so every later call (bound or not) runs with it.
     for (const [name, value] of Object.entries(STORE_SETTINGS)) {
@@ -55,8 +66,67 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
     release();
     throw err instanceof StoreError
       ? err
-      : new StoreError(`cannot open chDB at ${dir}: ${String(err)}`, "", { cause: err });
+      : new StoreOpenError(`cannot open chDB at ${dir}: ${String(err)}`, { cause: err });
   }
+}
+
+let engineArgs: string[] | undefined;
+
+/** Decided once per process (the engine starts once), logged in one line when it matters. */
+function connectionArgs(): string[] {
+  if (engineArgs) return engineArgs;
+  const readable = cgroupMemoryReadable();
+  engineArgs = chdbConnectionArgs(readable);
+  if (!readable) {
+    logger({ service: "store" }).info(
+      "no cgroup memory files under /sys/fs/cgroup (network namespace or container): chDB counts its own RSS",
+    );
+  }
+  return engineArgs;
+}
+
+async function makeDataDir(dir: string): Promise<void> {
+  try {
+    const info = await stat(dir).catch(() => undefined);
+    if (info === undefined) {
+      // The parents recursively, the folder itself not: node's recursive mkdir spins for ever on
+      // a path it cannot create under an existing folder (/proc/x).
+      await mkdir(dirname(dir), { recursive: true });
+      await mkdir(dir);
+    } else if (!info.isDirectory()) {
+      throw Object.assign(new Error("not a folder"), { code: "ENOTDIR" });
+    }
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "it (or a folder above it) is a file, not a folder"
+        : code === "EACCES" || code === "EROFS" || code === "EPERM"
+          ? `cannot create it (${code}: not writable)`
+          : `cannot create it (${code ?? String(error)})`;
+    throw new StoreOpenError(`store.data_dir ${dir}: ${why}`, { cause: error });
+  }
+}
+
+/** The pid holding a flock(2) on `file` (as ClickHouse does on its status file), from /proc/locks; Linux only. */
+async function lockHolder(file: string): Promise<number | undefined> {
+  let ino: bigint;
+  let locks: string;
+  try {
+    ino = (await stat(file, { bigint: true })).ino;
+    locks = await readFile("/proc/locks", "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of locks.split("\n")) {
+    // "1: FLOCK  ADVISORY  WRITE 4242 08:01:1234567 0 EOF"
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] !== "FLOCK" || fields[5] === undefined) continue;
+    const pid = Number(fields[4]);
+    if (BigInt(fields[5].split(":").pop() ?? "-1") === ino && pid !== process.pid) return pid;
+  }
+  return undefined;
 }
 
 function release(): void {

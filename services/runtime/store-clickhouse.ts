@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from "@clickhouse/client";
-import { type EncodedRows, type Params, type Row, type Store, StoreError } from "./store.js";
+import { type EncodedRows, type Params, type Row, type Store, StoreError, StoreOpenError } from "./store.js";
 import {
   checkTableName,
   encodeRows,
@@ -18,6 +18,8 @@ import {
 export interface ClickHouseStoreOptions {
   /** Deadline of one HTTP request, and (in whole seconds) the server's max_execution_time. Default 120 s. */
   readonly requestTimeoutMs?: number;
+  /** How long opening waits for the server's first answer. Default 10 s (at most requestTimeoutMs). */
+  readonly connectTimeoutMs?: number;
   /** Sockets kept to the server at most. Default 10. */
   readonly maxOpenConnections?: number;
   /** Shown in the server's system.query_log as the client name. */
@@ -60,12 +62,29 @@ export async function openClickHouseStore(url: string, options: ClickHouseStoreO
     },
   });
   const store = new ClickHouseStore(client, parsed.host);
+  // A listener that takes the connection and never answers (a wrong port, a hung server) would hold
+  // the first request for the whole request timeout; opening waits connectTimeoutMs at most.
+  const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(10_000, requestTimeoutMs);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const ping = await client.ping();
+    const answered = client.ping();
+    const silent = new Promise<"silent">((done) => {
+      timer = setTimeout(() => done("silent"), connectTimeoutMs);
+    });
+    const ping = await Promise.race([answered, silent]);
+    if (ping === "silent")
+      throw new StoreOpenError(
+        `ClickHouse at ${parsed.host}: no answer within ${connectTimeoutMs / 1000} s (is it a ClickHouse HTTP port?)`,
+      );
     if (!ping.success) throw ping.error;
   } catch (err) {
     await client.close();
-    throw store.error(err, "");
+    if (err instanceof StoreOpenError) throw err;
+    const error = store.error(err, "");
+    // Refused, unknown host, bad credentials: one line naming the server (never the URL: it may hold a password).
+    throw error.code === undefined ? new StoreOpenError(error.message, { cause: err }) : error;
+  } finally {
+    clearTimeout(timer);
   }
   return store;
 }

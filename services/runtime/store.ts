@@ -45,3 +45,15 @@ export class StoreError extends Error {
     if (options?.code !== undefined) this.code = options.code;
   }
 }
+
+/**
+ * The store could not be opened at all: a data folder that is a file or cannot
+ * be written, one another process holds, a server that refuses or never answers.
+ * Its message is one line naming the folder or server; the CLI prints it as it is.
+ */
+export class StoreOpenError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "", options);
+    this.name = "StoreOpenError";
+  }
+}

@@ -53,6 +53,7 @@ describe("aggregator ingest", () => {
                 host: "www.example.com",
                 priority: 0,
                 outcome: DnsOutcome.DNS_OUTCOME_OK,
+                rcode: 0,
               },
               {
                 type: Feature.FEATURE_MX,
@@ -60,6 +61,7 @@ describe("aggregator ingest", () => {
                 host: "",
                 priority: 0,
                 outcome: DnsOutcome.DNS_OUTCOME_NXDOMAIN,
+                rcode: 0,
               },
             ],
             soa: undefined,
@@ -74,6 +76,8 @@ describe("aggregator ingest", () => {
             host: "www.example.com",
             aOutcome: DnsOutcome.DNS_OUTCOME_OK,
             aaaaOutcome: DnsOutcome.DNS_OUTCOME_OK,
+            aRcode: 0,
+            aaaaRcode: 0,
             addresses: [
               {
                 ip: "192.0.2.1",

@@ -42,7 +42,7 @@ const address = (
   ip: string,
   avg: number | null,
   hops: number | null,
-  ports: Partial<Record<"tcp80" | "tcp443" | "tcp25", string>>,
+  ports: Partial<Record<"tcp80" | "tcp443" | "tcp25" | "smtp_step" | "smtp_failure", string>>,
 ) => ({
   crawl_id: crawl,
   date,
@@ -60,6 +60,10 @@ const address = (
   tcp443: ports.tcp443 ?? "not_probed",
   tcp25: ports.tcp25 ?? "not_probed",
   starttls: 0,
+  // The SMTP outcome, apart from tcp25: answered EHLO when the dialogue got past it.
+  smtp_step: ports.smtp_step ?? "",
+  smtp_failure: ports.smtp_failure ?? "",
+  smtp_ehlo: ports.smtp_step && !(ports.smtp_step === "ehlo" && ports.smtp_failure) ? 1 : 0,
   trace_hops: hops,
   trace_path: [],
   trace_reached: hops === null ? 0 : 1,
@@ -119,8 +123,9 @@ const addresses = [
   address("2001:db8::1", 8, 4, { tcp80: "open", tcp443: "closed" }),
   address("2001:db8::2", 7, 4, { tcp80: "open", tcp443: "open" }),
   address("2001:db8::3", null, 6, { tcp80: "filtered", tcp443: "open" }),
-  address("192.0.2.25", 20, 7, { tcp25: "open" }),
-  address("2001:db8::25", 30, 7, { tcp25: "closed" }),
+  address("192.0.2.25", 20, 7, { tcp25: "open", smtp_step: "tls" }),
+  // Port 25 open over IPv6, but the server greets and never answers EHLO: no SMTP (SPEC 4).
+  address("2001:db8::25", 30, 7, { tcp25: "open", smtp_step: "ehlo", smtp_failure: "generic_timeout" }),
   address("192.0.2.53", 5, 3, {}),
 ];
 const geos = [
@@ -223,7 +228,7 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
         "com HTTPS DE 1 1 1 0", // 443 closed over IPv6
         "com HTTPS FR 0 1 0 1",
         "com HTTPS JP 0 1 0 1",
-        "com SMTP NL 2 2 2 0", // two MX job rows on the shared host; 25 closed over IPv6
+        "com SMTP NL 2 2 2 0", // two MX job rows on the shared host; over IPv6 25 is open but EHLO unanswered
       ],
     );
   });
@@ -241,8 +246,9 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
         "a.com com DE 2 2 1 0 1 1 0 0 1 2 1 1 1 0 1 1.2667 1 0.9167",
         // www.b.com has no RTT over IPv6: only the mx counts, 30 / 20; hops 7 / 7
         "b.com com JP 1 1 1 0 1 1 0 0 0 0 0 1 1 0 0 1.5 0 1",
-        // no web or mail address: the country of its first name server
-        "c.org org US 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 null 0 null",
+        // no web or mail address: the country of its first name server; the NODATA MX row is
+        // an MX job row all the same (mx_hosts 1, as the original counted)
+        "c.org org US 0 0 1 0 1 0 0 0 0 0 0 0 0 0 0 null 0 null",
       ],
     );
   });

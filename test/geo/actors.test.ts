@@ -64,6 +64,7 @@ async function startGeo(citydb: string, asndb: string) {
           traceTimeoutSeconds: 0,
           typedMetrics: [],
         },
+        missing: [],
       }).finish(),
       `${crawlId}:${ip}`,
     );
@@ -168,7 +169,9 @@ describe("geo actor", () => {
     );
   });
 
-  it("picks up a City database replaced during a run, and keeps it when a bad file follows", async () => {
+  it("picks up a City database replaced during a run, and keeps it when a bad file follows", {
+    timeout: 60_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "geo-actor-"));
     try {
       const citydb = join(dir, "GeoLite2-City.mmdb");
@@ -182,11 +185,18 @@ describe("geo actor", () => {
       // Replaced the way geoipupdate does it: written beside, renamed over.
       copyFileSync(geoip2CityNext, join(dir, "GeoLite2-City.mmdb.new"));
       renameSync(join(dir, "GeoLite2-City.mmdb.new"), citydb);
+      // Until the replacement is seen (an event, however long the machine takes to tell it;
+      // the test's own timeout bounds it).
       let after: GeoResult | undefined;
       for (let n = 0; after?.dbVersion !== `City:${nextEpoch} ASN:${firstEpoch}`; n++) {
-        assert.ok(n < 200, "the replacement was not picked up within 2 s");
         await new Promise((resolve) => setTimeout(resolve, 10));
         after = await geo.locate(`run1-${n}`, "192.0.2.7");
+        assert.ok(
+          [`City:${firstEpoch} ASN:${firstEpoch}`, `City:${nextEpoch} ASN:${firstEpoch}`].includes(
+            after.dbVersion,
+          ),
+          `neither the old nor the new database: ${after.dbVersion}`,
+        );
       }
       assert.deepEqual(after, {
         crawlId: after.crawlId,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command inside a lab namespace with the cgroup tree mounted again:
 # `ip netns exec` remounts /sys without it, and chDB reads its memory limit
-# there (else it prints a stack trace at every start). Usage: in-netns.sh NS CMD...
+# and use there (without it the store turns that reader off, services/runtime/chdb-cgroups.ts).
+# Usage: in-netns.sh NS CMD...
 set -euo pipefail
 ns=$1
 shift

@@ -19,28 +19,30 @@ const answers = (out: string, type: string) =>
     .filter((l) => !l.startsWith(";") && l.split(/\s+/)[3] === type)
     .map((l) => l.split(/\s+/)[4]);
 
-/** "open" | "closed" | "filtered" for a TCP connect from the vantage (bash /dev/tcp, 3 s). */
+/**
+ * "open" | "closed" | "filtered" for a TCP connect from the vantage (bash /dev/tcp), told by what
+ * came back, never by how long it took: a reset is "Connection refused"; silence is the kernel
+ * giving up ("Connection timed out") or timeout(1) ending the wait (exit 124).
+ */
 async function tcp(lab: Lab, address: string, port: number): Promise<string> {
-  const started = Date.now();
   const r = await lab.exec("timeout", ["3", "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`]);
   if (r.code === 0) return "open";
-  return r.code === 124 || Date.now() - started > 2500 ? "filtered" : "closed";
+  if (/Connection refused/.test(r.stderr)) return "closed";
+  return r.code === 124 || /timed out/.test(r.stderr)
+    ? "filtered"
+    : `unexpected: ${r.code} ${r.stderr.trim()}`;
 }
 
 describe("default lab", { timeout: 180_000 }, () => {
   let lab: Lab & AsyncDisposable;
-  let upMs = 0;
   before(async () => {
-    const started = Date.now();
     lab = await startLab("default");
-    upMs = Date.now() - started;
   });
   after(async () => {
     await stopLab();
   });
 
-  test("comes up in under 30 s with its files", () => {
-    assert.ok(upMs < 30_000, `lab took ${upMs} ms`);
+  test("comes up with its files", () => {
     assert.equal(lab.vantage, "v6m-vantage");
     assert.match(readFileSync(lab.domainsFile, "utf8"), /^alpha\.com$/m);
     assert.match(readFileSync(lab.configPath, "utf8"), /192\.0\.2\.53/);

@@ -24,6 +24,7 @@ interface Measured {
   tcp443?: string;
   tcp25?: string;
   starttls?: boolean;
+  smtp?: { step?: string; failure?: string };
   trace?: { hops?: number; reached?: boolean; mtu?: number; path?: { address?: string }[] };
 }
 
@@ -34,6 +35,8 @@ interface Expected {
   tcp443: string;
   tcp25: string;
   starttls: boolean;
+  /** The SMTP outcome: "<last step tried> <failure, or ok>". */
+  smtp: string;
   hops: number | string;
   pmtu: number;
   path?: string[];
@@ -107,6 +110,7 @@ test("the prober measures what default.expected.yaml says", {
     check(ip, "tcp443", state(got.tcp443), want.tcp443);
     check(ip, "tcp25", state(got.tcp25), want.tcp25);
     check(ip, "starttls", got.starttls ?? false, want.starttls);
+    check(ip, "smtp", `${got.smtp?.step ?? ""} ${got.smtp?.failure || "ok"}`, want.smtp);
     // "0 with an ICMP-echo traceroute (4 with UDP)": ours is ICMP echo, as mtr's and the original's.
     const hops = typeof want.hops === "number" ? want.hops : 0;
     check(ip, "hops", got.trace?.hops ?? 0, hops);

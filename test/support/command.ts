@@ -13,7 +13,14 @@ export interface CommandResult {
 export function runCommand(
   cmd: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; killAfterMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+    killAfterMs?: number;
+    /** Called with the standard output so far on every chunk; true kills the command (SIGKILL), as a crash would. */
+    killWhen?: (stdout: string) => boolean;
+  } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env });
@@ -21,6 +28,7 @@ export function runCommand(
     let stderr = "";
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
+      if (options.killWhen?.(stdout)) child.kill("SIGKILL");
     });
     child.stderr.on("data", (chunk) => {
       stderr += chunk;

@@ -29,10 +29,15 @@ export enum DnsOutcome {
   DNS_OUTCOME_MALFORMED = 7,
   /** DNS_OUTCOME_INVALID_NAME - The name itself is not a valid DNS name; no question was sent. */
   DNS_OUTCOME_INVALID_NAME = 8,
-  /** DNS_OUTCOME_OTHER - Any other RCODE (FORMERR, NOTIMP, ...); the raw code is kept beside. */
+  /**
+   * DNS_OUTCOME_OTHER - Any other RCODE (FORMERR, NOTIMP, ...); the raw code is kept beside (an
+   * rcode field next to the outcome).
+   */
   DNS_OUTCOME_OTHER = 9,
   /** DNS_OUTCOME_NOT_ASKED - The question was not asked because its feature or metric is off. */
   DNS_OUTCOME_NOT_ASKED = 10,
+  /** DNS_OUTCOME_NULL_MX - MX only: the domain says it accepts no mail, a single "MX 0 ." (RFC 7505). */
+  DNS_OUTCOME_NULL_MX = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -71,6 +76,9 @@ export function dnsOutcomeFromJSON(object: any): DnsOutcome {
     case 10:
     case "DNS_OUTCOME_NOT_ASKED":
       return DnsOutcome.DNS_OUTCOME_NOT_ASKED;
+    case 11:
+    case "DNS_OUTCOME_NULL_MX":
+      return DnsOutcome.DNS_OUTCOME_NULL_MX;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -102,6 +110,8 @@ export function dnsOutcomeToJSON(object: DnsOutcome): string {
       return "DNS_OUTCOME_OTHER";
     case DnsOutcome.DNS_OUTCOME_NOT_ASKED:
       return "DNS_OUTCOME_NOT_ASKED";
+    case DnsOutcome.DNS_OUTCOME_NULL_MX:
+      return "DNS_OUTCOME_NULL_MX";
     case DnsOutcome.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -199,7 +209,10 @@ export function familyToJSON(object: Family): string {
   }
 }
 
-/** What a TCP connection attempt found. */
+/**
+ * What a TCP connection attempt found: the handshake alone (SPEC 4 tcp80,
+ * tcp443, tcp25). How a step failed is named in services/prober/failure.ts.
+ */
 export enum PortState {
   PORT_STATE_UNSPECIFIED = 0,
   PORT_STATE_OPEN = 1,

@@ -47,7 +47,15 @@ export interface AddressTask {
   crawlId: string;
   ip: string;
   family: Family;
-  options: CrawlOptions | undefined;
+  options:
+    | CrawlOptions
+    | undefined;
+  /**
+   * Set when a resumed crawl sends the address again: the raw tables still
+   * without its row (addresses, geo, reverse). A measurement whose row is
+   * stored already is not made, nor written, twice. Empty: every one.
+   */
+  missing: string[];
 }
 
 /** One (type, domain, host, priority) row of SPEC section 2. */
@@ -58,6 +66,8 @@ export interface Job {
   host: string;
   priority: number;
   outcome: DnsOutcome;
+  /** The RCODE behind an OTHER outcome (FORMERR 1, NOTIMP 4, ...); 0 otherwise. */
+  rcode: number;
 }
 
 /** SPEC section 2, SOA analysis. */
@@ -74,6 +84,8 @@ export interface Soa {
   retry: number;
   expire: number;
   minimum: number;
+  /** The RCODE behind an OTHER outcome; 0 otherwise. */
+  rcode: number;
 }
 
 /** Everything the resolver learnt about one domain. */
@@ -117,6 +129,9 @@ export interface HostResult {
   /** In answer order; the first valid one of each family is the legacy view. */
   addresses: HostAddress[];
   cnameChain: string[];
+  /** The RCODEs behind OTHER outcomes; 0 otherwise. */
+  aRcode: number;
+  aaaaRcode: number;
 }
 
 export interface PingResult {
@@ -156,8 +171,12 @@ export interface TraceResult {
 export interface SmtpStep {
   step: string;
   /**
-   * A closed set: ok, refused, timeout, unreachable, reset, closed, rejected,
-   * garbage, line_too_long, too_many_lines, not_offered, tls_error, error.
+   * "ok", or how the step failed, in the one closed set of failure names
+   * (services/prober/failure.ts): connection_refused, connection_reset,
+   * generic_timeout, host_unreachable, network_unreachable,
+   * administratively_prohibited, eof_error, smtp_rejected, smtp_garbage,
+   * smtp_line_too_long, smtp_too_many_lines, starttls_not_offered,
+   * ssl_failed_handshake, unknown_failure.
    */
   outcome: string;
   /** The reply code and first line, or the error text, truncated. */
@@ -171,6 +190,17 @@ export interface SmtpResult {
   starttlsOffered: boolean;
   /** e.g. TLSv1.3, when the handshake completed. */
   tlsVersion: string;
+  /**
+   * The SMTP outcome, kept apart from the TCP state of port 25 (tcp25): the
+   * last step tried and how it failed ("" when it succeeded).
+   */
+  step: string;
+  failure: string;
+  /**
+   * The server greeted and answered EHLO: what smtp4 / smtp6 and the SMTP row
+   * of Reachability count (SPEC 4).
+   */
+  ehlo: boolean;
 }
 
 /** What the prober measured at one address. */
@@ -183,6 +213,7 @@ export interface AddressResult {
   ping: PingResult | undefined;
   tcp80: PortState;
   tcp443: PortState;
+  /** The TCP state of port 25, from the handshake alone; the SMTP outcome is in smtp. */
   tcp25: PortState;
   starttls: boolean;
   trace:
@@ -219,6 +250,8 @@ export interface ReverseResult {
   ip: string;
   name: string;
   outcome: DnsOutcome;
+  /** The RCODE behind an OTHER outcome; 0 otherwise. */
+  rcode: number;
 }
 
 /**
@@ -487,7 +520,7 @@ export const HostTask: MessageFns<HostTask> = {
 };
 
 function createBaseAddressTask(): AddressTask {
-  return { crawlId: "", ip: "", family: 0, options: undefined };
+  return { crawlId: "", ip: "", family: 0, options: undefined, missing: [] };
 }
 
 export const AddressTask: MessageFns<AddressTask> = {
@@ -503,6 +536,9 @@ export const AddressTask: MessageFns<AddressTask> = {
     }
     if (message.options !== undefined) {
       CrawlOptions.encode(message.options, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.missing) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -552,6 +588,14 @@ export const AddressTask: MessageFns<AddressTask> = {
             message.options = CrawlOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.missing.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -574,6 +618,7 @@ export const AddressTask: MessageFns<AddressTask> = {
       ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
       family: isSet(object.family) ? familyFromJSON(object.family) : 0,
       options: isSet(object.options) ? CrawlOptions.fromJSON(object.options) : undefined,
+      missing: globalThis.Array.isArray(object?.missing) ? object.missing.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -591,6 +636,9 @@ export const AddressTask: MessageFns<AddressTask> = {
     if (message.options !== undefined) {
       obj.options = CrawlOptions.toJSON(message.options);
     }
+    if (message.missing?.length) {
+      obj.missing = message.missing;
+    }
     return obj;
   },
 
@@ -605,12 +653,13 @@ export const AddressTask: MessageFns<AddressTask> = {
     message.options = (object.options !== undefined && object.options !== null)
       ? CrawlOptions.fromPartial(object.options)
       : undefined;
+    message.missing = object.missing?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseJob(): Job {
-  return { type: 0, domain: "", host: "", priority: 0, outcome: 0 };
+  return { type: 0, domain: "", host: "", priority: 0, outcome: 0, rcode: 0 };
 }
 
 export const Job: MessageFns<Job> = {
@@ -629,6 +678,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.outcome !== 0) {
       writer.uint32(40).int32(message.outcome);
+    }
+    if (message.rcode !== 0) {
+      writer.uint32(48).uint32(message.rcode);
     }
     return writer;
   },
@@ -686,6 +738,14 @@ export const Job: MessageFns<Job> = {
             message.outcome = reader.int32() as any;
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rcode = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -705,6 +765,7 @@ export const Job: MessageFns<Job> = {
       host: isSet(object.host) ? globalThis.String(object.host) : "",
       priority: isSet(object.priority) ? globalThis.Number(object.priority) : 0,
       outcome: isSet(object.outcome) ? dnsOutcomeFromJSON(object.outcome) : 0,
+      rcode: isSet(object.rcode) ? globalThis.Number(object.rcode) : 0,
     };
   },
 
@@ -725,6 +786,9 @@ export const Job: MessageFns<Job> = {
     if (message.outcome !== 0) {
       obj.outcome = dnsOutcomeToJSON(message.outcome);
     }
+    if (message.rcode !== 0) {
+      obj.rcode = Math.round(message.rcode);
+    }
     return obj;
   },
 
@@ -738,6 +802,7 @@ export const Job: MessageFns<Job> = {
     message.host = object.host ?? "";
     message.priority = object.priority ?? 0;
     message.outcome = object.outcome ?? 0;
+    message.rcode = object.rcode ?? 0;
     return message;
   },
 };
@@ -756,6 +821,7 @@ function createBaseSoa(): Soa {
     retry: 0,
     expire: 0,
     minimum: 0,
+    rcode: 0,
   };
 }
 
@@ -796,6 +862,9 @@ export const Soa: MessageFns<Soa> = {
     }
     if (message.minimum !== 0) {
       writer.uint32(96).uint32(message.minimum);
+    }
+    if (message.rcode !== 0) {
+      writer.uint32(104).uint32(message.rcode);
     }
     return writer;
   },
@@ -909,6 +978,14 @@ export const Soa: MessageFns<Soa> = {
             message.minimum = reader.uint32();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.rcode = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -947,6 +1024,7 @@ export const Soa: MessageFns<Soa> = {
       retry: isSet(object.retry) ? globalThis.Number(object.retry) : 0,
       expire: isSet(object.expire) ? globalThis.Number(object.expire) : 0,
       minimum: isSet(object.minimum) ? globalThis.Number(object.minimum) : 0,
+      rcode: isSet(object.rcode) ? globalThis.Number(object.rcode) : 0,
     };
   },
 
@@ -988,6 +1066,9 @@ export const Soa: MessageFns<Soa> = {
     if (message.minimum !== 0) {
       obj.minimum = Math.round(message.minimum);
     }
+    if (message.rcode !== 0) {
+      obj.rcode = Math.round(message.rcode);
+    }
     return obj;
   },
 
@@ -1008,6 +1089,7 @@ export const Soa: MessageFns<Soa> = {
     message.retry = object.retry ?? 0;
     message.expire = object.expire ?? 0;
     message.minimum = object.minimum ?? 0;
+    message.rcode = object.rcode ?? 0;
     return message;
   },
 };
@@ -1327,7 +1409,7 @@ export const HostAddress: MessageFns<HostAddress> = {
 };
 
 function createBaseHostResult(): HostResult {
-  return { crawlId: "", host: "", aOutcome: 0, aaaaOutcome: 0, addresses: [], cnameChain: [] };
+  return { crawlId: "", host: "", aOutcome: 0, aaaaOutcome: 0, addresses: [], cnameChain: [], aRcode: 0, aaaaRcode: 0 };
 }
 
 export const HostResult: MessageFns<HostResult> = {
@@ -1349,6 +1431,12 @@ export const HostResult: MessageFns<HostResult> = {
     }
     for (const v of message.cnameChain) {
       writer.uint32(50).string(v!);
+    }
+    if (message.aRcode !== 0) {
+      writer.uint32(56).uint32(message.aRcode);
+    }
+    if (message.aaaaRcode !== 0) {
+      writer.uint32(64).uint32(message.aaaaRcode);
     }
     return writer;
   },
@@ -1414,6 +1502,22 @@ export const HostResult: MessageFns<HostResult> = {
             message.cnameChain.push(reader.string());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.aRcode = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.aaaaRcode = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1452,6 +1556,16 @@ export const HostResult: MessageFns<HostResult> = {
         : globalThis.Array.isArray(object?.cname_chain)
         ? object.cname_chain.map((e: any) => globalThis.String(e))
         : [],
+      aRcode: isSet(object.aRcode)
+        ? globalThis.Number(object.aRcode)
+        : isSet(object.a_rcode)
+        ? globalThis.Number(object.a_rcode)
+        : 0,
+      aaaaRcode: isSet(object.aaaaRcode)
+        ? globalThis.Number(object.aaaaRcode)
+        : isSet(object.aaaa_rcode)
+        ? globalThis.Number(object.aaaa_rcode)
+        : 0,
     };
   },
 
@@ -1475,6 +1589,12 @@ export const HostResult: MessageFns<HostResult> = {
     if (message.cnameChain?.length) {
       obj.cnameChain = message.cnameChain;
     }
+    if (message.aRcode !== 0) {
+      obj.aRcode = Math.round(message.aRcode);
+    }
+    if (message.aaaaRcode !== 0) {
+      obj.aaaaRcode = Math.round(message.aaaaRcode);
+    }
     return obj;
   },
 
@@ -1489,6 +1609,8 @@ export const HostResult: MessageFns<HostResult> = {
     message.aaaaOutcome = object.aaaaOutcome ?? 0;
     message.addresses = object.addresses?.map((e) => HostAddress.fromPartial(e)) || [];
     message.cnameChain = object.cnameChain?.map((e) => e) || [];
+    message.aRcode = object.aRcode ?? 0;
+    message.aaaaRcode = object.aaaaRcode ?? 0;
     return message;
   },
 };
@@ -2058,7 +2180,7 @@ export const SmtpStep: MessageFns<SmtpStep> = {
 };
 
 function createBaseSmtpResult(): SmtpResult {
-  return { steps: [], starttlsOffered: false, tlsVersion: "" };
+  return { steps: [], starttlsOffered: false, tlsVersion: "", step: "", failure: "", ehlo: false };
 }
 
 export const SmtpResult: MessageFns<SmtpResult> = {
@@ -2071,6 +2193,15 @@ export const SmtpResult: MessageFns<SmtpResult> = {
     }
     if (message.tlsVersion !== "") {
       writer.uint32(26).string(message.tlsVersion);
+    }
+    if (message.step !== "") {
+      writer.uint32(34).string(message.step);
+    }
+    if (message.failure !== "") {
+      writer.uint32(42).string(message.failure);
+    }
+    if (message.ehlo !== false) {
+      writer.uint32(48).bool(message.ehlo);
     }
     return writer;
   },
@@ -2112,6 +2243,30 @@ export const SmtpResult: MessageFns<SmtpResult> = {
             message.tlsVersion = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.step = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.failure = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ehlo = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2137,6 +2292,9 @@ export const SmtpResult: MessageFns<SmtpResult> = {
         : isSet(object.tls_version)
         ? globalThis.String(object.tls_version)
         : "",
+      step: isSet(object.step) ? globalThis.String(object.step) : "",
+      failure: isSet(object.failure) ? globalThis.String(object.failure) : "",
+      ehlo: isSet(object.ehlo) ? globalThis.Boolean(object.ehlo) : false,
     };
   },
 
@@ -2151,6 +2309,15 @@ export const SmtpResult: MessageFns<SmtpResult> = {
     if (message.tlsVersion !== "") {
       obj.tlsVersion = message.tlsVersion;
     }
+    if (message.step !== "") {
+      obj.step = message.step;
+    }
+    if (message.failure !== "") {
+      obj.failure = message.failure;
+    }
+    if (message.ehlo !== false) {
+      obj.ehlo = message.ehlo;
+    }
     return obj;
   },
 
@@ -2162,6 +2329,9 @@ export const SmtpResult: MessageFns<SmtpResult> = {
     message.steps = object.steps?.map((e) => SmtpStep.fromPartial(e)) || [];
     message.starttlsOffered = object.starttlsOffered ?? false;
     message.tlsVersion = object.tlsVersion ?? "";
+    message.step = object.step ?? "";
+    message.failure = object.failure ?? "";
+    message.ehlo = object.ehlo ?? false;
     return message;
   },
 };
@@ -2738,7 +2908,7 @@ export const GeoResult: MessageFns<GeoResult> = {
 };
 
 function createBaseReverseResult(): ReverseResult {
-  return { crawlId: "", ip: "", name: "", outcome: 0 };
+  return { crawlId: "", ip: "", name: "", outcome: 0, rcode: 0 };
 }
 
 export const ReverseResult: MessageFns<ReverseResult> = {
@@ -2754,6 +2924,9 @@ export const ReverseResult: MessageFns<ReverseResult> = {
     }
     if (message.outcome !== 0) {
       writer.uint32(32).int32(message.outcome);
+    }
+    if (message.rcode !== 0) {
+      writer.uint32(40).uint32(message.rcode);
     }
     return writer;
   },
@@ -2803,6 +2976,14 @@ export const ReverseResult: MessageFns<ReverseResult> = {
             message.outcome = reader.int32() as any;
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.rcode = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2825,6 +3006,7 @@ export const ReverseResult: MessageFns<ReverseResult> = {
       ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       outcome: isSet(object.outcome) ? dnsOutcomeFromJSON(object.outcome) : 0,
+      rcode: isSet(object.rcode) ? globalThis.Number(object.rcode) : 0,
     };
   },
 
@@ -2842,6 +3024,9 @@ export const ReverseResult: MessageFns<ReverseResult> = {
     if (message.outcome !== 0) {
       obj.outcome = dnsOutcomeToJSON(message.outcome);
     }
+    if (message.rcode !== 0) {
+      obj.rcode = Math.round(message.rcode);
+    }
     return obj;
   },
 
@@ -2854,6 +3039,7 @@ export const ReverseResult: MessageFns<ReverseResult> = {
     message.ip = object.ip ?? "";
     message.name = object.name ?? "";
     message.outcome = object.outcome ?? 0;
+    message.rcode = object.rcode ?? 0;
     return message;
   },
 };

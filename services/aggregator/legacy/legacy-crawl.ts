@@ -134,7 +134,18 @@ const PROBER_VERSION = "legacy";
 const portState = (open: boolean | null | undefined) =>
   open === true ? "open" : open === false ? "closed" : "not_probed";
 
-/** This project's raw rows (migrations/001) for a legacy crawl, under `crawlId`. */
+/**
+ * The SMTP outcome (migrations/007) of the original's port25 flag: its SMTP client counted port
+ * 25 when the server greeted and answered EHLO, which is what smtp4 / smtp6 count (SPEC 4). How
+ * a failure failed was not kept.
+ */
+function legacySmtp(port25: boolean | null | undefined, starttls: boolean | null | undefined) {
+  if (port25 === true) return { smtp_step: starttls ? "tls" : "ehlo", smtp_failure: "", smtp_ehlo: 1 };
+  if (port25 === false) return { smtp_step: "connect", smtp_failure: "unknown_failure", smtp_ehlo: 0 };
+  return { smtp_step: "", smtp_failure: "", smtp_ehlo: 0 };
+}
+
+/** This project's raw rows (migrations/001, 007) for a legacy crawl, under `crawlId`. */
 export function legacyRawRows(crawl: LegacyCrawl, crawlId: string): RawRows {
   const base = { crawl_id: crawlId, date: crawl.date };
   const jobs = [...crawl.jobs.values()].map((job) => ({
@@ -182,6 +193,7 @@ export function legacyRawRows(crawl: LegacyCrawl, crawlId: string): RawRows {
       tcp443: portState(a.port443),
       tcp25: portState(a.port25),
       starttls: a.starttls ? 1 : 0,
+      ...legacySmtp(a.port25, a.starttls),
       trace_hops: a.trace?.hops ?? null,
       // "no" is the original's hop without an answer.
       trace_path: path.map((hop) => (hop === "no" ? "*" : hop)),

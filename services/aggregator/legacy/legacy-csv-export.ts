@@ -65,7 +65,10 @@ export async function readExportData(store: Store, crawlId: string): Promise<Exp
   const addresses = await store.query<Address & { ip: string }>(
     `SELECT ${ipText("a.ip")} AS ip, coalesce(r.name, a.rdns) AS rdns, a.ping_sent AS ping_sent, a.ping_min AS ping_min,
       a.ping_avg AS ping_avg, a.ping_max AS ping_max, a.ping_mdev AS ping_mdev, a.tcp80 AS tcp80, a.tcp443 AS tcp443,
-      a.tcp25 AS tcp25, a.starttls AS starttls, a.trace_hops AS trace_hops, a.trace_path AS trace_path, a.mtu AS mtu
+      -- the original's port25 said an SMTP server answered (SPEC 4: the SMTP outcome, migration 007),
+      -- not merely that the handshake completed; rows stored before 007 have no SMTP outcome
+      if(a.smtp_step != '' AND a.smtp_ehlo = 0 AND a.tcp25 = 'open', 'closed', a.tcp25) AS tcp25,
+      a.starttls AS starttls, a.trace_hops AS trace_hops, a.trace_path AS trace_path, a.mtu AS mtu
       FROM (SELECT * FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a
       LEFT JOIN (SELECT ip, nullIf(name, '') AS name FROM reverse FINAL WHERE crawl_id = {crawl:String}) AS r ON r.ip = a.ip
       SETTINGS join_use_nulls = 1`,

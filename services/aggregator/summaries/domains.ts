@@ -1,8 +1,10 @@
 // Domains (SPEC section 5, changes 5 and 8): one row per domain. Its country is
 // that of its first WWW host with an address in prefix order, else its first
-// MX host by preference, else its first NS host by rank, else ZZ. http/https
-// count WWW rows and smtp MX rows whose address of that family had the port
-// open; faster/pingratio and fewer/hopratio are over the domain's distinct
+// MX host by preference, else its first NS host by rank, else ZZ. ns_hosts and
+// mx_hosts count every NS / MX job row; www_hosts and ntp_hosts those with an
+// address. http/https count WWW rows whose address of that family had the
+// port open, smtp MX rows whose address of that family greeted and answered
+// EHLO (SPEC 4: the SMTP outcome, not tcp25); faster/pingratio and fewer/hopratio are over the domain's distinct
 // hosts with both RTTs / both hop counts.
 // Parameters: {crawl:String}, {date:Date}, {www_prefixes:Array(String)}, {method:UInt16}.
 
@@ -16,12 +18,14 @@ SELECT
   -- change 8: web host first, then mail, then DNS; ties broken by the order within the feature
   coalesce(argMinIf(country, (feature_rank, order_in_feature), has_address AND feature_rank < 3), 'ZZ') AS country,
   countIf(type = 'WWW' AND has_address), countIf(type = 'WWW' AND has6),
-  countIf(type = 'NS' AND has_address), countIf(type = 'NS' AND has6),
-  countIf(type = 'MX' AND has_address), countIf(type = 'MX' AND has6),
+  -- ns_hosts and mx_hosts count every job row, a failed look-up's and a host's without an
+  -- address included, as the original's SQL did (SPEC 5): imported years trend without a jump
+  countIf(type = 'NS'), countIf(type = 'NS' AND has6),
+  countIf(type = 'MX'), countIf(type = 'MX' AND has6),
   countIf(type = 'NTP' AND has_address), countIf(type = 'NTP' AND has6),
   countIf(type = 'WWW' AND open80_4), countIf(type = 'WWW' AND open80_6),
   countIf(type = 'WWW' AND open443_4), countIf(type = 'WWW' AND open443_6),
-  countIf(type = 'MX' AND open25_4), countIf(type = 'MX' AND open25_6),
+  countIf(type = 'MX' AND smtp_4), countIf(type = 'MX' AND smtp_6),
   -- each distinct host of the domain once, whatever its number of job rows
   length(arrayFilter(h -> h.2 > h.3, groupUniqArrayIf((host, assumeNotNull(avg4), assumeNotNull(avg6)), pinged))) AS faster,
   if(countIf(pinged) = 0, NULL,
@@ -41,7 +45,7 @@ FROM (
     coalesce(v.has6, false) AS has6,
     coalesce(v.open80_4, false) AS open80_4, coalesce(v.open80_6, false) AS open80_6,
     coalesce(v.open443_4, false) AS open443_4, coalesce(v.open443_6, false) AS open443_6,
-    coalesce(v.open25_4, false) AS open25_4, coalesce(v.open25_6, false) AS open25_6,
+    coalesce(v.smtp_4, false) AS smtp_4, coalesce(v.smtp_6, false) AS smtp_6,
     v.avg4 AS avg4, v.avg6 AS avg6, v.hops4 AS hops4, v.hops6 AS hops6,
     v.avg4 IS NOT NULL AND v.avg6 IS NOT NULL AS pinged,
     v.hops4 IS NOT NULL AND v.hops6 IS NOT NULL AS traced,

@@ -7,7 +7,7 @@
 
 import { firstValid } from "../../runtime/progress.js";
 
-/** A subquery with columns host, has4, has6, avg4, avg6, hops4, hops6, port80_4 ... country. Parameter: {crawl:String}. */
+/** A subquery with columns host, has4, has6, avg4, avg6, hops4, hops6, open80_4 ... smtp_6, country. Parameter: {crawl:String}. */
 export const hostViewSql = `
   SELECT
     h.host AS host,
@@ -21,8 +21,9 @@ export const hostViewSql = `
     a6.tcp80 = 'open' AS open80_6,
     a4.tcp443 = 'open' AS open443_4,
     a6.tcp443 = 'open' AS open443_6,
-    a4.tcp25 = 'open' AS open25_4,
-    a6.tcp25 = 'open' AS open25_6,
+    -- SMTP counts the SMTP outcome (greeted and answered EHLO), not the TCP state of port 25 (SPEC 4)
+    a4.smtp_ehlo = 1 AS smtp_4,
+    a6.smtp_ehlo = 1 AS smtp_6,
     coalesce(nullIf(g4.country, 'ZZ'), nullIf(g6.country, 'ZZ'), 'ZZ') AS country
   FROM (
     SELECT host,
@@ -30,8 +31,8 @@ export const hostViewSql = `
       ${firstValid("ipv6", "valid6")} AS ip6
     FROM hosts FINAL WHERE crawl_id = {crawl:String}
   ) AS h
-  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, tcp25 FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a4 ON a4.ip = h.ip4
-  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, tcp25 FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a6 ON a6.ip = h.ip6
+  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, smtp_ehlo FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a4 ON a4.ip = h.ip4
+  LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, smtp_ehlo FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a6 ON a6.ip = h.ip6
   LEFT JOIN (SELECT ip, nullIf(country, '') AS country FROM geo FINAL WHERE crawl_id = {crawl:String}) AS g4 ON g4.ip = h.ip4
   LEFT JOIN (SELECT ip, nullIf(country, '') AS country FROM geo FINAL WHERE crawl_id = {crawl:String}) AS g6 ON g6.ip = h.ip6
 `;

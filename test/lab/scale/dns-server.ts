@@ -6,7 +6,8 @@
 // rest (several questions, other classes, odd names, EDNS options). dns-server.test.ts checks that
 // they agree. SIGUSR2 prints the answers given and the CPU time spent, to measure the cost.
 // Usage: node --import tsx test/lab/scale/dns-server.ts --address 127.0.0.1 --port 5353
-//          --count 1000000 [--tlds com,net,...] [--workers 2] [--ready-file PATH]
+//          --count 1000000 [--tlds com,net,...] [--workers 2] [--ready-file PATH] [--role parent]
+// --role parent makes it the root of a hierarchy instead (delegation.ts): referrals to the children.
 import cluster from "node:cluster";
 import { createSocket } from "node:dgram";
 import { lookup as dnsLookup, type LookupOneOptions } from "node:dns";
@@ -14,6 +15,7 @@ import { realpathSync, writeFileSync } from "node:fs";
 import { createServer, isIP } from "node:net";
 import { parseArgs } from "node:util";
 import * as dnsPacket from "dns-packet";
+import { parentAnswer } from "./delegation.js";
 import {
   DEFAULT_TLDS,
   domainName,
@@ -351,6 +353,7 @@ interface Options {
   port: number;
   workers: number;
   readyFile: string | undefined;
+  role: "authoritative" | "parent";
 }
 
 /**
@@ -378,7 +381,11 @@ function literalLookup(
 
 let answered = 0;
 
-function serve({ world, address, port, readyFile }: Options): void {
+function serve({ world, address, port, readyFile, role }: Options): void {
+  const respond =
+    role === "parent"
+      ? (query: Buffer, udp: boolean) => parentAnswer(world, query, udp, address)
+      : (query: Buffer, udp: boolean) => answer(world, query, udp);
   const udp = createSocket({
     type: isIP(address) === 6 ? "udp6" : "udp4",
     reuseAddr: true,
@@ -390,7 +397,7 @@ function serve({ world, address, port, readyFile }: Options): void {
   // One small copy per answer, out of Node's buffer pool: dgram may send after this returns.
   udp.on("message", (query, peer) => {
     answered++;
-    const out = answer(world, query, true);
+    const out = respond(query, true);
     if (out) udp.send(out, peer.port, peer.address);
   });
   const tcp = createServer((socket) => {
@@ -401,7 +408,7 @@ function serve({ world, address, port, readyFile }: Options): void {
       while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
         const len = buffer.readUInt16BE(0);
         answered++;
-        const out = answer(world, buffer.subarray(2, 2 + len), false);
+        const out = respond(buffer.subarray(2, 2 + len), false);
         buffer = buffer.subarray(2 + len);
         if (out) {
           const frame = Buffer.alloc(2 + out.length);
@@ -433,6 +440,7 @@ function main(): void {
       tlds: { type: "string", default: DEFAULT_TLDS.join(",") },
       workers: { type: "string", default: "1" },
       "ready-file": { type: "string" },
+      role: { type: "string", default: "authoritative" },
     },
   });
   const options: Options = {
@@ -441,6 +449,7 @@ function main(): void {
     port: Number(values.port),
     workers: Number(values.workers),
     readyFile: values["ready-file"],
+    role: values.role === "parent" ? "parent" : "authoritative",
   };
   process.on("SIGUSR2", () => {
     const { user, system } = process.cpuUsage();

@@ -5,6 +5,8 @@
 # or a benchmark runs in v6m-scale-vantage. `scale.sh down` removes both. Needs root.
 # V6M_SCALE_NAME (default v6m-scale) names the namespaces <name>-srv and <name>-vantage and
 # the state folder /run/<name>, so that two scale labs (a test and a benchmark) can coexist.
+# SCALE_HOPS=2 puts a router namespace <name>-rtr between them, so that the servers are two hops
+# from the vantage (a traceroute sees the router); the DNS server is then at 192.0.2.134.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -13,12 +15,16 @@ NAME=${V6M_SCALE_NAME:-v6m-scale}
 STATE=${V6M_SCALE_STATE:-/run/$NAME}
 SRV=$NAME-srv
 CLI=$NAME-vantage
+RTR=$NAME-rtr
+HOPS=${SCALE_HOPS:-1}
+[[ $HOPS =~ ^[12]$ ]] || { echo "scale: SCALE_HOPS must be 1 or 2, not '$HOPS'" >&2; exit 2; }
 DNS_ADDR=192.0.2.129
+[ "$HOPS" = 2 ] && DNS_ADDR=192.0.2.134
 
 down() {
   set +e
   local pids=""
-  for ns in $SRV $CLI; do
+  for ns in $SRV $CLI $RTR; do
     ip netns list | grep -qw "$ns" && pids="$pids $(ip netns pids "$ns")"
   done
   if [ -n "${pids// /}" ]; then
@@ -30,9 +36,44 @@ down() {
     done
     [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
   fi
-  for ns in $SRV $CLI; do ip netns del "$ns" 2>/dev/null; done
+  for ns in $SRV $CLI $RTR; do ip netns del "$ns" 2>/dev/null; done
   rm -rf "$STATE"
   set -e
+}
+
+# vantage 192.0.2.130 -- .129 router .133 -- .134 server (IPv6 2001:db8:5c::2 -- ::1 / 5d::1 -- 5d::2).
+wire_router() {
+  ip netns add $RTR
+  ip -n $RTR link set dev lo up
+  ip netns exec $RTR sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+  ip link add name to-rtr netns $CLI type veth peer name to-vantage netns $RTR
+  ip link add name to-rtr netns $SRV type veth peer name to-srv netns $RTR
+  ip -n $CLI addr add 192.0.2.130/30 dev to-rtr
+  ip -n $CLI addr add 2001:db8:5c::2/64 dev to-rtr nodad
+  ip -n $RTR addr add 192.0.2.129/30 dev to-vantage
+  ip -n $RTR addr add 2001:db8:5c::1/64 dev to-vantage nodad
+  ip -n $RTR addr add 192.0.2.133/30 dev to-srv
+  ip -n $RTR addr add 2001:db8:5d::1/64 dev to-srv nodad
+  ip -n $SRV addr add $DNS_ADDR/30 dev to-rtr
+  ip -n $SRV addr add 2001:db8:5d::2/64 dev to-rtr nodad
+  for ns in $CLI $RTR $SRV; do
+    for dev in $(ip -n $ns -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -v '^lo$'); do ip -n $ns link set dev "$dev" up; done
+  done
+  ip -n $CLI route add 198.18.0.0/15 via 192.0.2.129
+  ip -n $CLI route add 192.0.2.132/30 via 192.0.2.129
+  ip -n $CLI -6 route add 2001:db8:5ca0::/44 via 2001:db8:5c::1
+  ip -n $CLI -6 route add 2001:db8:5d::/64 via 2001:db8:5c::1
+  ip -n $RTR route add 198.18.0.0/15 via $DNS_ADDR
+  ip -n $RTR -6 route add 2001:db8:5ca0::/44 via 2001:db8:5d::2
+  ip -n $SRV route add local 198.18.0.0/15 dev lo
+  ip -n $SRV -6 route add local 2001:db8:5ca0::/44 dev lo
+  ip -n $SRV route add 192.0.2.128/30 via 192.0.2.133
+  ip -n $SRV -6 route add 2001:db8:5c::/64 via 2001:db8:5d::1
+  # Every probe of a traceroute gets its ICMP error: the kernel's per-host rate limit (one a
+  # second after a burst) would make the lab, not the prober, the bottleneck.
+  for ns in $RTR $SRV; do
+    ip netns exec $ns sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 net.ipv6.icmp.ratelimit=0
+  done
 }
 
 up() {
@@ -57,18 +98,22 @@ up() {
   # Thousands of connections arrive at once: a SYN dropped by a full accept queue costs the
   # client a 1 s retransmission (a lab artefact), so the queues are deep (hostd asks for 8192).
   ip netns exec $SRV sysctl -q -w net.core.somaxconn=8192 net.ipv4.tcp_max_syn_backlog=8192
-  ip link add name to-vantage netns $SRV type veth peer name to-srv netns $CLI
-  ip -n $SRV addr add $DNS_ADDR/30 dev to-vantage
-  ip -n $SRV addr add 2001:db8:5c::1/64 dev to-vantage nodad
-  ip -n $CLI addr add 192.0.2.130/30 dev to-srv
-  ip -n $CLI addr add 2001:db8:5c::2/64 dev to-srv nodad
-  ip -n $SRV link set dev to-vantage up
-  ip -n $CLI link set dev to-srv up
-  # Every address of the ranges is local in the server namespace (AnyIP).
-  ip -n $SRV route add local 198.18.0.0/15 dev lo
-  ip -n $SRV -6 route add local 2001:db8:5ca0::/44 dev lo
-  ip -n $CLI route add 198.18.0.0/15 via $DNS_ADDR
-  ip -n $CLI -6 route add 2001:db8:5ca0::/44 via 2001:db8:5c::1
+  if [ "$HOPS" = 2 ]; then
+    wire_router
+  else
+    ip link add name to-vantage netns $SRV type veth peer name to-srv netns $CLI
+    ip -n $SRV addr add $DNS_ADDR/30 dev to-vantage
+    ip -n $SRV addr add 2001:db8:5c::1/64 dev to-vantage nodad
+    ip -n $CLI addr add 192.0.2.130/30 dev to-srv
+    ip -n $CLI addr add 2001:db8:5c::2/64 dev to-srv nodad
+    ip -n $SRV link set dev to-vantage up
+    ip -n $CLI link set dev to-srv up
+    # Every address of the ranges is local in the server namespace (AnyIP).
+    ip -n $SRV route add local 198.18.0.0/15 dev lo
+    ip -n $SRV -6 route add local 2001:db8:5ca0::/44 dev lo
+    ip -n $CLI route add 198.18.0.0/15 via $DNS_ADDR
+    ip -n $CLI -6 route add 2001:db8:5ca0::/44 via 2001:db8:5c::1
+  fi
   if ip -n $SRV route show | grep -q '^default' || ip -n $CLI route show | grep -q '^default'; then
     echo "scale: refused: a default route appeared" >&2; down; exit 1
   fi

@@ -1,0 +1,127 @@
+// The whole-crawl benchmark's result: its JSON shape, the checks of the crawl's stored counts
+// against the scale rule's totals, and the one table printed at the end. No measuring here.
+
+import type { Store } from "../../services/runtime/store.js";
+import type { Totals } from "../lab/scale/rule.js";
+import type { ProcessFigures } from "./crawl-sampler.js";
+import type { MassdnsFigures, ScamperFigures } from "./crawl-tools.js";
+
+export interface BenchResult {
+  bench: "crawl";
+  mode: "embedded";
+  domains: number;
+  commit: string;
+  machine: { cpus: number; model: string; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
+  at: string;
+  crawl: ProcessFigures & { seconds: number; crawlId: string };
+  summaries: ProcessFigures & { seconds: number };
+  /** Questions unbound received from the crawl. */
+  questions: number;
+  /** Distinct addresses the crawl stored (and probed). */
+  addresses: number;
+  /** Rows of the store's tables after the crawl (raw and summaries). */
+  rows: number;
+  /** Seconds from the crawl's start to the last row each stage stored. */
+  stageSeconds: Record<string, number>;
+  /** The lab's processes during the crawl (unbound, DNS parent and children, hostd). */
+  processes: Record<string, ProcessFigures>;
+  field:
+    | { skipped: string }
+    | { massdns: MassdnsFigures & { unbound: ProcessFigures | undefined }; scamper: ScamperFigures };
+  /** [got, wanted] */
+  checks: Record<string, [number, number]>;
+}
+
+/** The crawl's counts next to the rule's (hand-checked in test/lab/scale.test.ts). */
+export async function crawlChecks(
+  store: Store,
+  crawlId: string,
+  want: Totals,
+  stdout: string,
+): Promise<Record<string, [number, number]>> {
+  const one = async (sql: string) => Number((await store.query(sql, { c: crawlId }))[0]?.["n"] ?? -1);
+  return {
+    "domains completed": [Number(/completed: (\d+) domains/.exec(stdout)?.[1] ?? -1), want.domains],
+    "www hosts with A": [
+      await one(
+        `SELECT count() AS n FROM hosts FINAL WHERE crawl_id = {c:String} AND match(host, '^www\\.d[0-9]+\\.[a-z]+$') AND length(ipv4) > 0`,
+      ),
+      want.wwwA,
+    ],
+    "www hosts with AAAA": [
+      await one(
+        `SELECT count() AS n FROM hosts FINAL WHERE crawl_id = {c:String} AND match(host, '^www\\.d[0-9]+\\.[a-z]+$') AND length(ipv6) > 0`,
+      ),
+      want.wwwAAAA,
+    ],
+    "addresses without a ping reply": [
+      await one(`SELECT count() AS n FROM addresses FINAL WHERE crawl_id = {c:String} AND ping_received = 0`),
+      0,
+    ],
+  };
+}
+
+const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
+
+export function formatTable(r: BenchResult): string {
+  const field = "massdns" in r.field ? r.field : undefined;
+  const fieldSeconds = field ? field.massdns.seconds + field.scamper.seconds : Number.NaN;
+  const rows: [string, string, string][] = [
+    [
+      "wall time (s)",
+      f(r.crawl.seconds),
+      field
+        ? `${f(fieldSeconds)} (massdns ${f(field.massdns.seconds)} + scamper ping ${f(field.scamper.pingSeconds)} + trace ${f(field.scamper.traceSeconds)})`
+        : "skipped",
+    ],
+    ["ratio to massdns + scamper", field ? f(r.crawl.seconds / fieldSeconds, 2) : "-", ""],
+    ["domains/s", f(r.domains / r.crawl.seconds), ""],
+    [
+      "questions/s",
+      f(r.questions / r.crawl.seconds, 0),
+      field ? f(field.massdns.questions / field.massdns.seconds, 0) : "",
+    ],
+    [
+      "addresses/s",
+      f(r.addresses / r.crawl.seconds),
+      field ? f(field.scamper.addresses / field.scamper.seconds) : "",
+    ],
+    ["rows stored/s", f(r.rows / r.crawl.seconds, 0), ""],
+    ["summaries alone (s)", f(r.summaries.seconds), ""],
+    [
+      "CPU per domain (ms)",
+      f((r.crawl.cpuSeconds * 1000) / r.domains, 2),
+      field ? f(((field.massdns.cpuSeconds + field.scamper.cpuSeconds) * 1000) / r.domains, 2) : "",
+    ],
+    [
+      "peak RSS crawl (MB)",
+      f(r.crawl.peakRssMb, 0),
+      field ? `massdns ${f(field.massdns.peakRssMb, 0)}, scamper ${f(field.scamper.peakRssMb, 0)}` : "",
+    ],
+    ["peak RSS summarise (MB)", f(r.summaries.peakRssMb, 0), ""],
+    ...Object.entries(r.processes).map(([name, p]): [string, string, string] => [
+      `peak RSS ${name} (MB)`,
+      f(p.peakRssMb, 0),
+      `CPU ${f(p.cpuSeconds)} s`,
+    ]),
+    ...Object.entries(r.stageSeconds)
+      .sort((a, b) => a[1] - b[1])
+      .map(([stage, s]): [string, string, string] => [`stage ${stage} done at (s)`, f(s), ""]),
+  ];
+  const header = `whole crawl, ${r.domains} domains (${r.questions} questions, ${r.addresses} addresses, ${r.rows} rows), ${r.mode}, commit ${r.commit}, load ${r.machine.loadBefore.map((l) => l.toFixed(1)).join(" ")}`;
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(12, ...rows.map((x) => x[1].length));
+  const lines = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  const checks = Object.entries(r.checks).map(
+    ([k, [g, w]]) => `${g === w ? "ok  " : "DIFF"} ${k}: ${g} (rule: ${w})`,
+  );
+  return [
+    header,
+    `${"".padEnd(w0)}  ${"ipv6matrix".padStart(w1)}  massdns + scamper`,
+    ...lines,
+    ...checks,
+    field
+      ? `field tools: massdns answered ${field.massdns.answered}/${field.massdns.questions} questions; scamper: ${field.scamper.pingReplied}/${field.scamper.addresses} addresses replied to ping, ${field.scamper.traced} traces completed`
+      : `field tools: skipped (${(r.field as { skipped: string }).skipped})`,
+  ].join("\n");
+}

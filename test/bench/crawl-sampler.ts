@@ -1,0 +1,45 @@
+// Peak RSS and CPU time of processes by pid, read from /proc while a benchmark runs: VmHWM (the
+// kernel's own high-water mark, so a short peak between samples is not missed) and utime+stime.
+// The last sample before a process exits is kept. Linux only; it does not follow child processes.
+import { readFileSync } from "node:fs";
+
+export interface ProcessFigures {
+  peakRssMb: number;
+  cpuSeconds: number;
+}
+
+const TICKS = 100; // USER_HZ, 100 on every Linux ABI Node runs on
+
+export function readProc(pid: number): ProcessFigures | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+    // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS;
+    return { peakRssMb: hwm / 1024, cpuSeconds: cpu };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples `pids` (name -> pid, which may grow) every `ms` until stop() returns the last figures. */
+export function sampleProcesses(pids: () => Record<string, number>, ms = 200) {
+  const last = new Map<string, ProcessFigures>();
+  const tick = () => {
+    for (const [name, pid] of Object.entries(pids())) {
+      const f = readProc(pid);
+      if (f) last.set(name, f);
+    }
+  };
+  tick();
+  const timer = setInterval(tick, ms);
+  return {
+    stop(): Record<string, ProcessFigures> {
+      clearInterval(timer);
+      tick();
+      return Object.fromEntries(last);
+    },
+  };
+}

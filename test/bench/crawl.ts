@@ -1,0 +1,184 @@
+// `npm run bench -- --domains N`: the whole crawl as a user runs it, against the field's tools.
+// On the lab of crawl-lab.ts (a DNS hierarchy two hops away, unbound as the recursive resolver,
+// started cold), `ipv6matrix crawl` runs as a child process on the embedded store with every
+// feature and metric on, then `ipv6matrix summarise` alone; then massdns asks the same questions
+// through a cold unbound and scamper pings (x3) and traces the same addresses. Prints one table
+// and writes it as JSON to bench/results/ (with commit and machine). Checks the crawl's counts
+// against test/lab/scale/rule.ts and fails when they differ; it never judges a duration.
+// Options: --domains 1000  --mode embedded  --skip-field-tools  --massdns PATH ($MASSDNS)
+//          --scamper PATH  --out DIR  --profile DIR (the crawl's --cpu-prof)
+// Needs root and the lab lock: flock /run/v6m-lab.lock npm run bench -- --domains 1000
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { openChdbStore } from "../../services/runtime/store-chdb.js";
+import { DEFAULT_TLDS, domainName, totals, type World } from "../lab/scale/rule.js";
+import { crawlLabUp, RESOLVER_ADDR } from "./crawl-lab.js";
+import { type BenchResult, crawlChecks, formatTable } from "./crawl-report.js";
+import { sampleProcesses } from "./crawl-sampler.js";
+import { questionsFromLog, runMassdns, runScamper, timedIn } from "./crawl-tools.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const { values } = parseArgs({
+  options: {
+    domains: { type: "string", default: "1000" },
+    mode: { type: "string", default: "embedded" },
+    instances: { type: "string" },
+    "skip-field-tools": { type: "boolean", default: false },
+    massdns: { type: "string", default: process.env["MASSDNS"] ?? "/tmp/massdns/bin/massdns" },
+    scamper: { type: "string", default: "scamper" },
+    out: { type: "string", default: join(root, "bench/results") },
+    profile: { type: "string" },
+  },
+});
+const count = Number(values.domains);
+if (!Number.isInteger(count) || count < 1)
+  throw new Error(`--domains: a positive integer, not '${values.domains}'`);
+if (values.mode !== "embedded" || values.instances !== undefined) {
+  // NATS mode (nats-server, `serve <role>` processes, `submit`) is the next slice of issue 17.
+  process.stderr.write(
+    `bench: --mode ${values.mode}${values.instances ? " --instances" : ""} is not built yet; only --mode embedded\n`,
+  );
+  process.exit(2);
+}
+const world: World = { count, tlds: DEFAULT_TLDS };
+const DATE = "2026-01-01";
+
+function which(binary: string): string | undefined {
+  if (binary.includes("/")) return existsSync(binary) ? binary : undefined;
+  const r = spawnSync("sh", ["-c", `command -v ${binary}`], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+const work = mkdtempSync(join(tmpdir(), "v6m-bench-crawl-"));
+const domainsFile = join(work, "domains.txt");
+writeFileSync(domainsFile, `${Array.from({ length: count }, (_, n) => domainName(world, n)).join("\n")}\n`);
+const dataDir = join(work, "data");
+const node = [
+  process.execPath,
+  ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`] : []),
+];
+const cli = [...node, join(root, "bin/ipv6matrix.mjs")];
+const sets = [
+  `store.data_dir=${dataDir}`,
+  "prober.allow_ranges=198.18.0.0/15,2001:db8::/32",
+  "ping.count=3",
+  "telemetry.log_level=warn",
+].flatMap((s) => ["--set", s]);
+
+const loadBefore = loadavg();
+const lab = await crawlLabUp(count);
+let result: BenchResult | undefined;
+try {
+  // The crawl, with a cold resolver; its questions are logged for massdns.
+  const unboundPid = await lab.startResolver(true);
+  const sampler = sampleProcesses(() => ({ unbound: unboundPid, ...lab.servers() }));
+  const crawlStart = Date.now();
+  const crawl = timedIn(
+    lab.vantage,
+    [...cli, "crawl", "--quiet", "--date", DATE, "--nameserver", RESOLVER_ADDR, ...sets, domainsFile],
+    work,
+    "crawl",
+  );
+  const questions = lab.resolverStats()["total.num.queries"] ?? 0;
+  const crawlProcesses = sampler.stop();
+  await lab.stopResolver();
+  const crawlId = /crawl (\S+) completed: (\d+) domains/.exec(crawl.stdout)?.[1];
+  if (!crawlId) throw new Error(`the crawl did not say it completed:\n${crawl.stdout.slice(-2000)}`);
+  const summaries = timedIn(lab.vantage, [...cli, "summarise", ...sets, crawlId], work, "summarise");
+
+  const store = await openChdbStore(dataDir);
+  const rows = Number(
+    (
+      await store.query(
+        `SELECT sum(rows) AS n FROM system.parts WHERE active AND database = currentDatabase()`,
+      )
+    )[0]?.["n"] ?? 0,
+  );
+  const stageRows = await store.query(
+    `SELECT t, toUnixTimestamp64Milli(max(v)) AS last FROM (
+       SELECT 'domains' AS t, version AS v FROM jobs WHERE crawl_id = {c:String}
+       UNION ALL SELECT 'hosts', version FROM hosts WHERE crawl_id = {c:String}
+       UNION ALL SELECT 'addresses', version FROM addresses WHERE crawl_id = {c:String}
+       UNION ALL SELECT 'reverse', version FROM reverse WHERE crawl_id = {c:String}
+       UNION ALL SELECT 'geo', version FROM geo WHERE crawl_id = {c:String}) GROUP BY t`,
+    { c: crawlId },
+  );
+  const stageSeconds = Object.fromEntries(
+    stageRows.map((r) => [String(r["t"]), (Number(r["last"]) - crawlStart) / 1000]),
+  );
+  const addresses = (
+    await store.query(
+      `SELECT DISTINCT toString(ip) AS ip, family FROM addresses FINAL WHERE crawl_id = {c:String}`,
+      { c: crawlId },
+    )
+  ).map((r) => (Number(r["family"]) === 4 ? String(r["ip"]).replace(/^::ffff:/, "") : String(r["ip"])));
+  const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout);
+  await store.close();
+
+  // The field's tools on the same questions and addresses.
+  let field: BenchResult["field"];
+  const massdns = which(values.massdns!);
+  const scamper = which(values.scamper!);
+  if (values["skip-field-tools"] || !massdns || !scamper) {
+    field = {
+      skipped: values["skip-field-tools"]
+        ? "--skip-field-tools"
+        : `not found: ${!massdns ? values.massdns : ""} ${!scamper ? values.scamper : ""}`.trim(),
+    };
+  } else {
+    const byType = questionsFromLog(readFileSync(join(lab.state, "unbound.log"), "utf8"));
+    const unbound2 = await lab.startResolver(true);
+    const s2 = sampleProcesses(() => ({ unbound: unbound2 }));
+    const m = runMassdns(massdns, lab.vantage, `${RESOLVER_ADDR}:53`, byType, work);
+    const unboundForMassdns = s2.stop()["unbound"];
+    await lab.stopResolver();
+    const s = runScamper(scamper, lab.vantage, addresses, work);
+    field = { massdns: { ...m, unbound: unboundForMassdns }, scamper: s };
+  }
+
+  result = {
+    bench: "crawl",
+    mode: "embedded",
+    domains: count,
+    commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "",
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      loadBefore,
+      loadAfter: loadavg(),
+    },
+    at: new Date().toISOString(),
+    crawl: { seconds: crawl.seconds, peakRssMb: crawl.peakRssMb, cpuSeconds: crawl.cpuSeconds, crawlId },
+    summaries: {
+      seconds: summaries.seconds,
+      peakRssMb: summaries.peakRssMb,
+      cpuSeconds: summaries.cpuSeconds,
+    },
+    questions,
+    addresses: addresses.length,
+    rows,
+    stageSeconds,
+    processes: crawlProcesses,
+    field,
+    checks,
+  };
+  mkdirSync(values.out!, { recursive: true });
+  const file = join(values.out!, `crawl-${count}-${result.at.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${formatTable(result)}\nwritten to ${file}\n`);
+} finally {
+  await lab.stopResolver().catch(() => {});
+  lab.down();
+  rmSync(work, { recursive: true, force: true });
+}
+const failed = Object.entries(result?.checks ?? {}).filter(([, [got, want]]) => got !== want);
+if (failed.length > 0) {
+  process.stderr.write(
+    `bench: counts differ from the rule: ${failed.map(([k, [g, w]]) => `${k} ${g} != ${w}`).join(", ")}\n`,
+  );
+  process.exit(1);
+}
