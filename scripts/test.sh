@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests start for real: NATS, the lab's DNS servers and tools.
-packages=(nats-server nsd unbound dnsutils iproute2 nftables iptables openssl procps sqlite3 scamper iputils-ping time)
-commands=(nats-server nsd unbound dig ip nft iptables openssl pkill sqlite3 scamper ping /usr/bin/time)
+# podman, runc, debootstrap: the image test builds and runs deploy/Containerfile; unzip: helm for the chart test.
+packages=(nats-server nsd unbound dnsutils iproute2 nftables iptables openssl procps sqlite3 scamper iputils-ping time podman runc debootstrap unzip)
+commands=(nats-server nsd unbound dig ip nft iptables openssl pkill sqlite3 scamper ping /usr/bin/time podman runc debootstrap unzip)
 missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
@@ -39,6 +40,7 @@ echo "== lint"
 npx biome check .
 echo "== contracts"
 bash scripts/generate.sh --check
+node --import tsx deploy/grafana/src/generate.ts --check
 # Against the last release of the contracts (a copy kept in proto-baseline/), not the previous
 # commit: a break spread over two commits must fail too. A new release adds a folder and moves this.
 ./node_modules/.bin/buf breaking --against proto-baseline/v0.1.0

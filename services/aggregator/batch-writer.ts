@@ -8,6 +8,7 @@
 // messages are retried. It does not bound what callers hand it: they do, by
 // waiting on their promises (the actor's maxInFlight).
 
+import { storeMetrics } from "../runtime/metrics.js";
 import type { EncodedRows, Row, Store } from "../runtime/store.js";
 import { RowEncoder } from "../runtime/store-wire.js";
 
@@ -116,12 +117,15 @@ export class BatchWriter {
   }
 
   private async insert({ table, parts, waiters }: SealedBatch): Promise<void> {
+    const timer = storeMetrics.insertSeconds.startTimer({ table });
     try {
       for (const part of parts) await this.store.insert(table, part);
     } catch (error) {
+      timer({ outcome: "error" });
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
+    timer({ outcome: "ok" });
     for (const waiter of waiters) {
       waiter.pending -= 1;
       if (waiter.pending === 0) waiter.resolve();

@@ -3,6 +3,7 @@
 // country ZZ are left out of the summaries unless asked for.
 
 import type { Params, Row, Store } from "../runtime/store.js";
+import { csvCell } from "./csv-cell.js";
 
 interface ExportTable {
   readonly sql: string;
@@ -130,12 +131,6 @@ export async function exportTable(
           await store.query<{ name: string }>(`DESCRIBE TABLE (${sql.replace(/SETTINGS[^)]*$/, "")})`, params)
         ).map((column) => column.name);
   return { columns, rows };
-}
-
-function csvCell(value: unknown): string {
-  const text =
-    value === null || value === undefined ? "" : Array.isArray(value) ? value.join(" ") : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function formatRows(

@@ -4,6 +4,7 @@ import { CrawlState, Metric } from "../../gen/ipv6matrix/v1/common.js";
 import { Stage } from "../../gen/ipv6matrix/v1/crawl.js";
 import type { CrawlRecord } from "../runtime/crawls.js";
 import { metricNamesOf, typedMetricsOf } from "../runtime/metric-names.js";
+import { ProgressRates } from "../runtime/progress.js";
 import { toCrawl, toProgress } from "./crawl-messages.js";
 
 const record: CrawlRecord = {
@@ -45,21 +46,14 @@ describe("crawl messages", () => {
       { stage: "hosts" as const, total: 10, done: 2, failed: 0 },
       { stage: "addresses" as const, total: 6, done: 0, failed: 0 },
     ];
-    const first = toProgress(record, stages, undefined, 0);
+    const rates = new ProgressRates();
+    const first = toProgress(record, rates.add(stages, 0));
     assert.deepEqual(
       first.stages.map((s) => s.remainingSeconds),
       [0, undefined, undefined],
     );
     // 2 s later: hosts went from 2 to 6 (2 a second, 4 left); addresses did not move.
-    const previous = {
-      at: 0,
-      done: new Map([
-        ["domains", 4],
-        ["hosts", 2],
-        ["addresses", 0],
-      ]),
-    };
-    const later = toProgress(record, [stages[0]!, { ...stages[1]!, done: 6 }, stages[2]!], previous, 2000);
+    const later = toProgress(record, rates.add([stages[0]!, { ...stages[1]!, done: 6 }, stages[2]!], 2000));
     assert.deepEqual(
       later.stages.map((s) => s.remainingSeconds),
       [0, 2, undefined],
@@ -67,7 +61,10 @@ describe("crawl messages", () => {
   });
 
   it("progress names each stage by its enum as well as its old string", () => {
-    const progress = toProgress(record, [{ stage: "hosts", total: 4, done: 2, failed: 0 }], undefined, 0);
+    const progress = toProgress(
+      record,
+      new ProgressRates().add([{ stage: "hosts", total: 4, done: 2, failed: 0 }], 0),
+    );
     assert.deepEqual(
       progress.stages.map((s) => [s.stage, s.kind]),
       [["hosts", Stage.STAGE_HOSTS]],

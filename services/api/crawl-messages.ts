@@ -5,7 +5,7 @@ import { CrawlOptions, CrawlState } from "../../gen/ipv6matrix/v1/common.js";
 import { type Crawl, type CrawlProgress, Stage } from "../../gen/ipv6matrix/v1/crawl.js";
 import type { CrawlRecord, CrawlStateName } from "../runtime/crawls.js";
 import { typedMetricsOf } from "../runtime/metric-names.js";
-import type { StageCount } from "../runtime/progress.js";
+import type { StageCount, StageProgress } from "../runtime/progress.js";
 
 const states: Record<CrawlStateName, CrawlState> = {
   queued: CrawlState.CRAWL_STATE_QUEUED,
@@ -59,32 +59,23 @@ function withTypedMetrics(options: CrawlOptions): CrawlOptions {
   return { ...options, typedMetrics: typedMetricsOf(options.metrics) };
 }
 
-/** Progress with rate and ETA from the previous sample of the same watcher. */
-export function toProgress(
-  record: CrawlRecord,
-  stages: readonly StageCount[],
-  previous: { at: number; done: Map<string, number> } | undefined,
-  now: number,
-): CrawlProgress {
+/**
+ * Progress as WatchCrawl sends it, with the rate and time left runtime/progress.ts computed.
+ * remaining_seconds is unset while unknown; the deprecated eta_seconds says 0 for that too.
+ */
+export function toProgress(record: CrawlRecord, stages: readonly StageProgress[]): CrawlProgress {
   return {
     crawlId: record.crawl_id,
     state: states[record.state] ?? CrawlState.CRAWL_STATE_UNSPECIFIED,
-    stages: stages.map((stage) => {
-      const before = previous?.done.get(stage.stage);
-      const elapsed = previous ? (now - previous.at) / 1000 : 0;
-      const rate =
-        before !== undefined && elapsed > 0 ? Math.max(0, stage.done + stage.failed - before) / elapsed : 0;
-      const left = Math.max(0, stage.total - stage.done - stage.failed);
-      return {
-        stage: stage.stage,
-        kind: stageKinds[stage.stage] ?? Stage.STAGE_UNSPECIFIED,
-        total: stage.total,
-        done: stage.done,
-        failed: stage.failed,
-        ratePerSecond: rate,
-        etaSeconds: rate > 0 ? left / rate : 0,
-        remainingSeconds: left === 0 ? 0 : rate > 0 ? left / rate : undefined,
-      };
-    }),
+    stages: stages.map((stage) => ({
+      stage: stage.stage,
+      kind: stageKinds[stage.stage] ?? Stage.STAGE_UNSPECIFIED,
+      total: stage.total,
+      done: stage.done,
+      failed: stage.failed,
+      ratePerSecond: stage.ratePerSecond,
+      etaSeconds: stage.etaSeconds ?? 0,
+      remainingSeconds: stage.etaSeconds,
+    })),
   };
 }

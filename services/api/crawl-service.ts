@@ -19,7 +19,7 @@ import type { GrpcService } from "../runtime/grpc-server.js";
 import { metricNamesOf } from "../runtime/metric-names.js";
 import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
 import type { AddressMeasures } from "../runtime/progress.js";
-import { readProgress } from "../runtime/progress.js";
+import { ProgressRates, readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import type { CrawlManager } from "./crawl-manager.js";
 import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
@@ -142,7 +142,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
     resumeCrawl: unaryHandler(async (request) => ({ crawl: toCrawl(await manager.resume(request.crawlId)) })),
 
     watchCrawl(call) {
-      let previous: { at: number; done: Map<string, number> } | undefined;
+      const rates = new ProgressRates();
       let stopped = false;
       call.on("cancelled", () => {
         stopped = true;
@@ -155,9 +155,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
             ...options.measures,
             reverse: asksReverse(crawl.options),
           });
-          const now = Date.now();
-          call.write({ progress: toProgress(crawl, stages, previous, now) });
-          previous = { at: now, done: new Map(stages.map((s) => [s.stage, s.done + s.failed])) };
+          call.write({ progress: toProgress(crawl, rates.add(stages, Date.now())) });
           if (finalStates.includes(crawl.state)) break;
           await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 1000));
         }

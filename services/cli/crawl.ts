@@ -9,6 +9,7 @@ import { findResumable, runCrawl } from "../api/crawl-runner.js";
 import { DomainFileError, newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
 import { setLogLevel } from "../runtime/log.js";
 import { migrate } from "../runtime/migrate.js";
+import { ProgressRates } from "../runtime/progress.js";
 import { openStore } from "../runtime/store-open.js";
 import { InProcessTransport } from "../runtime/transport-inprocess.js";
 import { type Command, commonUsage, configFrom, dateOption, UsageError } from "./command.js";
@@ -72,6 +73,7 @@ ${commonUsage}`,
     const transport = new InProcessTransport({ topology: inProcessTopology(pipelineRoles) });
     const running = await startRoles(pipelineRoles, { config, transport, store });
     const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout, every * 1000);
+    const rates = new ProgressRates();
     try {
       await migrate(store);
       const options = crawlOptionsFrom(config, date);
@@ -91,7 +93,7 @@ ${commonUsage}`,
         measures: measuresOf(pipelineRoles),
         summarise: (crawlId) => computeSummaries(store, crawlId),
         autoPublish: config.publish.auto,
-        onProgress: (stages) => display?.update(stages),
+        onProgress: (stages) => display?.update(rates.add(stages, Date.now())),
       });
       const skipped = report.rejectedCount + report.duplicates + report.blocked;
       process.stdout.write(

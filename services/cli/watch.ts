@@ -3,7 +3,7 @@
 
 import { CrawlState } from "../../gen/ipv6matrix/v1/common.js";
 import type { WatchCrawlResponse } from "../../gen/ipv6matrix/v1/crawl.js";
-import type { StageCount } from "../runtime/progress.js";
+import type { StageProgress } from "../runtime/progress.js";
 import { crawlClient } from "./api-client.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
 import { ProgressDisplay } from "./progress-display.js";
@@ -24,9 +24,18 @@ export const watchCommand: Command = {
         call.on("data", (message: WatchCrawlResponse) => {
           const progress = message.progress!;
           state = progress.state;
+          // The server's rate and time left, as it computed them (runtime/progress.ts);
+          // remaining_seconds is unset while not known yet.
           display.update(
             progress.stages.map(
-              (s) => ({ stage: s.stage, total: s.total, done: s.done, failed: s.failed }) as StageCount,
+              (s): StageProgress => ({
+                stage: s.stage as StageProgress["stage"],
+                total: s.total,
+                done: s.done,
+                failed: s.failed,
+                ratePerSecond: s.ratePerSecond,
+                etaSeconds: s.remainingSeconds,
+              }),
             ),
           );
         });

@@ -14,7 +14,7 @@ import {
   parseIcmp4,
   parseIcmp6,
 } from "./icmp-packet.js";
-import { paced, type RateLimiter } from "./rate-limit.js";
+import { type PacketPacer, paced } from "./packet-pacer.js";
 
 export interface EchoProbe {
   /** Canonical text (canonicalIp). */
@@ -132,7 +132,7 @@ export class EchoSocket {
   /** Throws RawSocketUnavailable without CAP_NET_RAW (or without the family in the kernel). */
   constructor(
     readonly family: 4 | 6,
-    private readonly limiter: RateLimiter,
+    private readonly limiter: PacketPacer,
   ) {
     const raw = createRequire(import.meta.url)("raw-socket") as RawSocketModule;
     try {

@@ -11,8 +11,8 @@ import { PortState } from "../../gen/ipv6matrix/v1/common.js";
 import { loadConfig } from "../runtime/config.js";
 import { EchoSocket } from "./echo-socket.js";
 import { internetChecksum } from "./icmp-packet.js";
+import { PacketPacer } from "./packet-pacer.js";
 import { Prober, proberOptionsFrom } from "./prober.js";
-import { RateLimiter } from "./rate-limit.js";
 
 const root = process.getuid?.() === 0;
 const loopback = ["127.0.0.0/8", "::1/128"];
@@ -70,7 +70,7 @@ test("bad ICMP on the wire is counted and ignored", {
 }, async () => {
   const raw = createRequire(import.meta.url)("raw-socket");
   const injector = raw.createSocket({ protocol: raw.Protocol.ICMP });
-  const socket = new EchoSocket(4, new RateLimiter({ pps: 1000, perDestinationPps: 1000 }));
+  const socket = new EchoSocket(4, new PacketPacer({ pps: 1000, perDestinationPps: 1000 }));
   const send = (packet: Buffer) =>
     new Promise<void>((resolve, reject) =>
       injector.send(packet, 0, packet.length, "127.0.0.1", (error: Error | null) =>

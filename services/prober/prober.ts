@@ -12,9 +12,9 @@ import type { Logger } from "../runtime/log.js";
 import { forbiddenReason } from "../runtime/special-purpose.js";
 import { RawSocketUnavailable } from "./capability.js";
 import { EchoSocket } from "./echo-socket.js";
+import { defaultRateLimits, PacketPacer, paced, type RateLimits } from "./packet-pacer.js";
 import { ping } from "./ping.js";
 import { pathMtu } from "./pmtu.js";
-import { defaultRateLimits, paced, RateLimiter, type RateLimits } from "./rate-limit.js";
 import { defaultSmtpThreads, SmtpThreads } from "./smtp-threads.js";
 import { sourceAddress } from "./source-address.js";
 import { tcpProbe } from "./tcp.js";
@@ -84,7 +84,7 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
 }
 
 export class Prober {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: PacketPacer;
   private readonly allowed: PrefixSet;
   private readonly confined: PrefixSet | undefined;
   private readonly sockets = new Map<4 | 6, EchoSocket | RawSocketUnavailable>();
@@ -95,7 +95,7 @@ export class Prober {
     private readonly options: ProberOptions,
     private readonly log?: Logger,
   ) {
-    this.limiter = new RateLimiter(options.rate);
+    this.limiter = new PacketPacer(options.rate);
     this.allowed = new PrefixSet(options.allowRanges, "prober.allow_ranges");
     this.confined = options.confineTo ? new PrefixSet(options.confineTo, "confine") : undefined;
     this.smtp = new SmtpThreads(options.smtpThreads, (error) => {

@@ -11,10 +11,11 @@
 import { isIP } from "node:net";
 import type { Answer, DecodedPacket, RecordType } from "dns-packet";
 import { type Endpoint, formatEndpoint } from "../runtime/config.js";
+import { checkHostName } from "../runtime/domain-name.js";
+import { RateLimiter } from "../runtime/rate-limit.js";
 import { canonical, type Outcome, outcomeOfRcode, rcodeOf, walkChain } from "./dns-message.js";
 import { passedOverCounter, queryInFlight, questionsCounter, sentCounter } from "./dns-metrics.js";
-import { checkQueryName } from "./query-name.js";
-import { InFlightLimit, RateLimiter } from "./rate-limit.js";
+import { InFlightLimit } from "./in-flight-limit.js";
 import { tcpQuery } from "./tcp-query.js";
 import { UdpPool, type UdpResult } from "./udp-pool.js";
 
@@ -101,7 +102,7 @@ export class DnsClient {
         }),
     );
     this.limit = new InFlightLimit(options.maxInFlight);
-    this.rates = options.servers.map(() => new RateLimiter(options.qpsPerServer ?? 0));
+    this.rates = options.servers.map(() => questionsPerSecond(options.qpsPerServer ?? 0));
     this.maxChain = options.maxCnameChain ?? 10;
   }
 
@@ -122,7 +123,7 @@ export class DnsClient {
   }
 
   private async resolve(rawName: string, type: RecordType): Promise<DnsAnswer> {
-    const checked = checkQueryName(rawName);
+    const checked = checkHostName(rawName);
     if (!checked.ok)
       return {
         ...this.failure("INVALID_NAME", "", 0, false),
@@ -254,4 +255,9 @@ export class DnsClient {
 export function firstName(answer: DnsAnswer): string {
   const record = answer.records[0] as { data?: unknown } | undefined;
   return record ? canonical(record.data) : "";
+}
+
+/** One server's questions per second (0: no limit), of which a twentieth of a second's worth may go at once. */
+function questionsPerSecond(rate: number): RateLimiter {
+  return new RateLimiter(rate, Math.max(1, Math.ceil(rate / 20)));
 }

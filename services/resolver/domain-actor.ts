@@ -6,14 +6,13 @@
 import { type CrawlOptions, DnsOutcome, Feature } from "../../gen/ipv6matrix/v1/common.js";
 import { CrawlResult, DomainTask, HostTask, type Job, type Soa } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
-import { tldOf } from "../runtime/domain-name.js";
+import { checkHostName, tldOf } from "../runtime/domain-name.js";
 import { Subjects } from "../runtime/topology.js";
 import type { DnsAnswer } from "./dns-client.js";
 import { canonical } from "./dns-message.js";
 import type { DnsAsker } from "./dns-thread.js";
 import { isNullExchange, type JobRow, mxJobs, nsJobs, prefixedHosts } from "./features.js";
 import { otherRcode, toProto } from "./outcome.js";
-import { checkQueryName } from "./query-name.js";
 import type { ResolverContext } from "./resolver-context.js";
 import { analyseSoa, type SoaRecord } from "./soa-analysis.js";
 
@@ -27,7 +26,7 @@ export function domainActor(context: ResolverContext, maxInFlight: number): Acto
     decode: (data) => DomainTask.decode(data),
     crawlOf: (task) => task.crawlId,
     async handle(task, actor) {
-      const checked = checkQueryName(task.domain);
+      const checked = checkHostName(task.domain);
       const domain = checked.ok ? checked.name : task.domain;
       const jobs = checked.ok
         ? await domainJobs(domain, task.options, context.client(task.options))

@@ -12,11 +12,11 @@ import {
 } from "../../gen/ipv6matrix/v1/resolver.js";
 import { InvalidArgumentError } from "../runtime/api-errors.js";
 import { parseEndpoint } from "../runtime/config.js";
+import { checkHostName } from "../runtime/domain-name.js";
 import { unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { questionTypes, recordText } from "./dns-message.js";
 import { toProto } from "./outcome.js";
-import { checkQueryName } from "./query-name.js";
 import type { ResolverContext } from "./resolver-context.js";
 
 /** A request that cannot be asked: INVALID_ARGUMENT over gRPC. */
@@ -34,7 +34,7 @@ export async function resolveOnce(
     throw new ResolveInputError(
       `type ${JSON.stringify(request.type)}: expected one of ${Object.keys(questionTypes).join(", ")}`,
     );
-  const name = checkQueryName(request.name);
+  const name = checkHostName(request.name);
   if (!name.ok)
     throw new ResolveInputError(`name ${JSON.stringify(request.name.slice(0, 80))}: ${name.reason}`);
   let server: ReturnType<typeof parseEndpoint> | undefined;

@@ -9,6 +9,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMap, LineCounter, parseDocument, type Scalar, visit, type YAMLMap } from "yaml";
 import { parseCidr } from "./address.js";
+import { checkHostName } from "./domain-name.js";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const defaultConfigPath = resolve(projectRoot, "config/default.yaml");
@@ -369,13 +370,10 @@ function check(key: string, value: unknown, kind: Kind, source: string, base: st
       return value;
     case "names":
       if (!Array.isArray(value)) return fail("a list of names");
-      for (const name of value)
-        if (
-          typeof name !== "string" ||
-          !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name)
-        )
-          fail("host name labels such as www or www.ipv6", name);
-      return value.map((name: string) => name.toLowerCase());
+      return value.map((name: unknown) => {
+        const checked = typeof name === "string" ? checkHostName(name) : undefined;
+        return checked?.ok ? checked.name : fail("host name labels such as www or www.ipv6", name);
+      });
     case "endpoints":
       if (!Array.isArray(value)) return fail("a list of addr or addr:port");
       return value.map(

@@ -40,4 +40,16 @@ describe("domain lists (SPEC 1)", () => {
   it("stops at the operator's limit with a clear error", async () => {
     await assert.rejects(read(["a.com", "b.com", "c.com"], { maxDomains: 2 }), /list:3: more than 2 domains/);
   });
+  // Issue 16: ".lead.com" was "two dots in a row", and "exa\u200Bmple.com" quietly became example.com.
+  it("rejects a leading dot and an invisible character with the line and the reason", async () => {
+    const { domains, report } = await read([".lead.com", "exa\u200bmple.com", "example.com"]);
+    assert.deepEqual(domains, ["example.com"]);
+    assert.deepEqual(
+      report.rejected.map((r) => [r.line, r.reason]),
+      [
+        [1, "starts with a dot (an empty first label)"],
+        [2, "has an invalid character U+200B at position 4"],
+      ],
+    );
+  });
 });

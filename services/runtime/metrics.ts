@@ -47,6 +47,16 @@ export const actorMetrics = {
   }),
 };
 
+export const storeMetrics = {
+  insertSeconds: new Histogram({
+    name: "ipv6matrix_store_insert_seconds",
+    help: "Time one batch insert into the store took, by table and outcome (ok, error).",
+    labelNames: ["table", "outcome"],
+    buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60],
+    registers: [registry],
+  }),
+};
+
 /** Serves /metrics; resolves with the server once it listens. */
 export async function serveMetrics(host: string, port: number): Promise<Server> {
   const server = createServer(async (request, response) => {

@@ -4,7 +4,8 @@
 // the distinct hosts the jobs name; addresses: measured out of the distinct
 // first valid addresses the hosts have (measured by every service that measures
 // them: prober, geo, and the resolver's PTR when the crawl asks it). Dead
-// letters count as failed.
+// letters count as failed. How fast each stage moves, and the time left at that pace, is
+// computed here too (ProgressRates), once for the api's WatchCrawl and the embedded command.
 
 import type { Store } from "./store.js";
 
@@ -96,4 +97,50 @@ export async function readProgress(
 /** Every stage has settled each of its pieces of work, and the domains are all in. */
 export function isDrained(stages: readonly StageCount[]): boolean {
   return stages.every((stage) => stage.done + stage.failed >= stage.total);
+}
+
+/** A stage's count with how fast it moves, as WatchCrawl sends it and the command shows it. */
+export interface StageProgress extends StageCount {
+  /** Pieces settled (done or failed) per second over the last samples. */
+  readonly ratePerSecond: number;
+  /** Seconds left at that rate: 0 when the stage is done, undefined while nothing has moved and work is left. */
+  readonly etaSeconds: number | undefined;
+}
+
+interface Sample {
+  readonly at: number;
+  readonly settled: number;
+}
+
+/** Rate over a window of samples (per second) and the seconds left at that rate. Pure. */
+export function rateAndEta(
+  samples: readonly Sample[],
+  total: number,
+): { rate: number; eta: number | undefined } {
+  const first = samples[0];
+  const last = samples.at(-1);
+  const left = Math.max(0, total - (last?.settled ?? 0));
+  // A finished stage has nothing left, whatever its rate; else the time is known once it moved.
+  if (!first || !last || last.at <= first.at) return { rate: 0, eta: left === 0 ? 0 : undefined };
+  const rate = (Math.max(0, last.settled - first.settled) * 1000) / (last.at - first.at);
+  return { rate, eta: rate > 0 ? left / rate : left === 0 ? 0 : undefined };
+}
+
+/** One follower's view of a crawl's pace: each stage's last `window` samples. */
+export class ProgressRates {
+  private readonly samples = new Map<string, Sample[]>();
+
+  constructor(private readonly window = 10) {}
+
+  /** Adds a reading taken at `now` (ms) and returns every stage with its rate and ETA. */
+  add(stages: readonly StageCount[], now: number): StageProgress[] {
+    return stages.map((stage) => {
+      const samples = this.samples.get(stage.stage) ?? [];
+      samples.push({ at: now, settled: stage.done + stage.failed });
+      while (samples.length > this.window) samples.shift();
+      this.samples.set(stage.stage, samples);
+      const { rate, eta } = rateAndEta(samples, stage.total);
+      return { ...stage, ratePerSecond: rate, etaSeconds: eta };
+    });
+  }
 }

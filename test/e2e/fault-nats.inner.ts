@@ -33,7 +33,12 @@ const COUNT = Number(process.env.V6M_FAULT_DOMAINS ?? 10_000);
 const SEED = Number(process.env.V6M_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** How long the store stays unavailable. A minute in the issue; 20 s here to keep the test within its budget. */
 const STORE_OUTAGE_MS = Number(process.env.V6M_FAULT_STORE_OUTAGE_MS ?? 20_000);
-const CRAWL_TIMEOUT_MS = Number(process.env.V6M_FAULT_CRAWL_TIMEOUT_MS ?? 300_000);
+/**
+ * How long a crawl may show no progress at all (no stage count and no queue moves) before the test
+ * gives up. No deadline on the whole: a busy machine only makes the crawl slower (issue 17 saw
+ * stretches of 20 to 40 s without progress); a crawl that stops moving fails.
+ */
+const STALL_MS = Number(process.env.V6M_FAULT_STALL_MS ?? 120_000);
 const WWW_PREFIXES = ["www"];
 const NTP_PREFIXES: string[] = []; // NTP is off: see the configuration below
 const repo = join(import.meta.dirname, "../..");
@@ -88,6 +93,20 @@ function random(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const note = (text: string) => process.stdout.write(`# ${text}\n`);
+
+/** Fails, through `fail`, when the state it is given has not changed for STALL_MS. */
+function stallWatch(fail: (message: string) => never): (what: string, state: string) => void {
+  let last: string | undefined;
+  let since = Date.now();
+  return (what, state) => {
+    if (state !== last) {
+      last = state;
+      since = Date.now();
+    } else if (Date.now() - since > STALL_MS) {
+      fail(`${what}: no progress for ${STALL_MS / 1000} s, still at ${state}`);
+    }
+  };
+}
 
 describe(`crawls of ${COUNT} synthetic domains, undisturbed and under faults (seed ${SEED})`, () => {
   let nats: NatsServer;
@@ -185,22 +204,31 @@ describe(`crawls of ${COUNT} synthetic domains, undisturbed and under faults (se
     return Number(row?.n);
   }
 
-  /** Waits for the crawl to complete, then for every subject to be empty (work the crawl does not wait for). */
+  /** What the crawl has done and what waits on the bus: progress is any change in it. */
+  async function snapshot(crawlId: string): Promise<string> {
+    const stages = await readProgress(store, crawlId, COUNT, { prober: true, geo: true, reverse: true });
+    const shown = stages.map((s) => `${s.stage} ${s.done}+${s.failed}/${s.total}`).join(", ");
+    const queued: string[] = [];
+    for (const subject of Object.values(Subjects))
+      queued.push(`${subject.replace("crawl.", "")} ${await bus.pending(subject).catch(() => "?")}`);
+    return `${shown}; queued ${queued.join(", ")}`;
+  }
+
+  /**
+   * Waits for the crawl to complete, then for every subject to be empty (work the crawl does not
+   * wait for), failing only when either stops moving for STALL_MS.
+   */
   async function finish(crawlId: string, started: number): Promise<void> {
+    const stalled = stallWatch((message) => assert.fail(`crawl ${crawlId}: ${message}\n${logs()}`));
     for (let tick = 0; ; tick++) {
-      if (tick % 15 === 0) {
-        const stages = await readProgress(store, crawlId, COUNT, { prober: true, geo: true, reverse: true });
-        const shown = stages.map((s) => `${s.stage} ${s.done}+${s.failed}/${s.total}`).join(", ");
-        const queued: string[] = [];
-        for (const subject of Object.values(Subjects))
-          queued.push(`${subject.replace("crawl.", "")} ${await bus.pending(subject).catch(() => "?")}`);
-        note(`${((Date.now() - started) / 1000).toFixed(0)} s: ${shown}; queued ${queued.join(", ")}`);
+      if (tick % 5 === 0) {
+        const now = await snapshot(crawlId);
+        if (tick % 15 === 0) note(`${((Date.now() - started) / 1000).toFixed(0)} s: ${now}`);
+        stalled("running", now);
       }
       const now = await state(crawlId);
       if (now === "completed") break;
       if (now === "failed" || now === "cancelled") assert.fail(`crawl ${crawlId} ${now}\n${logs()}`);
-      if (Date.now() - started > CRAWL_TIMEOUT_MS)
-        assert.fail(`crawl ${crawlId} still ${now} after ${CRAWL_TIMEOUT_MS} ms\n${logs()}`);
       await sleep(1000);
     }
     const ms = Date.now() - started;
@@ -209,7 +237,7 @@ describe(`crawls of ${COUNT} synthetic domains, undisturbed and under faults (se
       let pending = 0;
       for (const subject of Object.values(Subjects)) pending += await bus.pending(subject);
       quiet = pending === 0 ? quiet + 1 : 0;
-      if (Date.now() - started > CRAWL_TIMEOUT_MS + 60_000) assert.fail(`${pending} messages never settled`);
+      stalled("settling", `${pending} messages pending`);
       await sleep(1000);
     }
     crawls.push({ id: crawlId, ms, totals: await crawlTotals(store, crawlId), reverseAtCompletion });
@@ -222,13 +250,13 @@ describe(`crawls of ${COUNT} synthetic domains, undisturbed and under faults (se
     );
   }
 
-  it("an undisturbed crawl completes", { timeout: CRAWL_TIMEOUT_MS + 120_000 }, async () => {
+  it("an undisturbed crawl completes", async () => {
     const started = Date.now();
     const crawlId = await submit();
     await finish(crawlId, started);
   });
 
-  it("a crawl under faults completes", { timeout: CRAWL_TIMEOUT_MS + 180_000 }, async () => {
+  it("a crawl under faults completes", async () => {
     const rand = random(SEED);
     const between = (low: number, high: number) => low + rand() * (high - low);
     // Every moment and victim is drawn here, before anything runs, so that a seed always gives the
@@ -254,7 +282,11 @@ describe(`crawls of ${COUNT} synthetic domains, undisturbed and under faults (se
       return done;
     };
     const reach = async (share: number) => {
-      while ((await progress()) < share) await sleep(1000);
+      const stalled = stallWatch((message) => assert.fail(`crawl ${crawlId}: ${message}\n${logs()}`));
+      while ((await progress()) < share) {
+        stalled(`waiting for ${(share * 100).toFixed(0)} % of the domains`, `${(done * 100).toFixed(1)} %`);
+        await sleep(1000);
+      }
     };
 
     const hit = async (fault: (typeof plan)[number]) => {

@@ -181,12 +181,31 @@ describe("the configuration", () => {
 });
 
 describe("legacy CSV", () => {
-  const field = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom("n/a", 'a,"b"', "x\r\ny", ""));
-  it("parseCsv(formatCsv(rows)) gives the rows back", () => {
+  // A field as written, and as it reads back: a field that starts like a spreadsheet formula
+  // is written with a leading quote (aggregator/csv-cell.ts, issue 16), every other one as it is.
+  const startsLikeFormula = /^[=+\-@\t\r]/;
+  const plain = fc
+    .oneof(fc.string({ maxLength: 20 }), fc.constantFrom("n/a", 'a,"b"', "x\r\ny", ""))
+    .filter((text) => !startsLikeFormula.test(text))
+    .map((text) => ({ written: text, read: text }));
+  const formula = fc
+    .tuple(
+      fc.constantFrom("=", "+", "-", "@", "\t", "\r"),
+      fc.constantFrom("cmd", "SUM(A1)", "1+1"),
+      fc.string({ maxLength: 10 }),
+    )
+    .map((parts) => parts.join(""))
+    .map((text) => ({ written: text, read: `'${text}` }));
+  const field = fc.oneof({ weight: 4, arbitrary: plain }, { weight: 1, arbitrary: formula });
+  it("parseCsv(formatCsv(rows)) gives the rows back, formulas made inert", () => {
     fc.assert(
       fc.property(fc.array(fc.array(field, { minLength: 2, maxLength: 6 }), { maxLength: 10 }), (rows) => {
-        const parsed = parseCsv(formatCsv(rows), "x.log").map((r) => r.fields);
-        assert.deepEqual(parsed, rows);
+        const csv = formatCsv(rows.map((row) => row.map((f) => f.written)));
+        const parsed = parseCsv(csv, "x.log").map((r) => r.fields);
+        assert.deepEqual(
+          parsed,
+          rows.map((row) => row.map((f) => f.read)),
+        );
       }),
       runs,
     );

@@ -3,6 +3,7 @@
 // typed error every legacy reader throws. Pure; no files, no store.
 
 import { isIPv4, isIPv6 } from "node:net";
+import { csvCell } from "../csv-cell.js";
 
 /** The original's text for a failed or missing value. */
 export const NA = "n/a";
@@ -76,15 +77,9 @@ export function parseCsv(text: string, file: string): CsvRecord[] {
   return records;
 }
 
-/** One field as Python's csv.writer writes it (QUOTE_MINIMAL); None is the empty field. */
-export function csvField(value: string | number | null): string {
-  const text = value === null ? "" : typeof value === "number" ? pythonFloat(value) : value;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** Rows as csv.writer writes them: comma-separated, CRLF after every row. */
+/** Rows as csv.writer writes them: comma-separated, CRLF after every row, numbers as Python's floats. */
 export function formatCsv(rows: readonly (readonly (string | number | null)[])[]): string {
-  return rows.map((row) => `${row.map(csvField).join(",")}\r\n`).join("");
+  return rows.map((row) => `${row.map((value) => csvCell(value, pythonFloat)).join(",")}\r\n`).join("");
 }
 
 /** A float as Python's str() writes it (10.0, not 10): the original wrote RTTs with str(). */

@@ -1,0 +1,227 @@
+// One instance's share of a durable JetStream pull consumer, in the steps a message goes
+// through: fetch (pull as many as there are free slots), dispatch (hand it to the handler),
+// reply (ack, nak or term, once), redelivery (ack_wait) and stop (drain). Declaring the
+// consumer is nats-streams.ts; when to give up on a message and record a dead letter is the
+// actor runtime's (it calls term), never the server's.
+
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { Link } from "./nats-link.js";
+import type { Delivery, DeliveryHandler, Subscription } from "./transport.js";
+
+/** Lifetime of one pull request; the client renews it, and re-pulls at once after a reconnect. */
+const PULL_EXPIRES_MS = 5_000;
+/** A handler that throws did not settle: retried after this, as in-process does. */
+const RETRY_THROWN_MS = 1_000;
+
+export interface NatsConsumerOptions {
+  readonly consumer: Consumer;
+  readonly subject: string;
+  readonly link: Link;
+  readonly maxInFlight: number;
+  readonly ackWaitMs: number;
+  readonly handler: DeliveryHandler;
+}
+
+/** Fetch, dispatch, reply, redelivery and stop for one consume() call. */
+export class NatsConsumer implements Subscription {
+  private readonly slots: Slots;
+  private readonly fetcher: Fetcher;
+  private stopping = false;
+
+  constructor(private readonly options: NatsConsumerOptions) {
+    this.slots = new Slots(Math.max(1, options.maxInFlight));
+    this.fetcher = new Fetcher(options.consumer, this.slots, options.link, {
+      stopped: () => this.stopping,
+      hand: (message) => this.dispatch(message),
+    });
+  }
+
+  /** Stop: takes nothing new, ends the pull under way; what is held stays held. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.fetcher.interrupt();
+  }
+
+  /** Stop, then wait for the pulling to end (a pull's lifetime at most) and for every held message to be settled. */
+  async drain(): Promise<void> {
+    await this.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.fetcher.done,
+      new Promise((resolve) => (timer = setTimeout(resolve, PULL_EXPIRES_MS))),
+    ]);
+    clearTimeout(timer);
+    await this.slots.idle();
+  }
+
+  /** Dispatch: one fetched message to the handler, holding a slot until it is released. */
+  private dispatch(message: JsMsg): void {
+    if (this.stopping) {
+      // Arrived from a pull made before the stop: give it back at once rather than after ack_wait.
+      send(() => message.nak());
+      return;
+    }
+    const release = this.slots.take();
+    const ackWait = expiry(this.options.ackWaitMs);
+    const reply = new Reply(() => {
+      ackWait.cancel();
+      release();
+    });
+    const delivery = deliveryOf(this.options.subject, message, reply);
+    const finished = runHandler(this.options.handler, delivery);
+    // Redelivery: after ack_wait the server sends the message again (to any instance), and a
+    // delivery its handler left unsettled frees its slot. One whose handler still runs keeps it:
+    // freeing it would pull more work into a consumer that is already too slow (the redelivered
+    // copies too), and its work in flight would grow without bound.
+    void Promise.all([ackWait.expired, finished]).then(release);
+  }
+}
+
+/** This instance's bound: a slot per message held, from dispatch until its reply (or ack_wait). */
+class Slots {
+  private held = 0;
+  private roomWaiter: (() => void) | undefined;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(readonly size: number) {}
+
+  get free(): number {
+    return this.size - this.held;
+  }
+
+  /** Takes a slot; the function returned gives it back, once however often it is called. */
+  take(): () => void {
+    this.held++;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.held--;
+      this.wake();
+      if (this.held === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    };
+  }
+
+  /** Resolves when a slot is given back or wake() is called, or after ms when given. */
+  room(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.roomWaiter = resolve;
+      if (ms !== undefined) setTimeout(resolve, ms);
+    });
+  }
+
+  wake(): void {
+    this.roomWaiter?.();
+    this.roomWaiter = undefined;
+  }
+
+  /** Resolves when no slot is held. */
+  idle(): Promise<void> {
+    return this.held === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
+
+/**
+ * Fetch: pulls as many messages as there are free slots, one pull at a time, so this instance
+ * never holds more than its slots, whatever the others of its group hold.
+ */
+class Fetcher {
+  readonly done: Promise<void>;
+  private pull: ConsumerMessages | undefined;
+  /** Fewer free slots than this: wait a moment for more, so that pulls are few and large, not one a message. */
+  private readonly refill: number;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly slots: Slots,
+    private readonly link: Link,
+    private readonly to: { stopped(): boolean; hand(message: JsMsg): void },
+  ) {
+    this.refill = Math.max(1, Math.floor(slots.size / 4));
+    this.done = this.run();
+  }
+
+  /** Ends the pull under way and wakes a loop waiting for room. */
+  async interrupt(): Promise<void> {
+    this.slots.wake();
+    await this.pull?.close().catch(() => {});
+  }
+
+  private async run(): Promise<void> {
+    while (!this.to.stopped()) {
+      if (this.slots.free <= 0) {
+        await this.slots.room();
+        continue;
+      }
+      if (this.slots.free < this.refill) await this.slots.room(20);
+      if (this.to.stopped()) break;
+      await this.link.up();
+      if (this.to.stopped()) break;
+      try {
+        this.pull = await this.consumer.fetch({ max_messages: this.slots.free, expires: PULL_EXPIRES_MS });
+        if (this.to.stopped()) await this.pull.close();
+        for await (const message of this.pull) this.to.hand(message);
+      } catch {
+        // A pull cut by a disconnect or a restarting server: pull again once connected.
+        if (!this.to.stopped()) await sleep(100);
+      } finally {
+        this.pull = undefined;
+      }
+    }
+  }
+}
+
+/** Reply: the one ack, nak or term a message gets, then its slot is released; later calls do nothing. */
+class Reply {
+  private sent = false;
+
+  constructor(private readonly release: () => void) {}
+
+  send(reply: () => void): void {
+    if (this.sent) return;
+    this.sent = true;
+    send(reply);
+    this.release();
+  }
+}
+
+/** A reply that cannot go out (the connection is closed) is left to the server: it redelivers after ack_wait. */
+function send(reply: () => void): void {
+  try {
+    reply();
+  } catch {
+    // Closed connection: redelivered after ack_wait.
+  }
+}
+
+function deliveryOf(subject: string, message: JsMsg, reply: Reply): Delivery {
+  return {
+    subject,
+    data: message.data,
+    key: message.headers?.get("Nats-Msg-Id") ?? "",
+    attempt: message.info.deliveryCount,
+    ack: () => reply.send(() => message.ack()),
+    nak: (delayMs: number) => reply.send(() => message.nak(Math.max(0, delayMs))),
+    term: () => reply.send(() => message.term()),
+  };
+}
+
+/** Runs the handler; resolves when it has returned. One that throws is retried later. */
+async function runHandler(handler: DeliveryHandler, delivery: Delivery): Promise<void> {
+  try {
+    await handler(delivery);
+  } catch {
+    delivery.nak(RETRY_THROWN_MS);
+  }
+}
+
+/** ack_wait for one held message; cancelled by its reply, after which it never expires. */
+function expiry(ms: number): { expired: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { expired, cancel: () => clearTimeout(timer) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
