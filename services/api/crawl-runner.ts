@@ -16,6 +16,7 @@ import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import {
   type AddressMeasures,
   addressTables,
+  firstValid,
   isDrained,
   readProgress,
   type StageCount,
@@ -145,8 +146,8 @@ async function republishMissing(
     `SELECT ip, family, missing FROM (
        SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family,
          arrayFilter(t -> t != '', [${missing.join(", ")}]) AS missing FROM (
-         SELECT toIPv6(ipv4[1]) AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv4) > 0
-         UNION ALL SELECT ipv6[1] AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv6) > 0))
+         SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
+         UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1)))
      WHERE length(missing) > 0`,
     params,
   );

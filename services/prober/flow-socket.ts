@@ -5,9 +5,10 @@
 // It knows nothing of paths: it sends one probe and says what came back, as EchoSocket does.
 
 import { createRequire } from "node:module";
+import { canonicalIp } from "../runtime/address.js";
 import type { EchoOutcome, EchoSocket } from "./echo-socket.js";
 import { ipPacketSize, parseTcpAnswer, tcpSyn, UDP_HEADER, udpProbe } from "./flow-packet.js";
-import { canonicalIp, type IcmpMessage } from "./icmp-packet.js";
+import type { IcmpMessage } from "./icmp-packet.js";
 import { type PacketPacer, paced } from "./packet-pacer.js";
 
 export type FlowMethod = "udp" | "tcp";

@@ -11,18 +11,18 @@ import {
   TraceMethod,
   type TraceResult,
 } from "../../gen/ipv6matrix/v1/work.js";
+import { canonicalIp, PrefixSet } from "../runtime/address.js";
 import type { Config } from "../runtime/config.js";
 import type { Logger } from "../runtime/log.js";
+import { forbiddenReason } from "../runtime/special-purpose.js";
 import { RawSocketUnavailable } from "./capability.js";
 import { EchoSocket } from "./echo-socket.js";
 import { FlowSocket } from "./flow-socket.js";
-import { canonicalIp } from "./icmp-packet.js";
 import { defaultRateLimits, PacketPacer, paced, type RateLimits } from "./packet-pacer.js";
 import { measurePath } from "./path.js";
 import { ping } from "./ping.js";
 import { defaultSmtpThreads, SmtpThreads } from "./smtp-threads.js";
 import { sourceAddress } from "./source-address.js";
-import { AllowedRanges, notProbedReason } from "./special-ranges.js";
 import { tcpProbe } from "./tcp.js";
 
 /** Recorded in every AddressResult: which method measured it (ooni's measurement version). */
@@ -100,8 +100,8 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
 
 export class Prober {
   private readonly limiter: PacketPacer;
-  private readonly allowed: AllowedRanges;
-  private readonly confined: AllowedRanges | undefined;
+  private readonly allowed: PrefixSet;
+  private readonly confined: PrefixSet | undefined;
   private readonly sockets = new Map<4 | 6, EchoSocket | RawSocketUnavailable>();
   private readonly flowSockets = new Map<4 | 6, FlowSocket>();
   private readonly warned = new Set<string>();
@@ -112,8 +112,8 @@ export class Prober {
     private readonly log?: Logger,
   ) {
     this.limiter = new PacketPacer(options.rate);
-    this.allowed = new AllowedRanges(options.allowRanges);
-    this.confined = options.confineTo ? new AllowedRanges(options.confineTo) : undefined;
+    this.allowed = new PrefixSet(options.allowRanges, "prober.allow_ranges");
+    this.confined = options.confineTo ? new PrefixSet(options.confineTo, "confine") : undefined;
     this.smtp = new SmtpThreads(options.smtpThreads, (error) => {
       const message = `SMTP threads failed, SMTP probes run on the main thread: ${error.message}`;
       if (log) log.warn({ err: error }, message);
@@ -145,8 +145,8 @@ export class Prober {
       sourceIp: "",
     };
     const refused =
-      notProbedReason(address, this.allowed) ??
-      (this.confined && !this.confined.allows(address)
+      forbiddenReason(address, this.allowed) ??
+      (this.confined && !this.confined.has(address)
         ? "outside the ranges this prober is confined to"
         : undefined);
     if (refused) return { ...result, notProbedReason: refused };

@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMap, LineCounter, parseDocument, type Scalar, visit, type YAMLMap } from "yaml";
+import { parseCidr } from "./address.js";
 import { checkHostName } from "./domain-name.js";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -70,6 +71,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.sockets": { type: "int", min: 1, max: 1024 },
   "resolver.registry_idle": { type: "number", min: 1, max: 30 * 86400 },
   "resolver.dns_thread": bool,
+  "resolver.valid_ranges": { type: "cidrs" },
   "prober.allow_ranges": { type: "cidrs" },
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
@@ -126,6 +128,7 @@ export interface Config {
     sockets: number;
     registry_idle: number;
     dns_thread: boolean;
+    valid_ranges: string[];
   };
   readonly prober: { allow_ranges: string[]; pps: number; per_destination_pps: number };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
@@ -384,7 +387,7 @@ function check(key: string, value: unknown, kind: Kind, source: string, base: st
     case "cidrs":
       if (!Array.isArray(value)) return fail("a list of CIDR prefixes");
       for (const cidr of value)
-        if (typeof cidr !== "string" || !validCidr(cidr))
+        if (typeof cidr !== "string" || parseCidr(cidr) === undefined)
           fail("CIDR prefixes such as 192.0.2.0/24 or 2001:db8::/32", cidr);
       return value;
     case "urls":
@@ -416,13 +419,6 @@ export function parseEndpoint(text: string, defaultPort: number): Endpoint | nul
   if (!Number.isInteger(port) || port < 1 || port > 65535 || host === "") return null;
   if (!isIP(host) && !/^[a-z0-9.-]+$/i.test(host)) return null;
   return { host, port };
-}
-
-function validCidr(text: string): boolean {
-  const [addr, bits, extra] = text.split("/");
-  if (extra !== undefined || addr === undefined || bits === undefined || !/^\d+$/.test(bits)) return false;
-  const family = isIP(addr);
-  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 function validUrl(text: string, schemes: readonly string[]): boolean {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Nsd, startNsd } from "../support/nsd.js";
-import { domains, zones } from "./thin-zones.js";
+import { domains, validRanges, zones } from "./thin-zones.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
 
@@ -43,6 +43,7 @@ describe("thin crawl: WWW hosts resolved through a real name server, HostData in
       IPV6MATRIX_RESOLVER_NAMESERVERS: nsd.endpoint,
       IPV6MATRIX_RESOLVER_TIMEOUT: "1",
       IPV6MATRIX_RESOLVER_RETRIES: "0",
+      IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,
     };
     crawl = ipv6matrix(["crawl", "--date", "2026-11-01", join(dir, "domains.txt")], env);
   });

@@ -98,6 +98,14 @@ export function checkHosts(expected: Row, tables: Tables): string[] {
       aaaa_outcome: row["aaaa_outcome"],
       a_rcode: row["a_rcode"],
       aaaa_rcode: row["aaaa_rcode"],
+      // Per address, parallel to a / aaaa (issue 15 items 8 and 9): validity, ip6Type, prefix entry.
+      valid4: words(row["valid4"]).map(Number),
+      valid6: words(row["valid6"]).map(Number),
+      ip6_types: words(row["ip6_types"]),
+      prefix_ids: words(row["prefix_ids"]),
+      prefix_names: String(row["prefix_names"] ?? "")
+        .split(" | ")
+        .filter(Boolean),
     };
     problems.push(...rowDiff(`host ${host}`, want, actual));
   }
@@ -122,6 +130,9 @@ export function checkAddresses(expected: Row, tables: Tables): string[] {
       // A PTR name, or the outcome of the look-up when there is none (NXDOMAIN, ...).
       rdns: row["rdns"] || row["rdns_outcome"],
       ip6Type: row["ip6_type"],
+      valid: row["valid"] === 1,
+      prefixId: row["prefix_id"],
+      prefixName: row["prefix_name"],
       ping: Number(row["ping_received"]) > 0,
       tcp80: row["tcp80"],
       tcp443: row["tcp443"],
