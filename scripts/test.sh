@@ -36,7 +36,7 @@ fi
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "== lint"
-npx biome check .
+npx biome check --error-on-warnings .
 echo "== contracts"
 bash scripts/generate.sh --check
 if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then
