@@ -106,10 +106,16 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           if (source !== "" && streamed > 0)
             throw new SourceError("give a source or stream domains, not both");
           if (streamed === 0) await rm(incoming, { force: true });
+          // An empty submission is refused: the original's run script fetched the Majestic
+          // Million when given no list, which would make an empty file a crawl of a million.
+          if (streamed === 0 && source === "")
+            throw new SourceError(
+              `no domains: stream them or give a source (a path under api.source_dir or an http(s) URL, e.g. ${MAJESTIC_MILLION_URL})`,
+            );
           const record =
             streamed > 0
               ? await manager.submit(crawlOptions, "", incoming)
-              : await manager.submit(crawlOptions, source || MAJESTIC_MILLION_URL);
+              : await manager.submit(crawlOptions, source);
           callback(null, { crawl: toCrawl(record) });
         })().catch(fail);
       });

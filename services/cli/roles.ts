@@ -14,7 +14,6 @@ import { resolverActors } from "../resolver/actors.js";
 import { resolverGrpcService } from "../resolver/grpc.js";
 import { type ActorDefinition, type RunningActor, startActor } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
-import { apiToken, requireToken } from "../runtime/grpc-auth.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
@@ -113,10 +112,7 @@ export async function startRoles(
         defaults: crawlOptionsFrom(deps.config, today()),
         measures: measuresOf(builtRoles),
       });
-      grpcServices.push({
-        ...crawls,
-        implementation: requireToken(crawls.implementation, apiToken(deps.config)),
-      });
+      grpcServices.push(crawls);
       closers.push(() => manager.close());
       afterStart.push(() => manager.resumeUnfinished());
     } else {

@@ -2,7 +2,7 @@
 // store, until SIGTERM or SIGINT; then it drains what it holds and stops.
 
 import { queryService } from "../aggregator/query-service.js";
-import { apiToken, requireToken } from "../runtime/grpc-auth.js";
+import { apiToken, exposureWarning } from "../runtime/grpc-auth.js";
 import { startGrpcServer, tlsOf } from "../runtime/grpc-server.js";
 import { logger, setLogLevel } from "../runtime/log.js";
 import { serveMetrics } from "../runtime/metrics.js";
@@ -37,6 +37,9 @@ ${commonUsage}`,
     if (role !== "all" && config.nats.servers.length === 0)
       throw new UsageError("serve needs nats.servers (e.g. --set nats.servers=nats://127.0.0.1:4222)");
     const log = logger({ service: role });
+    // Before anything starts: a server exposed without token and TLS is refused in one line.
+    const exposed = config.api.listen ? exposureWarning(config, config.api.listen) : undefined;
+    const security = { tls: tlsOf(config), token: apiToken(config) };
     const runningRoles = role === "all" ? builtRoles : [role];
     // Only the api and the aggregator use the store: a resolver, prober or geo instance
     // starts (or restarts after a crash) while the store is away. Those that use it wait for it.
@@ -72,9 +75,8 @@ ${commonUsage}`,
       ...running.grpcServices,
       ...(store && runningRoles.includes("aggregator") ? [queryService(store)] : []),
     ];
-    const grpc = config.api.listen
-      ? await startGrpcServer(config.api.listen, services, tlsOf(config))
-      : undefined;
+    const grpc = config.api.listen ? await startGrpcServer(config.api.listen, services, security) : undefined;
+    if (exposed) log.warn({ listen: config.api.listen }, exposed);
     log.info({ nats: config.nats.servers, grpc: grpc?.port }, "serving");
     await new Promise<void>((resolve) => {
       process.once("SIGTERM", resolve);
