@@ -14,6 +14,7 @@ import { resolverActors } from "../resolver/actors.js";
 import { resolverGrpcService } from "../resolver/grpc.js";
 import { type ActorDefinition, type RunningActor, startActor } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
+import { apiToken } from "../runtime/grpc-auth.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
@@ -73,7 +74,7 @@ export async function startRoles(
     if (role === "resolver") {
       const resolver = resolverActors(deps.config);
       actors = resolver.actors as ActorDefinition<never>[];
-      grpcServices.push(resolverGrpcService(resolver.context));
+      grpcServices.push(resolverGrpcService(resolver.context, deps.config));
       closers.push(() => resolver.close());
     } else if (role === "prober") {
       const prober = proberActors(deps.config, {
@@ -81,7 +82,12 @@ export async function startRoles(
         perDestinationPps: deps.config.prober.per_destination_pps,
       });
       actors = prober.actors as ActorDefinition<never>[];
-      grpcServices.push(proberGrpcService(prober.prober));
+      grpcServices.push(
+        proberGrpcService(prober.prober, {
+          callerBudget: deps.config.prober.caller_budget,
+          tokenRequired: apiToken(deps.config) !== "",
+        }),
+      );
       closers.push(() => prober.close());
     } else if (role === "geo") {
       // One instance for the actor and GeoService, so both answer from the same database files.

@@ -39,6 +39,18 @@ export function tokenMatches(given: string, token: string): boolean {
   return timingSafeEqual(digest(given), digest(token));
 }
 
+/**
+ * Who is calling, for per-caller budgets: when the server requires a token, the token (its
+ * digest, checked already: one budget per token, also behind a proxy); else the peer's
+ * address without its port. A token the server does not check would let a caller pick a
+ * new identity per call, so it is then ignored.
+ */
+export function callerOf(call: { metadata: Metadata; getPeer(): string }, tokenRequired: boolean): string {
+  if (tokenRequired) return `token:${digest(bearerOf(call.metadata)).toString("hex").slice(0, 16)}`;
+  const peer = call.getPeer().replace(/^ipv[46]:/, "");
+  return `peer:${peer.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")}`;
+}
+
 const denied = {
   code: status.UNAUTHENTICATED,
   details: "missing or wrong bearer token (authorization: Bearer <api.token>)",
