@@ -4,9 +4,9 @@
 // It knows nothing of pings or paths: it sends one probe and says what came back.
 
 import { createRequire } from "node:module";
+import { canonicalIp } from "../runtime/address.js";
 import { rawSocketError } from "./capability.js";
 import {
-  canonicalIp,
   echoRequest,
   type IcmpErrorKind,
   type IcmpMessage,

@@ -62,7 +62,7 @@ describe("ProberService.Probe", () => {
       await rejectsWith(
         call("127.0.0.1"),
         status.PERMISSION_DENIED,
-        /^probe 127.0.0.1: not probed: special-purpose range 127.0.0.0\/8 \(loopback, RFC 1122\); allow it with prober.allow_ranges$/,
+        /^probe 127.0.0.1: not probed: special-purpose range 127.0.0.0\/8 \(loopback: Loopback, RFC 1122.*\); allow it with prober.allow_ranges$/,
       );
       await rejectsWith(call("::1"), status.PERMISSION_DENIED, /special-purpose range ::1\/128 \(loopback/);
       await rejectsWith(call("::ffff:127.0.0.1"), status.PERMISSION_DENIED, /special-purpose range/);

@@ -193,25 +193,3 @@ export function ipv6Text(bytes: Uint8Array, at: number): string {
   if (best < 0) return hex.join(":");
   return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLength).join(":")}`;
 }
-
-/**
- * The text `ipv6Text` gives for an address however it was written (`2001:0DB8::0:1`), so a
- * target compares equal to the addresses parsed out of packets; IPv4 is returned as is.
- */
-export function canonicalIp(ip: string): string {
-  if (!ip.includes(":")) return ip;
-  const bytes = Buffer.alloc(16);
-  let text = ip.toLowerCase();
-  // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two groups.
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = "", tail] = text.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = [...h, ...new Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
-  for (const [i, g] of groups.entries()) bytes.writeUInt16BE(Number.parseInt(g, 16) & 0xffff, i * 2);
-  return ipv6Text(bytes, 0);
-}

@@ -6,17 +6,17 @@
 import { isIP } from "node:net";
 import { type CrawlOptions, DnsOutcome, Family, PortState } from "../../gen/ipv6matrix/v1/common.js";
 import type { AddressResult, PingResult, TraceResult } from "../../gen/ipv6matrix/v1/work.js";
+import { canonicalIp, PrefixSet } from "../runtime/address.js";
 import type { Config } from "../runtime/config.js";
 import type { Logger } from "../runtime/log.js";
+import { forbiddenReason } from "../runtime/special-purpose.js";
 import { RawSocketUnavailable } from "./capability.js";
 import { EchoSocket } from "./echo-socket.js";
-import { canonicalIp } from "./icmp-packet.js";
 import { ping } from "./ping.js";
 import { pathMtu } from "./pmtu.js";
 import { defaultRateLimits, paced, RateLimiter, type RateLimits } from "./rate-limit.js";
 import { defaultSmtpThreads, SmtpThreads } from "./smtp-threads.js";
 import { sourceAddress } from "./source-address.js";
-import { AllowedRanges, notProbedReason } from "./special-ranges.js";
 import { tcpProbe } from "./tcp.js";
 import { traceroute } from "./traceroute.js";
 
@@ -85,8 +85,8 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
 
 export class Prober {
   private readonly limiter: RateLimiter;
-  private readonly allowed: AllowedRanges;
-  private readonly confined: AllowedRanges | undefined;
+  private readonly allowed: PrefixSet;
+  private readonly confined: PrefixSet | undefined;
   private readonly sockets = new Map<4 | 6, EchoSocket | RawSocketUnavailable>();
   private readonly warned = new Set<string>();
   private readonly smtp: SmtpThreads;
@@ -96,8 +96,8 @@ export class Prober {
     private readonly log?: Logger,
   ) {
     this.limiter = new RateLimiter(options.rate);
-    this.allowed = new AllowedRanges(options.allowRanges);
-    this.confined = options.confineTo ? new AllowedRanges(options.confineTo) : undefined;
+    this.allowed = new PrefixSet(options.allowRanges, "prober.allow_ranges");
+    this.confined = options.confineTo ? new PrefixSet(options.confineTo, "confine") : undefined;
     this.smtp = new SmtpThreads(options.smtpThreads, (error) => {
       const message = `SMTP threads failed, SMTP probes run on the main thread: ${error.message}`;
       if (log) log.warn({ err: error }, message);
@@ -107,11 +107,10 @@ export class Prober {
 
   /** Why nothing may be sent to `ip` (special-purpose and not allowed, or outside a confinement), or undefined. */
   refusal(ip: string): string | undefined {
-    const version = isIP(ip.trim());
-    const address = version === 0 ? ip : canonicalIp(ip.trim());
+    const address = isIP(ip.trim()) === 0 ? ip : canonicalIp(ip.trim());
     return (
-      notProbedReason(address, this.allowed) ??
-      (this.confined && !this.confined.allows(address)
+      forbiddenReason(address, this.allowed) ??
+      (this.confined && !this.confined.has(address)
         ? "outside the ranges this prober is confined to"
         : undefined)
     );

@@ -1,15 +1,17 @@
 // The host actor (SPEC 3): a distinct host of crawl.hosts is asked for A and
-// AAAA; every address is kept (IPv6 ones classified by ip6Type), the first of
-// each family goes out on crawl.ips once per crawl for the prober, geo and
-// the reverse actor (SPEC 4), and the host's result on crawl.results.
+// AAAA; every address is kept (IPv6 ones classified by ip6Type, each marked
+// valid or not, decision 010), the first valid one of each family goes out on
+// crawl.ips once per crawl for the prober, geo and the reverse actor (SPEC 4),
+// and the host's result on crawl.results.
 
 import { isIP } from "node:net";
 import { Family } from "../../gen/ipv6matrix/v1/common.js";
 import { AddressTask, CrawlResult, type HostAddress, HostTask } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
+import { type AllowRanges, isValidHostAddress } from "../runtime/special-purpose.js";
 import { Subjects } from "../runtime/topology.js";
 import type { DnsAnswer } from "./dns-client.js";
-import { classifyIpv6, type PrefixEntry } from "./ip6-type.js";
+import { classifyIpv6, type PrefixTable } from "./ip6-type.js";
 import { toProto } from "./outcome.js";
 import type { ResolverContext } from "./resolver-context.js";
 
@@ -26,10 +28,15 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
       const dns = context.client(task.options);
       const [a, aaaa] = await Promise.all([dns.query(task.host, "A"), dns.query(task.host, "AAAA")]);
       const classify = (task.options?.metrics ?? []).includes("ip6Type");
-      const addresses = hostAddresses(a, aaaa, classify ? context.prefixTable : undefined);
-      // The legacy view measures the first address of each family (SPEC 4).
+      const addresses = hostAddresses(
+        a,
+        aaaa,
+        context.allowRanges,
+        classify ? context.prefixTable : undefined,
+      );
+      // The legacy view measures the first valid address of each family (SPEC 4).
       for (const family of [Family.FAMILY_IPV4, Family.FAMILY_IPV6]) {
-        const first = addresses.find((address) => address.family === family);
+        const first = addresses.find((address) => address.family === family && !address.invalid);
         if (!first) continue;
         await context.addressesSent.once(task.crawlId, first.ip, () => {
           const addressTask = AddressTask.encode({
@@ -62,9 +69,16 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
 /**
  * Every address of the two answers, in answer order, IPv4 first; duplicates
  * and anything that is not an address of the asked family are left out.
- * `table` given: IPv6 addresses get their ip6Type and EUI-64 mark.
+ * Each is marked invalid when it cannot be a host's address (decision 010:
+ * the special-purpose registries, unless `allow` allows it).
+ * `table` given: IPv6 addresses get their ip6Type, prefix entry and EUI-64 mark.
  */
-export function hostAddresses(a: DnsAnswer, aaaa: DnsAnswer, table?: readonly PrefixEntry[]): HostAddress[] {
+export function hostAddresses(
+  a: DnsAnswer,
+  aaaa: DnsAnswer,
+  allow: AllowRanges,
+  table?: PrefixTable,
+): HostAddress[] {
   const out: HostAddress[] = [];
   const seen = new Set<string>();
   const take = (answer: DnsAnswer, family: 4 | 6) => {
@@ -72,10 +86,30 @@ export function hostAddresses(a: DnsAnswer, aaaa: DnsAnswer, table?: readonly Pr
       const ip = (record as { data?: unknown }).data;
       if (typeof ip !== "string" || isIP(ip) !== family || seen.has(ip)) continue;
       seen.add(ip);
-      if (family === 4) out.push({ ip, family: Family.FAMILY_IPV4, ip6Type: "", eui64: false });
+      const invalid = !isValidHostAddress(ip, allow);
+      if (family === 4)
+        out.push({
+          ip,
+          family: Family.FAMILY_IPV4,
+          ip6Type: "",
+          eui64: false,
+          prefixId: "",
+          prefixName: "",
+          invalid,
+        });
       else {
-        const kind = table ? classifyIpv6(ip, table) : { type: "", eui64: false };
-        out.push({ ip, family: Family.FAMILY_IPV6, ip6Type: kind.type, eui64: kind.eui64 });
+        const kind = table
+          ? classifyIpv6(ip, table)
+          : { type: "", eui64: false, prefixId: "", prefixName: "" };
+        out.push({
+          ip,
+          family: Family.FAMILY_IPV6,
+          ip6Type: kind.type,
+          eui64: kind.eui64,
+          prefixId: kind.prefixId,
+          prefixName: kind.prefixName,
+          invalid,
+        });
       }
     }
   };

@@ -4,11 +4,12 @@
 
 import { readFileSync } from "node:fs";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import { PrefixSet } from "../runtime/address.js";
 import { type Config, type Endpoint, parseEndpoint } from "../runtime/config.js";
 import { DnsClient } from "./dns-client.js";
 import { type DnsAsker, dnsThreadUseful, ThreadedDnsClient } from "./dns-thread.js";
 import { CrawlRegistry } from "./host-registry.js";
-import { loadPrefixTable, type PrefixEntry } from "./ip6-type.js";
+import { loadPrefixTable, type PrefixTable } from "./ip6-type.js";
 
 /** The name servers of /etc/resolv.conf, used when none are configured. */
 export function systemNameservers(path = "/etc/resolv.conf"): Endpoint[] {
@@ -39,7 +40,9 @@ export interface ResolverSettings {
 }
 
 export class ResolverContext {
-  readonly prefixTable: PrefixEntry[];
+  readonly prefixTable: PrefixTable;
+  /** prober.allow_ranges: what the prober may measure is a valid address too (decision 010). */
+  readonly allowRanges: PrefixSet;
   /** Host names sent on crawl.hosts. */
   readonly hostsSent: CrawlRegistry;
   /** Addresses sent on crawl.ips. */
@@ -52,6 +55,7 @@ export class ResolverContext {
   constructor(config: Config, systemServers: () => Endpoint[] = systemNameservers) {
     this.settings = config.resolver as ResolverSettings;
     this.prefixTable = loadPrefixTable(config.geoip.v6prefix);
+    this.allowRanges = new PrefixSet(config.prober.allow_ranges, "prober.allow_ranges");
     const idleMs = (this.settings.registry_idle ?? 6 * 3600) * 1000;
     this.hostsSent = new CrawlRegistry(idleMs);
     this.addressesSent = new CrawlRegistry(idleMs);

@@ -3,23 +3,18 @@
 // on crawl.reverse, each asked once per crawl whichever way it came, stored
 // as CrawlResult{reverse} under `reverse:<crawl>:<ip>`.
 
-import { isIP } from "node:net";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { AddressTask, CrawlResult, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorContext, ActorDefinition } from "../runtime/actor.js";
+import { reverseName as ptrName } from "../runtime/address.js";
 import { Subjects } from "../runtime/topology.js";
 import { firstName } from "./dns-client.js";
-import { ipv6ToBigInt } from "./ip6-type.js";
 import { toProto } from "./outcome.js";
 import type { ResolverContext } from "./resolver-context.js";
 
 /** The name a PTR question asks for: in-addr.arpa (RFC 1035 3.5) or nibbles under ip6.arpa (RFC 3596 2.5). */
 export function reverseName(ip: string): string | null {
-  const family = isIP(ip);
-  if (family === 4) return `${ip.split(".").reverse().join(".")}.in-addr.arpa`;
-  if (family !== 6) return null;
-  const hex = ipv6ToBigInt(ip.replace(/%.*$/, "")).toString(16).padStart(32, "0");
-  return `${[...hex].reverse().join(".")}.ip6.arpa`;
+  return ptrName(ip) ?? null;
 }
 
 async function reverse(

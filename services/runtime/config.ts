@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMap, LineCounter, parseDocument, type Scalar, type YAMLMap } from "yaml";
+import { parseCidr } from "./address.js";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const defaultConfigPath = resolve(projectRoot, "config/default.yaml");
@@ -354,7 +355,7 @@ function check(key: string, value: unknown, kind: Kind, source: string, base: st
     case "cidrs":
       if (!Array.isArray(value)) return fail("a list of CIDR prefixes");
       for (const cidr of value)
-        if (typeof cidr !== "string" || !validCidr(cidr))
+        if (typeof cidr !== "string" || parseCidr(cidr) === undefined)
           fail("CIDR prefixes such as 192.0.2.0/24 or 2001:db8::/32", cidr);
       return value;
     case "urls":
@@ -386,13 +387,6 @@ export function parseEndpoint(text: string, defaultPort: number): Endpoint | nul
   if (!Number.isInteger(port) || port < 1 || port > 65535 || host === "") return null;
   if (!isIP(host) && !/^[a-z0-9.-]+$/i.test(host)) return null;
   return { host, port };
-}
-
-function validCidr(text: string): boolean {
-  const [addr, bits, extra] = text.split("/");
-  if (extra !== undefined || addr === undefined || bits === undefined || !/^\d+$/.test(bits)) return false;
-  const family = isIP(addr);
-  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 function validUrl(text: string, schemes: readonly string[]): boolean {

@@ -1,7 +1,7 @@
 // The address ranges lab traffic may use (documentation, benchmarking, the tunnel prefixes under
 // test, loopback) and the check that refuses anything else before the lab creates a namespace.
 // It does not look at routes; lab-guard.ts checks the built namespaces.
-import { BlockList, isIP } from "node:net";
+import { PrefixSet, parseCidr, parseIp } from "../../services/runtime/address.js";
 
 export const ALLOWED_RANGES = [
   "192.0.2.0/24",
@@ -15,38 +15,21 @@ export const ALLOWED_RANGES = [
 
 const LOOPBACK = ["127.0.0.0/8", "::1/128"];
 
-function blockList(ranges: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const range of ranges) {
-    const [net, bits] = range.split("/") as [string, string];
-    list.addSubnet(net, Number(bits), isIP(net) === 6 ? "ipv6" : "ipv4");
-  }
-  return list;
-}
-
-const allowed = blockList([...ALLOWED_RANGES, ...LOOPBACK]);
+const allowed = new PrefixSet([...ALLOWED_RANGES, ...LOOPBACK], "lab ranges");
 
 /** True when `address` (no prefix length) lies inside a lab range or loopback. */
 export function isLabAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return allowed.check(address, family === 6 ? "ipv6" : "ipv4");
+  return allowed.has(address);
 }
 
-/** True when a whole prefix `net/bits` lies inside one lab range (or is loopback). */
+/** True when a whole prefix `net/bits` (or a bare address) lies inside one lab range (or is loopback). */
 export function isLabPrefix(prefix: string): boolean {
-  const [net, bitsText] = prefix.split("/");
-  if (!net || isIP(net) === 0) return false;
-  const bits = bitsText === undefined ? (isIP(net) === 6 ? 128 : 32) : Number(bitsText);
-  const family = isIP(net) === 6 ? "ipv6" : "ipv4";
-  for (const range of [...ALLOWED_RANGES, ...LOOPBACK]) {
-    const [rnet, rbits] = range.split("/") as [string, string];
-    if (isIP(rnet) !== isIP(net) || Number(rbits) > bits) continue;
-    const one = new BlockList();
-    one.addSubnet(rnet, Number(rbits), family);
-    if (one.check(net, family)) return true;
-  }
-  return false;
+  const ip = parseIp(prefix.split("/")[0] ?? "");
+  if (!ip) return false;
+  const whole = prefix.includes("/")
+    ? parseCidr(prefix)
+    : parseCidr(`${prefix}/${ip.family === 4 ? 32 : 128}`);
+  return whole !== undefined && allowed.covers(whole);
 }
 
 /** Throws one error naming every address that is outside the lab ranges. */

@@ -11,6 +11,7 @@ import { type DnsAnswer, DnsClient } from "../../services/resolver/dns-client.js
 import { checkAnswer, recordText, walkChain } from "../../services/resolver/dns-message.js";
 import { mxJobs, nsJobs } from "../../services/resolver/features.js";
 import { hostAddresses } from "../../services/resolver/host-actor.js";
+import { PrefixTable } from "../../services/resolver/ip6-type.js";
 import { startFakeServer } from "./fake-server.js";
 
 const seed = Number(process.env["FUZZ_SEED"] ?? Date.now() % 1_000_000);
@@ -148,7 +149,7 @@ function shape(records: Answer[], type: "A" | "AAAA" | "NS" | "MX"): void {
     rttMs: 0,
     tcp: false,
   };
-  for (const address of hostAddresses(answer, answer, []))
+  for (const address of hostAddresses(answer, answer, [], new PrefixTable([])))
     assert.ok(address.family === Family.FAMILY_IPV4 || address.family === Family.FAMILY_IPV6);
   nsJobs(walk.records.map((r) => recordText(r)));
   mxJobs(walk.records.map((r) => ({ exchange: recordText(r), preference: 0 })));

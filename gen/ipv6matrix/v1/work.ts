@@ -91,6 +91,21 @@ export interface HostAddress {
   /** ip6Type (SPEC section 3); empty for IPv4. */
   ip6Type: string;
   eui64: boolean;
+  /**
+   * The v6prefix.conf entry holding the address (its UID and name, e.g.
+   * "U0001", "6-to-4 address"); empty when none does. Empty for IPv4.
+   */
+  prefixId: string;
+  prefixName: string;
+  /**
+   * SPEC 3 "valid", inverted so that a message written before this field
+   * reads as valid: set when the address cannot be a host's address on the
+   * Internet (loopback, private, link-local, ULA, unspecified, ... by the
+   * IANA special-purpose registries; docs/decisions/010-address-validity.md).
+   * Such an address is recorded but never measured, and a host whose
+   * addresses of a family are all invalid counts as having none of it.
+   */
+  invalid: boolean;
 }
 
 /** Everything the resolver learnt about one host. */
@@ -1135,7 +1150,7 @@ export const DomainResult: MessageFns<DomainResult> = {
 };
 
 function createBaseHostAddress(): HostAddress {
-  return { ip: "", family: 0, ip6Type: "", eui64: false };
+  return { ip: "", family: 0, ip6Type: "", eui64: false, prefixId: "", prefixName: "", invalid: false };
 }
 
 export const HostAddress: MessageFns<HostAddress> = {
@@ -1151,6 +1166,15 @@ export const HostAddress: MessageFns<HostAddress> = {
     }
     if (message.eui64 !== false) {
       writer.uint32(32).bool(message.eui64);
+    }
+    if (message.prefixId !== "") {
+      writer.uint32(42).string(message.prefixId);
+    }
+    if (message.prefixName !== "") {
+      writer.uint32(50).string(message.prefixName);
+    }
+    if (message.invalid !== false) {
+      writer.uint32(56).bool(message.invalid);
     }
     return writer;
   },
@@ -1200,6 +1224,30 @@ export const HostAddress: MessageFns<HostAddress> = {
             message.eui64 = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.prefixId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.prefixName = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.invalid = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1222,6 +1270,17 @@ export const HostAddress: MessageFns<HostAddress> = {
         ? globalThis.String(object.ip6_type)
         : "",
       eui64: isSet(object.eui64) ? globalThis.Boolean(object.eui64) : false,
+      prefixId: isSet(object.prefixId)
+        ? globalThis.String(object.prefixId)
+        : isSet(object.prefix_id)
+        ? globalThis.String(object.prefix_id)
+        : "",
+      prefixName: isSet(object.prefixName)
+        ? globalThis.String(object.prefixName)
+        : isSet(object.prefix_name)
+        ? globalThis.String(object.prefix_name)
+        : "",
+      invalid: isSet(object.invalid) ? globalThis.Boolean(object.invalid) : false,
     };
   },
 
@@ -1239,6 +1298,15 @@ export const HostAddress: MessageFns<HostAddress> = {
     if (message.eui64 !== false) {
       obj.eui64 = message.eui64;
     }
+    if (message.prefixId !== "") {
+      obj.prefixId = message.prefixId;
+    }
+    if (message.prefixName !== "") {
+      obj.prefixName = message.prefixName;
+    }
+    if (message.invalid !== false) {
+      obj.invalid = message.invalid;
+    }
     return obj;
   },
 
@@ -1251,6 +1319,9 @@ export const HostAddress: MessageFns<HostAddress> = {
     message.family = object.family ?? 0;
     message.ip6Type = object.ip6Type ?? "";
     message.eui64 = object.eui64 ?? false;
+    message.prefixId = object.prefixId ?? "";
+    message.prefixName = object.prefixName ?? "";
+    message.invalid = object.invalid ?? false;
     return message;
   },
 };
