@@ -4,7 +4,7 @@
 // handles of what runs in this process.
 
 import { existsSync } from "node:fs";
-import { mkdir, rename } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
@@ -15,7 +15,12 @@ import type { Store } from "../runtime/store.js";
 import type { Transport } from "../runtime/transport.js";
 import { finalStates } from "./crawl-messages.js";
 import { createCrawl, runCrawl } from "./crawl-runner.js";
-import { SourceError, spoolPath, spoolSource } from "./domain-source.js";
+import { SourceError, type SourceLimits, spoolPath, spoolSource } from "./domain-source.js";
+
+/** More crawls than api.max_running_crawls at once (RESOURCE_EXHAUSTED): try again later. */
+export class CrawlsBusy extends Error {
+  override name = "CrawlsBusy";
+}
 
 export interface CrawlManagerOptions {
   readonly store: Store;
@@ -26,7 +31,9 @@ export interface CrawlManagerOptions {
   readonly summarise: (crawlId: string) => Promise<void>;
   readonly autoPublish: boolean;
   readonly maxDomains: number;
-  readonly maxSourceBytes: number;
+  /** api.max_running_crawls: crawls driven at once by this instance, submissions being read included. */
+  readonly maxRunningCrawls: number;
+  readonly source: SourceLimits;
   readonly pollMs?: number;
 }
 
@@ -36,17 +43,56 @@ const SHUTDOWN = "shutdown";
 export class CrawlManager {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly log = logger({ service: "api", actor: "crawls" });
+  /** Submissions between their first byte and their crawl's start (or refusal). */
+  private admitting = 0;
 
   constructor(private readonly options: CrawlManagerOptions) {}
 
+  /** Throws CrawlsBusy when api.max_running_crawls crawls run or are being admitted. */
+  checkRoom(): void {
+    const max = this.options.maxRunningCrawls;
+    if (this.running.size + this.admitting >= max)
+      throw new CrawlsBusy(
+        `${max} crawls run on this api instance already (api.max_running_crawls); try again when one has ended`,
+      );
+  }
+
+  /**
+   * Takes a place among the running crawls for a submission being read; the returned function
+   * gives it back (once its crawl runs, the crawl holds the place instead).
+   */
+  reserve(): () => void {
+    this.checkRoom();
+    this.admitting++;
+    let released = false;
+    return () => {
+      if (!released) this.admitting--;
+      released = true;
+    };
+  }
+
   /** Records a crawl of the list at `incoming` (a spool file already written) or of `source`, and starts it. */
-  async submit(crawlOptions: CrawlOptions, source: string, incoming?: string): Promise<CrawlRecord> {
+  async submit(
+    crawlOptions: CrawlOptions,
+    source: string,
+    incoming?: string,
+    reserved?: () => void,
+  ): Promise<CrawlRecord> {
+    const release = reserved ?? this.reserve();
+    try {
+      return await this.admit(crawlOptions, source, incoming);
+    } finally {
+      release();
+    }
+  }
+
+  private async admit(crawlOptions: CrawlOptions, source: string, incoming?: string): Promise<CrawlRecord> {
     const record = await createCrawl(this.options.store, crawlOptions, source || "(streamed)");
     const spool = spoolPath(this.options.dataDir, record.crawl_id);
     try {
       await mkdir(dirname(spool), { recursive: true });
       if (incoming) await rename(incoming, spool);
-      else await spoolSource(source, spool, this.options.maxSourceBytes);
+      else await spoolSource(source, spool, this.options.source);
       // Checked before the crawl is accepted: an empty or oversized list is the client's error.
       const report = newReport();
       for await (const _ of readDomainFile(spool, { report, maxDomains: this.options.maxDomains })) {
@@ -61,6 +107,9 @@ export class CrawlManager {
       this.launch(counted);
       return counted;
     } catch (error) {
+      // A refused list is not kept: nothing can resume it, and it may be what it should not be.
+      await rm(spool, { force: true });
+      if (incoming) await rm(incoming, { force: true });
       await saveCrawl(this.options.store, {
         ...record,
         state: "failed",
@@ -77,7 +126,13 @@ export class CrawlManager {
     if (!record) throw new SourceError(`no crawl ${crawlId}`);
     if (record.state === "completed")
       throw new SourceError(`crawl ${crawlId} is completed: nothing to resume`);
+    // Refused at submission (no domain accepted, e.g. over api.max_domains): it never was a crawl.
+    if (record.state === "failed" && record.domains <= 0)
+      throw new SourceError(
+        `crawl ${crawlId} was refused when submitted (${record.error}): nothing to resume`,
+      );
     if (!this.running.has(crawlId)) {
+      this.checkRoom();
       if (!existsSync(spoolPath(this.options.dataDir, crawlId)))
         throw new SourceError(
           `crawl ${crawlId}: its domain list is not on this api instance (${spoolPath(this.options.dataDir, crawlId)})`,

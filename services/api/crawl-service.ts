@@ -13,16 +13,24 @@ import {
   CrawlServiceService,
   type SubmitCrawlRequest,
 } from "../../gen/ipv6matrix/v1/crawl.js";
-import { type CrawlRecord, getCrawl } from "../runtime/crawls.js";
+import { type Config, parseEndpoint } from "../runtime/config.js";
+import { type CrawlRecord, getCrawl, listCrawlRecords } from "../runtime/crawls.js";
 import { DomainFileError } from "../runtime/domain-file.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
+import { NameserverPolicy } from "../runtime/nameserver-policy.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import { readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
-import type { CrawlManager } from "./crawl-manager.js";
+import { type CrawlManager, CrawlsBusy } from "./crawl-manager.js";
 import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
 import { checkDate } from "./crawl-options.js";
-import { MAJESTIC_MILLION_URL, SourceError, spoolWriter } from "./domain-source.js";
+import {
+  MAJESTIC_MILLION_URL,
+  SourceError,
+  SourceRefused,
+  SourceTooLarge,
+  spoolWriter,
+} from "./domain-source.js";
 
 export interface CrawlServiceOptions {
   readonly store: Store;
@@ -31,17 +39,30 @@ export interface CrawlServiceOptions {
   /** The options a submission leaves empty come from here (the api's configuration). */
   readonly defaults: CrawlOptions;
   readonly measures: AddressMeasures;
+  /** api.max_source_bytes, for streamed lists. */
+  readonly maxSourceBytes: number;
+  /** Which name servers a submission's options may name (resolver.nameservers, resolver.allow_nameservers). */
+  readonly nameservers: NameserverPolicy;
   readonly watchIntervalMs?: number;
+}
+
+/** The name-server policy of a configuration, for CrawlServiceOptions. */
+export function nameserverPolicyOf(config: Config): NameserverPolicy {
+  return new NameserverPolicy(config.resolver.nameservers, config.resolver.allow_nameservers);
 }
 
 function grpcError(error: unknown): ServerErrorResponse {
   const message = error instanceof Error ? error.message : String(error);
   const code =
-    error instanceof SourceError || error instanceof DomainFileError
-      ? status.INVALID_ARGUMENT
-      : error instanceof NotFound
-        ? status.NOT_FOUND
-        : status.INTERNAL;
+    error instanceof SourceRefused
+      ? status.PERMISSION_DENIED
+      : error instanceof SourceTooLarge || error instanceof CrawlsBusy
+        ? status.RESOURCE_EXHAUSTED
+        : error instanceof SourceError || error instanceof DomainFileError
+          ? status.INVALID_ARGUMENT
+          : error instanceof NotFound
+            ? status.NOT_FOUND
+            : status.INTERNAL;
   return Object.assign(new Error(message), { code, details: message });
 }
 
@@ -81,27 +102,68 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
       let first: SubmitCrawlRequest | undefined;
       let streamed = 0;
       let writer: ReturnType<typeof spoolWriter> | undefined;
-      const ready = mkdir(join(options.dataDir, "spool"), { recursive: true }).then(() => {
-        writer = spoolWriter(incoming);
-      });
       let failed = false;
+      // A place among api.max_running_crawls from the first byte: 200 clients streaming at once
+      // do not all spool, only as many as may run.
+      let release: () => void = () => {};
+      try {
+        release = manager.reserve();
+      } catch (error) {
+        failed = true;
+        callback(grpcError(error));
+        return;
+      }
+      const ready = mkdir(join(options.dataDir, "spool"), { recursive: true }).then(() => {
+        writer = spoolWriter(incoming, options.maxSourceBytes);
+      });
       const fail = (error: unknown) => {
         if (failed) return;
         failed = true;
-        void rm(incoming, { force: true });
+        release();
+        void ready.then(
+          () => writer!.discard(),
+          () => rm(incoming, { force: true }),
+        );
         callback(grpcError(error));
       };
       call.on("data", (request: SubmitCrawlRequest) => {
         first ??= request;
         streamed += request.domains.length;
-        void ready.then(() => writer!.write(request.domains));
+        void ready.then(() => {
+          if (failed) return;
+          try {
+            writer!.write(request.domains);
+          } catch (error) {
+            fail(error);
+          }
+        }, fail);
       });
       call.on("error", fail);
+      // A client that gives up mid-stream gets no crawl of the part it sent.
+      call.on("cancelled", () => {
+        if (failed) return;
+        failed = true;
+        release();
+        void ready.then(
+          () => writer!.discard(),
+          () => rm(incoming, { force: true }),
+        );
+      });
       call.on("end", () => {
         (async () => {
           await ready;
+          if (failed || call.cancelled) return;
           await writer!.close();
           const crawlOptions = mergeOptions(first?.options, options.defaults);
+          for (const text of first?.options?.nameservers ?? []) {
+            const server = parseEndpoint(text, 53);
+            if (!server)
+              throw new SourceError(
+                `options.nameservers ${JSON.stringify(text)}: expected addr or addr:port`,
+              );
+            const refused = options.nameservers.refusal(server);
+            if (refused) throw new SourceRefused(`options.${refused}`);
+          }
           const source = first?.source ?? "";
           if (source !== "" && streamed > 0)
             throw new SourceError("give a source or stream domains, not both");
@@ -114,8 +176,9 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
             );
           const record =
             streamed > 0
-              ? await manager.submit(crawlOptions, "", incoming)
-              : await manager.submit(crawlOptions, source);
+              ? await manager.submit(crawlOptions, "", incoming, release)
+              : await manager.submit(crawlOptions, source, undefined, release);
+          if (call.cancelled) return;
           callback(null, { crawl: toCrawl(record) });
         })().catch(fail);
       });
@@ -130,16 +193,10 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
 
     listCrawls(call, callback) {
       const limit = Math.min(Math.max(call.request.limit || 50, 1), 1000);
-      store
-        .query<{ crawl_id: string }>(
-          "SELECT crawl_id FROM crawls FINAL ORDER BY started_at DESC LIMIT {limit:UInt32}",
-          { limit },
-        )
-        .then((rows) => Promise.all(rows.map((row) => found(row.crawl_id))))
-        .then(
-          (crawls) => callback(null, { crawls: crawls.map(toCrawl) }),
-          (error) => callback(grpcError(error)),
-        );
+      listCrawlRecords(store, limit).then(
+        (crawls) => callback(null, { crawls: crawls.map(toCrawl) }),
+        (error) => callback(grpcError(error)),
+      );
     },
 
     cancelCrawl(call, callback) {
@@ -191,7 +248,10 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 1000));
         }
         call.end();
-      })().catch((error) => call.destroy(grpcError(error)));
+      })().catch((error) => {
+        // emit, not destroy: destroy ends the stream without a status and the client waits for ever.
+        if (!stopped) call.emit("error", grpcError(error));
+      });
     },
   };
   return { name: "ipv6matrix.v1.CrawlService", definition: CrawlServiceService, implementation };

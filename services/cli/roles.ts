@@ -6,7 +6,7 @@ import { aggregatorActors } from "../aggregator/actors.js";
 import { computeSummaries } from "../aggregator/summaries.js";
 import { CrawlManager } from "../api/crawl-manager.js";
 import { crawlOptionsFrom, today } from "../api/crawl-options.js";
-import { crawlService } from "../api/crawl-service.js";
+import { crawlService, nameserverPolicyOf } from "../api/crawl-service.js";
 import { geoActors } from "../geo/actors.js";
 import { proberActors } from "../prober/actors.js";
 import { proberGrpcService } from "../prober/grpc.js";
@@ -109,7 +109,13 @@ export async function startRoles(
         summarise: (crawlId) => computeSummaries(store(role), crawlId),
         autoPublish: deps.config.publish.auto,
         maxDomains: deps.config.api.max_domains,
-        maxSourceBytes: deps.config.api.max_source_bytes,
+        maxRunningCrawls: deps.config.api.max_running_crawls,
+        source: {
+          sourceDir: deps.config.api.source_dir,
+          maxBytes: deps.config.api.max_source_bytes,
+          allowRanges: deps.config.api.source_allow_ranges,
+          timeoutMs: deps.config.api.source_timeout * 1000,
+        },
       });
       const crawls = crawlService({
         store: store(role),
@@ -117,6 +123,8 @@ export async function startRoles(
         dataDir: deps.config.store.data_dir,
         defaults: crawlOptionsFrom(deps.config, today()),
         measures: measuresOf(builtRoles),
+        maxSourceBytes: deps.config.api.max_source_bytes,
+        nameservers: nameserverPolicyOf(deps.config),
       });
       grpcServices.push(crawls);
       closers.push(() => manager.close());

@@ -2,7 +2,7 @@
 // CrawlService (or names a source the server reads) and prints the crawl id.
 
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { ServiceError } from "@grpc/grpc-js";
 import type { SubmitCrawlResponse } from "../../gen/ipv6matrix/v1/crawl.js";
@@ -34,9 +34,11 @@ ${commonUsage}`,
     const date = values["date"] === undefined ? "" : checkDate(String(values["date"]));
     const file = positionals[0];
     if (file !== undefined) {
-      await access(file).catch(() => {
+      const found = await stat(file).catch(() => {
         throw new DomainFileError(`domain file ${file}: no such file`);
       });
+      // A folder would never end the stream: refused here, in one line.
+      if (!found.isFile()) throw new DomainFileError(`domain file ${file}: not a file`);
     }
     const client = crawlClient(values, config);
     try {
@@ -75,7 +77,11 @@ ${commonUsage}`,
             if (chunk.length > 0) call.write({ options: undefined, source: "", domains: chunk });
           }
           call.end();
-        })().catch(reject);
+        })().catch((error: NodeJS.ErrnoException) => {
+          // The stream is open: end it, or the process waits on it for ever.
+          call.cancel();
+          reject(new DomainFileError(`domain file ${file}: cannot read it (${error.code ?? error.message})`));
+        });
       });
       process.stdout.write(`${response.crawl!.crawlId}\n`);
       return 0;

@@ -37,14 +37,24 @@ export async function saveCrawl(store: Store, crawl: CrawlRecord): Promise<void>
   await store.insert("crawls", [{ ...crawl, version: nextVersion() }]);
 }
 
+const crawlColumns =
+  "crawl_id, toString(date) AS date, state, options, source, domains, rejected, toString(started_at) AS started_at, " +
+  "if(isNull(finished_at), NULL, toString(finished_at)) AS finished_at, published, error";
+
 export async function getCrawl(store: Store, crawlId: string): Promise<CrawlRecord | undefined> {
   const rows = await store.query<CrawlRecord & Record<string, unknown>>(
-    "SELECT crawl_id, toString(date) AS date, state, options, source, domains, rejected, toString(started_at) AS started_at, " +
-      "if(isNull(finished_at), NULL, toString(finished_at)) AS finished_at, published, error " +
-      "FROM crawls FINAL WHERE crawl_id = {crawl:String}",
+    `SELECT ${crawlColumns} FROM crawls FINAL WHERE crawl_id = {crawl:String}`,
     { crawl: crawlId },
   );
   return rows[0];
+}
+
+/** The latest `limit` crawls, newest first, in one query (not one per crawl). */
+export async function listCrawlRecords(store: Store, limit: number): Promise<CrawlRecord[]> {
+  return store.query<CrawlRecord & Record<string, unknown>>(
+    `SELECT ${crawlColumns} FROM crawls FINAL ORDER BY started_at DESC LIMIT {limit:UInt32}`,
+    { limit },
+  );
 }
 
 /** The latest completed crawl, or of a date (YYYY-MM-DD). */
