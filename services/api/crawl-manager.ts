@@ -77,13 +77,33 @@ export class CrawlManager {
     source: string,
     incoming?: string,
     reserved?: () => void,
+    /** Resolves false when the submitter is gone before it had the answer: the crawl does not run. */
+    wanted: Promise<boolean> = Promise.resolve(true),
   ): Promise<CrawlRecord> {
     const release = reserved ?? this.reserve();
+    let record: CrawlRecord;
     try {
-      return await this.admit(crawlOptions, source, incoming);
-    } finally {
+      record = await this.admit(crawlOptions, source, incoming);
+    } catch (error) {
       release();
+      throw error;
     }
+    // The place is held until the crawl runs (launch counts it) or is dropped.
+    void wanted
+      .then(async (yes) => {
+        if (yes) return this.launch(record);
+        this.log.info({ crawl: record.crawl_id }, "submitter cancelled before the answer: crawl not run");
+        await rm(spoolPath(this.options.dataDir, record.crawl_id), { force: true });
+        await saveCrawl(this.options.store, {
+          ...record,
+          state: "cancelled",
+          error: "the submitter cancelled before it had the answer",
+          finished_at: sqlTime(new Date()),
+        });
+      })
+      .catch((error: Error) => this.log.error({ crawl: record.crawl_id, error: error.message }, "submission"))
+      .finally(release);
+    return record;
   }
 
   private async admit(crawlOptions: CrawlOptions, source: string, incoming?: string): Promise<CrawlRecord> {
@@ -104,7 +124,6 @@ export class CrawlManager {
         );
       const counted = { ...record, domains: report.accepted, rejected: report.rejectedCount };
       await saveCrawl(this.options.store, counted);
-      this.launch(counted);
       return counted;
     } catch (error) {
       // A refused list is not kept: nothing can resume it, and it may be what it should not be.

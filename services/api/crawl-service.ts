@@ -5,6 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
+import { constants, type Http2Stream } from "node:http2";
 import { join } from "node:path";
 import { type ServerErrorResponse, status } from "@grpc/grpc-js";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
@@ -152,8 +153,11 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
       call.on("end", () => {
         (async () => {
           await ready;
-          if (failed || call.cancelled) return;
+          if (failed) return;
           await writer!.close();
+          // A cancelled stream ends too (grpc-js half-closes it, then reports the cancel): by
+          // now, after the file's I/O, the cancel is known, and the part sent is no crawl.
+          if (failed || call.cancelled) return;
           const crawlOptions = mergeOptions(first?.options, options.defaults);
           for (const text of first?.options?.nameservers ?? []) {
             const server = parseEndpoint(text, 53);
@@ -174,12 +178,20 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
             throw new SourceError(
               `no domains: stream them or give a source (a path under api.source_dir or an http(s) URL, e.g. ${MAJESTIC_MILLION_URL})`,
             );
+          let answered: (delivered: boolean) => void = () => {};
+          const wanted = new Promise<boolean>((resolve) => {
+            answered = resolve;
+          });
           const record =
             streamed > 0
-              ? await manager.submit(crawlOptions, "", incoming, release)
-              : await manager.submit(crawlOptions, source, undefined, release);
-          if (call.cancelled) return;
+              ? await manager.submit(crawlOptions, "", incoming, release, wanted)
+              : await manager.submit(crawlOptions, source, undefined, release, wanted);
+          if (call.cancelled) {
+            answered(false);
+            return;
+          }
           callback(null, { crawl: toCrawl(record) });
+          whenClosed(call, answered);
         })().catch(fail);
       });
     },
@@ -255,6 +267,19 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
     },
   };
   return { name: "ipv6matrix.v1.CrawlService", definition: CrawlServiceService, implementation };
+}
+
+/**
+ * Tells whether the client stayed to the end of its call. A client that cancels a client stream
+ * half-closes it and then resets it (RST_STREAM CANCEL), so its half-close looks like a complete
+ * list: the crawl starts only once the HTTP/2 stream closed without a reset. The stream is
+ * grpc-js's own (not public API); without it, the crawl starts at once, as before.
+ */
+function whenClosed(call: object, done: (clean: boolean) => void): void {
+  const stream = (call as { call?: { stream?: Http2Stream } }).call?.stream;
+  if (!stream || typeof stream.once !== "function") done(true);
+  else if (stream.closed) done(stream.rstCode === constants.NGHTTP2_NO_ERROR);
+  else stream.once("close", () => done(stream.rstCode === constants.NGHTTP2_NO_ERROR));
 }
 
 /** Whether a crawl's stored options (JSON of CrawlOptions) ask the PTR of every address. */

@@ -22,7 +22,8 @@ Tranco CSV). Prints the crawl id; follow it with ipv6matrix watch.
 
 Options:
   --api HOST:PORT      the api service (default api.listen)
-  --source PATH|URL    a list the server reads instead of a streamed file
+  --source PATH|URL    a list the server reads instead of a streamed file: a path under
+                       its api.source_dir, or an http(s) URL
   --date YYYY-MM-DD    the crawl's date label (default: today, UTC)
 ${commonUsage}`,
   options: { api: { type: "string" }, source: { type: "string" }, date: { type: "string" } },
