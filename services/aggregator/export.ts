@@ -52,7 +52,11 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
     sql: `SELECT toString(date) AS date, crawl_id, host, a_outcome, aaaa_outcome,
       arrayStringConcat(arrayMap(x -> toString(x), ipv4), ' ') AS ipv4,
       arrayStringConcat(arrayMap(x -> toString(x), ipv6), ' ') AS ipv6,
-      arrayStringConcat(ip6_types, ' ') AS ip6_types, arrayStringConcat(cname_chain, ' ') AS cname_chain
+      arrayStringConcat(ip6_types, ' ') AS ip6_types, arrayStringConcat(cname_chain, ' ') AS cname_chain,
+      arrayStringConcat(arrayMap(x -> toString(x), valid4), ' ') AS valid4,
+      arrayStringConcat(arrayMap(x -> toString(x), valid6), ' ') AS valid6,
+      arrayStringConcat(arrayMap(x -> if(x = '', '-', x), prefix_ids), ' ') AS prefix_ids,
+      arrayStringConcat(prefix_names, ' | ') AS prefix_names
       FROM hosts FINAL WHERE crawl_id = {crawl:String} ORDER BY host`,
     placed: false,
   },
@@ -64,14 +68,21 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       a.starttls AS starttls, a.trace_hops AS trace_hops, arrayStringConcat(a.trace_path, ' ') AS trace_path, a.mtu AS mtu,
       coalesce(g.country, 'ZZ') AS country, g.city AS city, g.region AS region, g.latitude AS latitude,
       g.longitude AS longitude, g.asn AS asn, g.as_org AS as_org, t.ip6_type AS ip6_type,
+      coalesce(v.valid, 1) AS valid, coalesce(t.prefix_id, '') AS prefix_id, coalesce(t.prefix_name, '') AS prefix_name,
       a.not_probed_reason AS not_probed_reason, a.prober_version AS prober_version
       FROM (SELECT * FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a
       LEFT JOIN (SELECT ip, country, city, region, latitude, longitude, asn, as_org FROM geo FINAL
         WHERE crawl_id = {crawl:String}) AS g ON g.ip = a.ip
       LEFT JOIN (SELECT ip, nullIf(name, '') AS name, nullIf(outcome, '') AS outcome FROM reverse FINAL
         WHERE crawl_id = {crawl:String}) AS r ON r.ip = a.ip
-      LEFT JOIN (SELECT pair.1 AS ip, any(pair.2) AS ip6_type FROM hosts FINAL ARRAY JOIN arrayZip(ipv6, ip6_types) AS pair
+      LEFT JOIN (SELECT t6.1 AS ip, any(t6.2) AS ip6_type, any(t6.3) AS prefix_id, any(t6.4) AS prefix_name FROM hosts FINAL
+        ARRAY JOIN arrayZip(ipv6, ip6_types, prefix_ids, prefix_names) AS t6
         WHERE crawl_id = {crawl:String} GROUP BY ip) AS t ON t.ip = a.ip
+      LEFT JOIN (SELECT ip, min(valid) AS valid FROM (
+          SELECT toIPv6(v4.1) AS ip, v4.2 AS valid FROM hosts FINAL ARRAY JOIN arrayZip(ipv4, valid4) AS v4 WHERE crawl_id = {crawl:String}
+          UNION ALL
+          SELECT v6.1 AS ip, v6.2 AS valid FROM hosts FINAL ARRAY JOIN arrayZip(ipv6, valid6) AS v6 WHERE crawl_id = {crawl:String})
+        GROUP BY ip) AS v ON v.ip = a.ip
       ORDER BY a.family, a.ip
       SETTINGS join_use_nulls = 1`,
     placed: false,

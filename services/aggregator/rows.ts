@@ -1,5 +1,5 @@
 // From the messages on crawl.results to rows of the raw tables (migrations
-// 001). Pure: the crawl's date is passed in.
+// 001, 003, 005). Pure: the crawl's date is passed in.
 
 import { Family, Feature, PortState } from "../../gen/ipv6matrix/v1/common.js";
 import type {
@@ -77,6 +77,10 @@ export function hostRow(result: HostResult, date: string): Row {
     ipv6: v6.map((a) => a.ip),
     ip6_types: v6.map((a) => a.ip6Type),
     eui64: v6.map((a) => (a.eui64 ? 1 : 0)),
+    valid4: v4.map((a) => (a.invalid ? 0 : 1)),
+    valid6: v6.map((a) => (a.invalid ? 0 : 1)),
+    prefix_ids: v6.map((a) => a.prefixId),
+    prefix_names: v6.map((a) => a.prefixName),
     cname_chain: result.cnameChain,
   };
 }

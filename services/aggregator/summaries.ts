@@ -1,9 +1,11 @@
 // Computes a crawl's summaries in ClickHouse SQL (SPEC section 5), replacing
 // whatever an earlier computation of the same crawl left. Recomputable at any
-// time from the raw tables.
+// time from the raw tables; a crawl that has summaries and no raw rows (one
+// imported from the original's MySQL dump) is refused, never emptied.
 
 import { getCrawl, parseOptions } from "../runtime/crawls.js";
 import type { Store } from "../runtime/store.js";
+import { methodOf } from "./method.js";
 import { domainPenetrationSql } from "./summaries/domain-penetration.js";
 import { domainsSql } from "./summaries/domains.js";
 import { hostDataSql } from "./summaries/host-data.js";
@@ -18,17 +20,40 @@ export const summaryTables: Readonly<Record<string, string>> = {
   domain_penetration: domainPenetrationSql,
 };
 
+/** The summaries of this crawl cannot be computed again: they are kept as they are. */
+export class SummariesKeptError extends Error {
+  override name = "SummariesKeptError";
+}
+
 export async function computeSummaries(store: Store, crawlId: string): Promise<void> {
   const crawl = await getCrawl(store, crawlId);
   if (!crawl) throw new Error(`crawl ${crawlId} is not in the crawls table`);
+  const params = { crawl: crawlId };
+  const count = async (sql: string) => Number((await store.query<{ n: string }>(sql, params))[0]!.n);
+  if ((await count("SELECT count() AS n FROM jobs WHERE crawl_id = {crawl:String}")) === 0) {
+    // A crawl of ours without jobs (every domain rejected) has no summaries either; deleting them costs nothing.
+    const rows = await count(
+      `SELECT ${Object.keys(summaryTables)
+        .map((table) => `(SELECT count() FROM ${table} WHERE crawl_id = {crawl:String})`)
+        .join(" + ")} AS n`,
+    );
+    if (rows > 0)
+      throw new SummariesKeptError(
+        `crawl ${crawlId} (${crawl.date}) has ${rows} summary rows and no raw rows (source ${crawl.source}): ` +
+          "they cannot be computed again, so they are kept as they are",
+      );
+  }
   const options = parseOptions(crawl);
   for (const [table, sql] of Object.entries(summaryTables)) {
     await store.exec(
       `ALTER TABLE ${table} DELETE WHERE crawl_id = {crawl:String} SETTINGS mutations_sync = 2`,
-      {
-        crawl: crawlId,
-      },
+      params,
     );
-    await store.exec(sql, { crawl: crawlId, date: crawl.date, www_prefixes: options.wwwPrefixes });
+    await store.exec(sql, {
+      crawl: crawlId,
+      date: crawl.date,
+      www_prefixes: options.wwwPrefixes,
+      method: methodOf(crawl),
+    });
   }
 }

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import { FailedPreconditionError, NotFoundError, ResourceExhaustedError } from "../runtime/api-errors.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import { newReport, readBlocklist, readDomainFile } from "../runtime/domain-file.js";
 import { logger } from "../runtime/log.js";
@@ -15,10 +16,10 @@ import type { Store } from "../runtime/store.js";
 import type { Transport } from "../runtime/transport.js";
 import { finalStates } from "./crawl-messages.js";
 import { createCrawl, runCrawl } from "./crawl-runner.js";
-import { SourceError, type SourceLimits, spoolPath, spoolSource } from "./domain-source.js";
+import { isSourceError, SourceError, type SourceLimits, spoolPath, spoolSource } from "./domain-source.js";
 
 /** More crawls than api.max_running_crawls at once (RESOURCE_EXHAUSTED): try again later. */
-export class CrawlsBusy extends Error {
+export class CrawlsBusy extends ResourceExhaustedError {
   override name = "CrawlsBusy";
 }
 
@@ -76,6 +77,7 @@ export class CrawlManager {
     crawlOptions: CrawlOptions,
     source: string,
     incoming?: string,
+    requestId = "",
     reserved?: () => void,
     /** Resolves false when the submitter is gone before it had the answer: the crawl does not run. */
     wanted: Promise<boolean> = Promise.resolve(true),
@@ -83,7 +85,7 @@ export class CrawlManager {
     const release = reserved ?? this.reserve();
     let record: CrawlRecord;
     try {
-      record = await this.admit(crawlOptions, source, incoming);
+      record = await this.admit(crawlOptions, source, incoming, requestId);
     } catch (error) {
       release();
       throw error;
@@ -106,8 +108,13 @@ export class CrawlManager {
     return record;
   }
 
-  private async admit(crawlOptions: CrawlOptions, source: string, incoming?: string): Promise<CrawlRecord> {
-    const record = await createCrawl(this.options.store, crawlOptions, source || "(streamed)");
+  private async admit(
+    crawlOptions: CrawlOptions,
+    source: string,
+    incoming: string | undefined,
+    requestId: string,
+  ): Promise<CrawlRecord> {
+    const record = await createCrawl(this.options.store, crawlOptions, source || "(streamed)", requestId);
     const spool = spoolPath(this.options.dataDir, record.crawl_id);
     try {
       await mkdir(dirname(spool), { recursive: true });
@@ -135,25 +142,25 @@ export class CrawlManager {
         error: (error as Error).message,
         finished_at: sqlTime(new Date()),
       });
-      throw error instanceof SourceError ? error : new SourceError((error as Error).message);
+      throw isSourceError(error) ? error : new SourceError((error as Error).message);
     }
   }
 
   /** Goes on with a crawl cut short (this or another process died), from its spool file. */
   async resume(crawlId: string): Promise<CrawlRecord> {
     const record = await getCrawl(this.options.store, crawlId);
-    if (!record) throw new SourceError(`no crawl ${crawlId}`);
+    if (!record) throw new NotFoundError(`no crawl ${crawlId}`);
     if (record.state === "completed")
-      throw new SourceError(`crawl ${crawlId} is completed: nothing to resume`);
+      throw new FailedPreconditionError(`crawl ${crawlId} is completed: nothing to resume`);
     // Refused at submission (no domain accepted, e.g. over api.max_domains): it never was a crawl.
     if (record.state === "failed" && record.domains <= 0)
-      throw new SourceError(
+      throw new FailedPreconditionError(
         `crawl ${crawlId} was refused when submitted (${record.error}): nothing to resume`,
       );
     if (!this.running.has(crawlId)) {
       this.checkRoom();
       if (!existsSync(spoolPath(this.options.dataDir, crawlId)))
-        throw new SourceError(
+        throw new FailedPreconditionError(
           `crawl ${crawlId}: its domain list is not on this api instance (${spoolPath(this.options.dataDir, crawlId)})`,
         );
       const resumed = { ...record, state: "running" as const, error: "", finished_at: null };
@@ -165,7 +172,7 @@ export class CrawlManager {
 
   async cancel(crawlId: string): Promise<CrawlRecord> {
     const record = await getCrawl(this.options.store, crawlId);
-    if (!record) throw new SourceError(`no crawl ${crawlId}`);
+    if (!record) throw new NotFoundError(`no crawl ${crawlId}`);
     const here = this.running.get(crawlId);
     if (here) {
       here.controller.abort("cancel");

@@ -24,6 +24,7 @@ export function crawlOptionsFrom(config: Config, date: string): CrawlOptions {
     smtpTimeoutSeconds: config.tcp.smtpTimeout,
     traceMaxTtl: config.trace.max_ttl,
     traceTimeoutSeconds: config.trace.timeout,
+    typedMetrics: [],
   };
 }
 

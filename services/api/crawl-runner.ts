@@ -16,6 +16,7 @@ import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import {
   type AddressMeasures,
   addressTables,
+  firstValid,
   isDrained,
   readProgress,
   type StageCount,
@@ -60,7 +61,12 @@ export function newCrawlId(date: string): string {
 }
 
 /** Records a new crawl, running, before any of its domains is sent. */
-export async function createCrawl(store: Store, options: CrawlOptions, source: string): Promise<CrawlRecord> {
+export async function createCrawl(
+  store: Store,
+  options: CrawlOptions,
+  source: string,
+  requestId = "",
+): Promise<CrawlRecord> {
   const record: CrawlRecord = {
     crawl_id: newCrawlId(options.date),
     date: options.date,
@@ -73,6 +79,7 @@ export async function createCrawl(store: Store, options: CrawlOptions, source: s
     finished_at: null,
     published: 0,
     error: "",
+    request_id: requestId,
   };
   await saveCrawl(store, record);
   return record;
@@ -131,8 +138,8 @@ async function republishMissing(
   if (measured.length === 0) return { hosts: hosts.length, addresses: 0 };
   const addresses = await store.query<{ ip: string; family: number }>(
     `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family FROM (
-       SELECT toIPv6(ipv4[1]) AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv4) > 0
-       UNION ALL SELECT ipv6[1] AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv6) > 0)
+       SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
+       UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1))
      WHERE ${measured.map((table) => `ip NOT IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String})`).join(" OR ")}`,
     params,
   );

@@ -7,31 +7,27 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { constants, type Http2Stream } from "node:http2";
 import { join } from "node:path";
-import { type ServerErrorResponse, status } from "@grpc/grpc-js";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import {
   type CrawlServiceServer,
   CrawlServiceService,
   type SubmitCrawlRequest,
 } from "../../gen/ipv6matrix/v1/crawl.js";
+import { NotFoundError } from "../runtime/api-errors.js";
 import { type Config, parseEndpoint } from "../runtime/config.js";
-import { type CrawlRecord, getCrawl, listCrawlRecords } from "../runtime/crawls.js";
-import { DomainFileError } from "../runtime/domain-file.js";
+import { type CrawlRecord, findCrawlByRequestId, getCrawl, listCrawlPage } from "../runtime/crawls.js";
+import { grpcError, unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
+import { metricNamesOf } from "../runtime/metric-names.js";
 import { NameserverPolicy } from "../runtime/nameserver-policy.js";
+import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import { readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
-import { type CrawlManager, CrawlsBusy } from "./crawl-manager.js";
+import type { CrawlManager } from "./crawl-manager.js";
 import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
 import { checkDate } from "./crawl-options.js";
-import {
-  MAJESTIC_MILLION_URL,
-  SourceError,
-  SourceRefused,
-  SourceTooLarge,
-  spoolWriter,
-} from "./domain-source.js";
+import { MAJESTIC_MILLION_URL, SourceError, SourceRefused, spoolWriter } from "./domain-source.js";
 
 export interface CrawlServiceOptions {
   readonly store: Store;
@@ -52,22 +48,7 @@ export function nameserverPolicyOf(config: Config): NameserverPolicy {
   return new NameserverPolicy(config.resolver.nameservers, config.resolver.allow_nameservers);
 }
 
-function grpcError(error: unknown): ServerErrorResponse {
-  const message = error instanceof Error ? error.message : String(error);
-  const code =
-    error instanceof SourceRefused
-      ? status.PERMISSION_DENIED
-      : error instanceof SourceTooLarge || error instanceof CrawlsBusy
-        ? status.RESOURCE_EXHAUSTED
-        : error instanceof SourceError || error instanceof DomainFileError
-          ? status.INVALID_ARGUMENT
-          : error instanceof NotFound
-            ? status.NOT_FOUND
-            : status.INTERNAL;
-  return Object.assign(new Error(message), { code, details: message });
-}
-
-class NotFound extends Error {}
+const crawlPages = { size: 50, max: 1000 };
 
 /** A submission's options over the defaults: whatever it leaves empty, the api's configuration gives. */
 export function mergeOptions(requested: CrawlOptions | undefined, defaults: CrawlOptions): CrawlOptions {
@@ -76,7 +57,8 @@ export function mergeOptions(requested: CrawlOptions | undefined, defaults: Craw
   const num = (value: number | undefined, fallback: number) => (value ? value : fallback);
   return {
     features: pick(r?.features, defaults.features),
-    metrics: pick(r?.metrics, defaults.metrics),
+    // Typed metrics win; the pipeline carries the names either way.
+    metrics: r?.typedMetrics.length ? metricNamesOf(r.typedMetrics) : pick(r?.metrics, defaults.metrics),
     wwwPrefixes: pick(r?.wwwPrefixes, defaults.wwwPrefixes),
     ntpPrefixes: pick(r?.ntpPrefixes, defaults.ntpPrefixes),
     date: r?.date ? checkDate(r.date) : defaults.date,
@@ -86,14 +68,26 @@ export function mergeOptions(requested: CrawlOptions | undefined, defaults: Craw
     smtpTimeoutSeconds: num(r?.smtpTimeoutSeconds, defaults.smtpTimeoutSeconds),
     traceMaxTtl: num(r?.traceMaxTtl, defaults.traceMaxTtl),
     traceTimeoutSeconds: num(r?.traceTimeoutSeconds, defaults.traceTimeoutSeconds),
+    typedMetrics: [],
   };
 }
 
 export function crawlService(options: CrawlServiceOptions): GrpcService {
   const { store, manager } = options;
+  // Submissions of a request id still being recorded in this process: a retry that arrives
+  // before the first attempt's crawl is in the store waits for it instead of racing it.
+  const submitting = new Map<string, Promise<CrawlRecord>>();
+  const submitOnce = (requestId: string, submit: () => Promise<CrawlRecord>): Promise<CrawlRecord> => {
+    if (requestId === "") return submit();
+    const pending = submitting.get(requestId);
+    if (pending) return pending.catch(() => submitOnce(requestId, submit));
+    const started = (async () => (await findCrawlByRequestId(store, requestId)) ?? (await submit()))();
+    submitting.set(requestId, started);
+    return started.finally(() => submitting.delete(requestId));
+  };
   const found = async (crawlId: string): Promise<CrawlRecord> => {
     const crawl = await getCrawl(store, crawlId);
-    if (!crawl) throw new NotFound(`no crawl ${crawlId}`);
+    if (!crawl) throw new NotFoundError(`no crawl ${crawlId}`);
     return crawl;
   };
 
@@ -117,14 +111,16 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
       const ready = mkdir(join(options.dataDir, "spool"), { recursive: true }).then(() => {
         writer = spoolWriter(incoming, options.maxSourceBytes);
       });
-      const fail = (error: unknown) => {
-        if (failed) return;
-        failed = true;
-        release();
+      const discard = () =>
         void ready.then(
           () => writer!.discard(),
           () => rm(incoming, { force: true }),
         );
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        release();
+        discard();
         callback(grpcError(error));
       };
       call.on("data", (request: SubmitCrawlRequest) => {
@@ -145,10 +141,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
         if (failed) return;
         failed = true;
         release();
-        void ready.then(
-          () => writer!.discard(),
-          () => rm(incoming, { force: true }),
-        );
+        discard();
       });
       call.on("end", () => {
         (async () => {
@@ -156,7 +149,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           if (failed) return;
           await writer!.close();
           // A cancelled stream ends too (grpc-js half-closes it, then reports the cancel): by
-          // now, after the file's I/O, the cancel is known, and the part sent is no crawl.
+          // now, after the file's I/O, the cancel may be known, and the part sent is no crawl.
           if (failed || call.cancelled) return;
           const crawlOptions = mergeOptions(first?.options, options.defaults);
           for (const text of first?.options?.nameservers ?? []) {
@@ -171,6 +164,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           const source = first?.source ?? "";
           if (source !== "" && streamed > 0)
             throw new SourceError("give a source or stream domains, not both");
+          const requestId = first?.requestId ?? "";
           if (streamed === 0) await rm(incoming, { force: true });
           // An empty submission is refused: the original's run script fetched the Majestic
           // Million when given no list, which would make an empty file a crawl of a million.
@@ -182,10 +176,16 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           const wanted = new Promise<boolean>((resolve) => {
             answered = resolve;
           });
-          const record =
-            streamed > 0
-              ? await manager.submit(crawlOptions, "", incoming, release, wanted)
-              : await manager.submit(crawlOptions, source, undefined, release, wanted);
+          let submitted = false;
+          const record = await submitOnce(requestId, () => {
+            submitted = true;
+            return streamed > 0
+              ? manager.submit(crawlOptions, "", incoming, requestId, release, wanted)
+              : manager.submit(crawlOptions, source, undefined, requestId, release, wanted);
+          });
+          // A repeated request id: the list streamed again is not needed, nor its place.
+          if (!submitted) release();
+          await rm(incoming, { force: true });
           if (call.cancelled) {
             answered(false);
             return;
@@ -196,48 +196,23 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
       });
     },
 
-    getCrawl(call, callback) {
-      found(call.request.crawlId).then(
-        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
-        (error) => callback(grpcError(error)),
-      );
-    },
+    getCrawl: unaryHandler(async (request) => ({ crawl: toCrawl(await found(request.crawlId)) })),
 
-    listCrawls(call, callback) {
-      const limit = Math.min(Math.max(call.request.limit || 50, 1), 1000);
-      listCrawlRecords(store, limit).then(
-        (crawls) => callback(null, { crawls: crawls.map(toCrawl) }),
-        (error) => callback(grpcError(error)),
-      );
-    },
+    listCrawls: unaryHandler(async (request) => {
+      const size = pageSize(request.pageSize, request.limit, crawlPages);
+      const after = decodePageToken("ListCrawls", request.pageToken, 2);
+      const page = await listCrawlPage(store, size, after && { started_at: after[0]!, crawl_id: after[1]! });
+      return {
+        crawls: page.crawls.map(toCrawl),
+        nextPageToken: page.next
+          ? encodePageToken("ListCrawls", [page.next.started_at, page.next.crawl_id])
+          : "",
+      };
+    }),
 
-    cancelCrawl(call, callback) {
-      manager.cancel(call.request.crawlId).then(
-        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
-        (error) =>
-          callback(
-            grpcError(
-              error instanceof SourceError && /^no crawl/.test(error.message)
-                ? new NotFound(error.message)
-                : error,
-            ),
-          ),
-      );
-    },
+    cancelCrawl: unaryHandler(async (request) => ({ crawl: toCrawl(await manager.cancel(request.crawlId)) })),
 
-    resumeCrawl(call, callback) {
-      manager.resume(call.request.crawlId).then(
-        (crawl) => callback(null, { crawl: toCrawl(crawl) }),
-        (error) =>
-          callback(
-            grpcError(
-              error instanceof SourceError && /^no crawl/.test(error.message)
-                ? new NotFound(error.message)
-                : error,
-            ),
-          ),
-      );
-    },
+    resumeCrawl: unaryHandler(async (request) => ({ crawl: toCrawl(await manager.resume(request.crawlId)) })),
 
     watchCrawl(call) {
       let previous: { at: number; done: Map<string, number> } | undefined;

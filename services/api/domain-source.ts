@@ -10,23 +10,34 @@ import { mkdir, realpath, rm, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import {
+  InvalidArgumentError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+} from "../runtime/api-errors.js";
 import { fetchGuarded } from "./source-url.js";
 
 /** The original's run script fetched this list when it was given none; we only name it. */
 export const MAJESTIC_MILLION_URL = "https://downloads.majestic.com/majestic_million.csv";
 
-export class SourceError extends Error {
+/** A submitted list the server cannot use: INVALID_ARGUMENT over gRPC. */
+export class SourceError extends InvalidArgumentError {
   override name = "SourceError";
 }
 
-/** A source the configuration does not let a caller name (PERMISSION_DENIED, not a bad argument). */
-export class SourceRefused extends SourceError {
+/** A source the configuration does not let a caller name: PERMISSION_DENIED. */
+export class SourceRefused extends PermissionDeniedError {
   override name = "SourceRefused";
 }
 
-/** A source larger than api.max_source_bytes (RESOURCE_EXHAUSTED). */
-export class SourceTooLarge extends SourceError {
+/** A source larger than api.max_source_bytes: RESOURCE_EXHAUSTED. */
+export class SourceTooLarge extends ResourceExhaustedError {
   override name = "SourceTooLarge";
+}
+
+/** Whether an error is one of the source errors above, told to the client as it is. */
+export function isSourceError(error: unknown): error is SourceError | SourceRefused | SourceTooLarge {
+  return error instanceof SourceError || error instanceof SourceRefused || error instanceof SourceTooLarge;
 }
 
 export interface SourceLimits {
@@ -77,7 +88,7 @@ export async function spoolSource(source: string, spool: string, limits: SourceL
     }
   } catch (error) {
     await rm(spool, { force: true });
-    if (error instanceof SourceError) throw error;
+    if (isSourceError(error)) throw error;
     // The body stopped (reset, or past api.source_timeout): told as any other failure to fetch.
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source))
       throw new SourceError(

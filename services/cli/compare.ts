@@ -12,7 +12,9 @@ export const compareCommand: Command = {
   usage: `Usage: ipv6matrix compare <crawl|date> <crawl|date> [--by tld|country|type]
 
 By TLD or country: domains with IPv6 (DomainPenetration). By type: hosts with
-IPv6 (HostData). A date names the latest completed crawl of that day.
+IPv6 (HostData). A date names the latest completed crawl of that day. method_a
+and method_b: each crawl's method (1: measured by the original crawler, imported;
+2: this crawler), so a change of method is told apart from a change in adoption.
 
 Options:
   --by tld|country|type   (default tld)

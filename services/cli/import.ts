@@ -2,13 +2,13 @@
 // folders, its SQLite files, a dump of its MySQL summaries) as crawls of this
 // store, completed and published, each all or nothing.
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { findLegacyRuns, readLegacyCsvRun } from "../aggregator/legacy/csv-import.js";
 import type { LegacyCrawl } from "../aggregator/legacy/legacy-crawl.js";
 import { importLegacyCrawl } from "../aggregator/legacy/legacy-import.js";
-import { importMysqlDump } from "../aggregator/legacy/mysql-dump-import.js";
+import { importMysqlDumpFile } from "../aggregator/legacy/mysql-dump-import.js";
 import { chdbSqliteTables, readLegacySqlite } from "../aggregator/legacy/sqlite-import.js";
 import { checkDate } from "../api/crawl-options.js";
 import { migrate } from "../runtime/migrate.js";
@@ -21,8 +21,8 @@ export const importCommand: Command = {
   usage: `Usage: ipv6matrix import legacy (--csv DIR | --sqlite FILE | --mysql-dump FILE) [options]
 
   --csv DIR            the original's output folder (<tld>/<run>/*.log), or one run folder;
-                       one crawl per run; raw tables filled, summaries computed here (method 2)
-  --sqlite FILE        its ips-<run>.db; raw tables filled, summaries computed here (method 2)
+                       one crawl per run; raw tables filled, summaries computed here (method 1)
+  --sqlite FILE        its ips-<run>.db; raw tables filled, summaries computed here (method 1)
   --mysql-dump FILE    a mysqldump of its HostData, Reachability, Domains, DomainPenetration;
                        one crawl per date, summaries as the original computed them (method 1)
 
@@ -53,7 +53,7 @@ ${commonUsage}`,
       await migrate(store);
       const imported: { crawlId: string; date: string }[] = [];
       if (kind === "mysql-dump") {
-        const result = await importMysqlDump(store, await readFile(path, "utf8"), path);
+        const result = await importMysqlDumpFile(store, path);
         for (const table of result.skippedTables)
           process.stderr.write(`not a summary table, skipped: ${table}\n`);
         imported.push(...result.crawls);

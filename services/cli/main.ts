@@ -5,15 +5,19 @@
 import { parseArgs } from "node:util";
 import { ExportError } from "../aggregator/export.js";
 import { LegacyFormatError } from "../aggregator/legacy/legacy-formats.js";
+import { SummariesKeptError } from "../aggregator/summaries.js";
 import { GeoDatabaseError } from "../geo/mmdb-file.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../runtime/api-errors.js";
 import { ConfigError } from "../runtime/config.js";
 import { DomainFileError } from "../runtime/domain-file.js";
 import { type Command, UsageError } from "./command.js";
 import { compareCommand } from "./compare.js";
 import { crawlCommand } from "./crawl.js";
+import { historyCommand, searchCommand } from "./domain-queries.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
 import { publishCrawlCommand, unpublishCrawlCommand } from "./publish.js";
+import { queryCommand } from "./query.js";
 import { serveCommand } from "./serve.js";
 import { submitCommand } from "./submit.js";
 import { summariseCommand } from "./summarise.js";
@@ -30,6 +34,9 @@ const commands: Record<string, Command> = {
   serve: serveCommand,
   submit: submitCommand,
   watch: watchCommand,
+  query: queryCommand,
+  history: historyCommand,
+  search: searchCommand,
 };
 
 function usage(): string {
@@ -80,9 +87,13 @@ export async function main(argv: string[]): Promise<number> {
     if (
       error instanceof ConfigError ||
       error instanceof UsageError ||
+      error instanceof InvalidArgumentError ||
+      error instanceof NotFoundError ||
+      error instanceof FailedPreconditionError ||
       error instanceof DomainFileError ||
       error instanceof ExportError ||
       error instanceof LegacyFormatError ||
+      error instanceof SummariesKeptError ||
       error instanceof GeoDatabaseError ||
       String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")
     ) {

@@ -1,6 +1,7 @@
 // `ipv6matrix submit <domains-file>`: streams a domain list to the api's
 // CrawlService (or names a source the server reads) and prints the crawl id.
 
+import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
@@ -25,8 +26,16 @@ Options:
   --source PATH|URL    a list the server reads instead of a streamed file: a path under
                        its api.source_dir, or an http(s) URL
   --date YYYY-MM-DD    the crawl's date label (default: today, UTC)
+  --request-id ID      names this submission (default: a new UUID); submitting again
+                       with the same id answers the crawl already started, and
+                       starts no second one
 ${commonUsage}`,
-  options: { api: { type: "string" }, source: { type: "string" }, date: { type: "string" } },
+  options: {
+    api: { type: "string" },
+    source: { type: "string" },
+    date: { type: "string" },
+    "request-id": { type: "string" },
+  },
   async run(values, positionals) {
     const source = values["source"] as string | undefined;
     if ((positionals.length !== 1) === (source === undefined))
@@ -41,6 +50,7 @@ ${commonUsage}`,
       // A folder would never end the stream: refused here, in one line.
       if (!found.isFile()) throw new DomainFileError(`domain file ${file}: not a file`);
     }
+    const requestId = (values["request-id"] as string | undefined) ?? randomUUID();
     const client = crawlClient(values, config);
     try {
       const response = await new Promise<SubmitCrawlResponse>((resolve, reject) => {
@@ -60,8 +70,9 @@ ${commonUsage}`,
             smtpTimeoutSeconds: 0,
             traceMaxTtl: 0,
             traceTimeoutSeconds: 0,
+            typedMetrics: [],
           };
-          call.write({ options, source: source ?? "", domains: [] });
+          call.write({ options, source: source ?? "", domains: [], requestId });
           if (file !== undefined) {
             let chunk: string[] = [];
             for await (const line of createInterface({
@@ -70,12 +81,13 @@ ${commonUsage}`,
             })) {
               chunk.push(line);
               if (chunk.length === 1000) {
-                if (!call.write({ options: undefined, source: "", domains: chunk }))
+                if (!call.write({ options: undefined, source: "", domains: chunk, requestId: "" }))
                   await new Promise((r) => call.once("drain", r));
                 chunk = [];
               }
             }
-            if (chunk.length > 0) call.write({ options: undefined, source: "", domains: chunk });
+            if (chunk.length > 0)
+              call.write({ options: undefined, source: "", domains: chunk, requestId: "" });
           }
           call.end();
         })().catch((error: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 // `ipv6matrix summarise <crawl|date>`: computes a crawl's four summaries again
 // from its raw rows (after a fix to the summary SQL, or a better geo database
-// applied to the raw rows), replacing the old ones.
+// applied to the raw rows), replacing the old ones. A crawl with summaries and
+// no raw rows (imported from the original's MySQL dump) is refused and kept.
 
 import { computeSummaries } from "../aggregator/summaries.js";
 import { resolveCrawl } from "../runtime/crawls.js";

@@ -1,12 +1,9 @@
 // GeoService.Lookup: a batch of addresses in, one GeoResult each out, in request order. A thin
 // wrapper over the Geolocator that the actor uses; no look-up logic of its own.
 
-import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
-import {
-  GeoServiceService,
-  type LookupRequest,
-  type LookupResponse,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+import { GeoServiceService, type LookupRequest, type LookupResponse } from "../../gen/ipv6matrix/v1/geo.js";
+import { InvalidArgumentError } from "../runtime/api-errors.js";
+import { unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { Geolocator } from "./geolocator.js";
 import { parseAddress } from "./mmdb-tree.js";
@@ -15,29 +12,21 @@ import { parseAddress } from "./mmdb-tree.js";
 export const maxLookupBatch = 10_000;
 
 export function geoGrpcService(geolocator: Pick<Geolocator, "lookup">): GrpcService {
-  const lookup = (
-    call: ServerUnaryCall<LookupRequest, LookupResponse>,
-    callback: sendUnaryData<LookupResponse>,
-  ) => {
-    const { ips } = call.request;
+  const lookup = unaryHandler<LookupRequest, LookupResponse>(async ({ ips }) => {
     if (ips.length > maxLookupBatch)
-      return callback({
-        code: status.INVALID_ARGUMENT,
-        details: `ips: ${ips.length} addresses, at most ${maxLookupBatch} per call`,
-      });
+      throw new InvalidArgumentError(`ips: ${ips.length} addresses, at most ${maxLookupBatch} per call`);
     const bytes = new Uint8Array(16);
     const bad = ips.findIndex((ip) => parseAddress(ip, bytes) === 0);
     if (bad >= 0)
-      return callback({
-        code: status.INVALID_ARGUMENT,
-        details: `ips[${bad}]: ${JSON.stringify(ips[bad])} is not an IPv4 or IPv6 address`,
-      });
+      throw new InvalidArgumentError(
+        `ips[${bad}]: ${JSON.stringify(ips[bad])} is not an IPv4 or IPv6 address`,
+      );
     try {
-      callback(null, { results: ips.map((ip) => ({ crawlId: "", ...geolocator.lookup(ip) })) });
+      return { results: ips.map((ip) => ({ crawlId: "", ...geolocator.lookup(ip) })) };
     } catch (error) {
-      callback({ code: status.INTERNAL, details: `geo look-up failed: ${(error as Error).message}` });
+      throw new Error(`geo look-up failed: ${(error as Error).message}`);
     }
-  };
+  });
   return {
     name: "ipv6matrix.v1.GeoService",
     definition: GeoServiceService,

@@ -6,7 +6,7 @@
 import { type FSWatcher, readFileSync, statSync, watch } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { Reader } from "maxmind";
+import { Reader } from "mmdb-lib";
 import type { Logger } from "../runtime/log.js";
 import { parseAddress, TreeWalker } from "./mmdb-tree.js";
 
@@ -41,7 +41,7 @@ export interface WatchOptions {
  * instead of an LRU list: a full young generation becomes the old one, so eviction is O(1)
  * and look-ups stay cheap at hundreds of thousands per second.
  */
-class RecordCache {
+export class RecordCache {
   private young = new Map<string | number, unknown>();
   private old = new Map<string | number, unknown>();
   constructor(private readonly generation: number) {}
@@ -62,19 +62,21 @@ class RecordCache {
 }
 
 /** Records cached per edition (two generations of this many). */
-const cacheGeneration = 50_000;
+export const cacheGeneration = 50_000;
 
 type MmdbRecord = Record<string, unknown>;
 
-/** mmdb-lib's decoder entry, public at run time though not in its types; checked at open. */
-interface DecodingReader {
-  readonly metadata: Reader<MmdbRecord>["metadata"];
-  get(ip: string): MmdbRecord | null;
-  resolveDataPointer(pointer: number): MmdbRecord;
+/**
+ * mmdb-lib's decoding of the data a tree walk ended on (Reader.resolveDataPointer): private in
+ * its types, so reached by name, and checked at open. The tree walk is ours (mmdb-tree.ts: it
+ * takes the bytes the caller parsed, where Reader.get parses text again); decoding stays mmdb-lib's.
+ */
+function decode(reader: Reader<MmdbRecord>, pointer: number): MmdbRecord {
+  return reader["resolveDataPointer"](pointer) as MmdbRecord;
 }
 
 interface Edition {
-  readonly reader: DecodingReader;
+  readonly reader: Reader<MmdbRecord>;
   readonly walker: TreeWalker;
   readonly epoch: number;
   readonly ipVersion: 4 | 6;
@@ -137,11 +139,9 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
   if (data.length === 0) throw new GeoDatabaseError(file, "is empty");
   if (data[0] === 0x1f && data[1] === 0x8b)
     throw new GeoDatabaseError(file, "is gzip-compressed; unpack it first (gunzip, or tar xzf for .tar.gz)");
-  let reader: DecodingReader;
+  let reader: Reader<MmdbRecord>;
   try {
-    reader = new Reader<MmdbRecord>(data, {
-      cache: new RecordCache(cacheGeneration),
-    }) as unknown as DecodingReader;
+    reader = new Reader<MmdbRecord>(data, { cache: new RecordCache(cacheGeneration) });
   } catch (error) {
     // Metadata sits at the end of the file, so a truncated copy fails here.
     throw new GeoDatabaseError(
@@ -169,7 +169,7 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
     );
   if (kind === "ASN" && /city|country/i.test(metadata.databaseType) && !asnLike)
     throw new GeoDatabaseError(file, `is a ${metadata.databaseType} database; geoip.asndb needs an ASN one`);
-  if (typeof reader.resolveDataPointer !== "function")
+  if (typeof reader["resolveDataPointer"] !== "function")
     throw new GeoDatabaseError(file, "this version of mmdb-lib has no resolveDataPointer; see mmdb-tree.ts");
   const walker = new TreeWalker(data, metadata);
   const addresses = ipVersion === 4 ? probes[4] : [...probes[4], ...probes[6]];
@@ -199,7 +199,7 @@ function checkEdition(file: string, kind: DatabaseKind, data: Buffer, info: File
 const scratch = new Uint8Array(16);
 
 function lookupIn(
-  reader: DecodingReader,
+  reader: Reader<MmdbRecord>,
   walker: TreeWalker,
   ipVersion: 4 | 6,
   ip: string,
@@ -208,7 +208,7 @@ function lookupIn(
   if (length === 0) throw new Error(`${ip} is not an address`);
   if (length === 16 && ipVersion === 4) return null;
   const pointer = walker.find(scratch, length);
-  return pointer === 0 ? null : reader.resolveDataPointer(pointer);
+  return pointer === 0 ? null : decode(reader, pointer);
 }
 
 /** One file of a database, with the edition in use. */
@@ -260,7 +260,7 @@ export class MmdbFile {
     if (length === 16 && edition.ipVersion === 4) return { record: null, epoch: edition.epoch };
     const pointer = edition.walker.find(address, length);
     return {
-      record: pointer === 0 ? null : edition.reader.resolveDataPointer(pointer),
+      record: pointer === 0 ? null : decode(edition.reader, pointer),
       epoch: edition.epoch,
     };
   }

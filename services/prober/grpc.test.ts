@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { CrawlOptions, PortState } from "../../gen/ipv6matrix/v1/common.js";
-import { type ProbeResponse, ProberServiceClient } from "../../gen/ipv6matrix/v1/lookup.js";
+import { type ProbeResponse, ProberServiceClient } from "../../gen/ipv6matrix/v1/prober.js";
 import { loadConfig } from "../runtime/config.js";
 import { startGrpcServer } from "../runtime/grpc-server.js";
 import { type ProbeAccess, proberGrpcService } from "./grpc.js";

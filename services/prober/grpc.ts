@@ -11,7 +11,7 @@ import {
   type ProbeRequest,
   type ProbeResponse,
   ProberServiceService,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+} from "../../gen/ipv6matrix/v1/prober.js";
 import { callerOf } from "../runtime/grpc-auth.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { CallerBudget } from "./caller-budget.js";

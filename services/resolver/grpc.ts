@@ -5,14 +5,15 @@
 // the request names must be a configured one or allowed (PERMISSION_DENIED otherwise).
 
 import { isIP } from "node:net";
-import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import type { RecordType } from "dns-packet";
 import {
   type ResolveRequest,
   ResolveResponse,
   ResolverServiceService,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+} from "../../gen/ipv6matrix/v1/resolver.js";
+import { InvalidArgumentError, PermissionDeniedError } from "../runtime/api-errors.js";
 import { type Config, parseEndpoint } from "../runtime/config.js";
+import { unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { NameserverPolicy } from "../runtime/nameserver-policy.js";
 import { questionTypes, recordText } from "./dns-message.js";
@@ -20,12 +21,13 @@ import { toProto } from "./outcome.js";
 import { checkQueryName } from "./query-name.js";
 import type { ResolverContext } from "./resolver-context.js";
 
-export class ResolveInputError extends Error {
+/** A request that cannot be asked: INVALID_ARGUMENT over gRPC. */
+export class ResolveInputError extends InvalidArgumentError {
   override name = "ResolveInputError";
 }
 
-/** A name server the configuration does not let a caller name (nameserver-policy.ts). */
-export class NameserverRefused extends Error {
+/** A name server the configuration does not let a caller name (nameserver-policy.ts): PERMISSION_DENIED. */
+export class NameserverRefused extends PermissionDeniedError {
   override name = "NameserverRefused";
 }
 
@@ -75,24 +77,9 @@ export function resolverGrpcService(context: ResolverContext, config: Config): G
     name: "ipv6matrix.v1.ResolverService",
     definition: ResolverServiceService,
     implementation: {
-      resolve(
-        call: ServerUnaryCall<ResolveRequest, ResolveResponse>,
-        callback: sendUnaryData<ResolveResponse>,
-      ) {
-        resolveOnce(context, call.request, policy).then(
-          (response) => callback(null, response),
-          (error: Error) =>
-            callback({
-              code:
-                error instanceof ResolveInputError
-                  ? status.INVALID_ARGUMENT
-                  : error instanceof NameserverRefused
-                    ? status.PERMISSION_DENIED
-                    : status.INTERNAL,
-              details: error.message,
-            }),
-        );
-      },
+      resolve: unaryHandler<ResolveRequest, ResolveResponse>((request) =>
+        resolveOnce(context, request, policy),
+      ),
     },
   };
 }

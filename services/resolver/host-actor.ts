@@ -31,7 +31,7 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
       const addresses = hostAddresses(
         a,
         aaaa,
-        context.allowRanges,
+        context.validRanges,
         classify ? context.prefixTable : undefined,
       );
       // The legacy view measures the first valid address of each family (SPEC 4).
@@ -70,13 +70,13 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
  * Every address of the two answers, in answer order, IPv4 first; duplicates
  * and anything that is not an address of the asked family are left out.
  * Each is marked invalid when it cannot be a host's address (decision 010:
- * the special-purpose registries, unless `allow` allows it).
+ * the special-purpose registries, unless `valid` holds it).
  * `table` given: IPv6 addresses get their ip6Type, prefix entry and EUI-64 mark.
  */
 export function hostAddresses(
   a: DnsAnswer,
   aaaa: DnsAnswer,
-  allow: AllowRanges,
+  valid: AllowRanges,
   table?: PrefixTable,
 ): HostAddress[] {
   const out: HostAddress[] = [];
@@ -86,7 +86,7 @@ export function hostAddresses(
       const ip = (record as { data?: unknown }).data;
       if (typeof ip !== "string" || isIP(ip) !== family || seen.has(ip)) continue;
       seen.add(ip);
-      const invalid = !isValidHostAddress(ip, allow);
+      const invalid = !isValidHostAddress(ip, valid);
       if (family === 4)
         out.push({
           ip,

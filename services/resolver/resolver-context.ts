@@ -41,8 +41,11 @@ export interface ResolverSettings {
 
 export class ResolverContext {
   readonly prefixTable: PrefixTable;
-  /** prober.allow_ranges: what the prober may measure is a valid address too (decision 010). */
-  readonly allowRanges: PrefixSet;
+  /**
+   * Special-purpose ranges whose addresses count as valid all the same (decision 010):
+   * resolver.valid_ranges, and prober.allow_ranges, as what may be measured must be valid.
+   */
+  readonly validRanges: PrefixSet;
   /** Host names sent on crawl.hosts. */
   readonly hostsSent: CrawlRegistry;
   /** Addresses sent on crawl.ips. */
@@ -55,7 +58,10 @@ export class ResolverContext {
   constructor(config: Config, systemServers: () => Endpoint[] = systemNameservers) {
     this.settings = config.resolver as ResolverSettings;
     this.prefixTable = loadPrefixTable(config.geoip.v6prefix);
-    this.allowRanges = new PrefixSet(config.prober.allow_ranges, "prober.allow_ranges");
+    this.validRanges = new PrefixSet(
+      [...config.prober.allow_ranges, ...config.resolver.valid_ranges],
+      "prober.allow_ranges / resolver.valid_ranges",
+    );
     const idleMs = (this.settings.registry_idle ?? 6 * 3600) * 1000;
     this.hostsSent = new CrawlRegistry(idleMs);
     this.addressesSent = new CrawlRegistry(idleMs);

@@ -63,6 +63,12 @@ describe("configuration", () => {
       /x\.yaml: cannot read it: no such file/,
     );
     assert.throws(() => loadConfig({ env: {}, sets: ["prober.allow_ranges=10.0.0.0/33"] }), /CIDR/);
+    assert.throws(() => loadConfig({ env: { IPV6MATRIX_RESOLVER_VALID_RANGES: "2001:db8::/129" } }), /CIDR/);
+    assert.deepEqual(
+      loadConfig({ env: { IPV6MATRIX_RESOLVER_VALID_RANGES: "192.0.2.0/24,2001:db8::/32" } }).resolver
+        .valid_ranges,
+      ["192.0.2.0/24", "2001:db8::/32"],
+    );
   });
 
   it("refuses a crawl with every feature off", () => {

@@ -71,6 +71,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.registry_idle": { type: "number", min: 1, max: 30 * 86400 },
   "resolver.dns_thread": bool,
   "resolver.allow_nameservers": { type: "cidrs" },
+  "resolver.valid_ranges": { type: "cidrs" },
   "prober.allow_ranges": { type: "cidrs" },
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
@@ -134,6 +135,7 @@ export interface Config {
     registry_idle: number;
     dns_thread: boolean;
     allow_nameservers: string[];
+    valid_ranges: string[];
   };
   readonly prober: {
     allow_ranges: string[];

@@ -3,6 +3,7 @@
 // know of a crawl it did not start, and the ledger the progress is read from.
 
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
+import { InvalidArgumentError } from "./api-errors.js";
 import type { Store } from "./store.js";
 
 export type CrawlStateName = "queued" | "running" | "summarising" | "completed" | "cancelled" | "failed";
@@ -19,6 +20,8 @@ export interface CrawlRecord {
   finished_at: string | null;
   published: number;
   error: string;
+  /** The client's SubmitCrawlRequest.request_id (migration 010); empty or absent when none was given. */
+  request_id?: string;
 }
 
 let lastVersion = 0;
@@ -37,24 +40,61 @@ export async function saveCrawl(store: Store, crawl: CrawlRecord): Promise<void>
   await store.insert("crawls", [{ ...crawl, version: nextVersion() }]);
 }
 
-const crawlColumns =
+/** The columns of a CrawlRecord, as text where JSON would not round-trip them. */
+const recordColumns =
   "crawl_id, toString(date) AS date, state, options, source, domains, rejected, toString(started_at) AS started_at, " +
-  "if(isNull(finished_at), NULL, toString(finished_at)) AS finished_at, published, error";
+  "if(isNull(finished_at), NULL, toString(finished_at)) AS finished_at, published, error, request_id";
 
 export async function getCrawl(store: Store, crawlId: string): Promise<CrawlRecord | undefined> {
   const rows = await store.query<CrawlRecord & Record<string, unknown>>(
-    `SELECT ${crawlColumns} FROM crawls FINAL WHERE crawl_id = {crawl:String}`,
+    `SELECT ${recordColumns} FROM crawls FINAL WHERE crawl_id = {crawl:String}`,
     { crawl: crawlId },
   );
   return rows[0];
 }
 
-/** The latest `limit` crawls, newest first, in one query (not one per crawl). */
-export async function listCrawlRecords(store: Store, limit: number): Promise<CrawlRecord[]> {
-  return store.query<CrawlRecord & Record<string, unknown>>(
-    `SELECT ${crawlColumns} FROM crawls FINAL ORDER BY started_at DESC LIMIT {limit:UInt32}`,
-    { limit },
+/** The crawl a client submitted with this request id, if any (the oldest, should two instances race). */
+export async function findCrawlByRequestId(
+  store: Store,
+  requestId: string,
+): Promise<CrawlRecord | undefined> {
+  const rows = await store.query<CrawlRecord & Record<string, unknown>>(
+    `SELECT ${recordColumns} FROM crawls FINAL WHERE request_id = {request:String}
+      ORDER BY started_at, crawl_id LIMIT 1`,
+    { request: requestId },
   );
+  return rows[0];
+}
+
+/** Where a page of crawls starts: after this crawl in newest-first order. */
+export interface CrawlPageKey {
+  readonly started_at: string;
+  readonly crawl_id: string;
+}
+
+/** One page of crawls, newest first, in one bounded query (keyset, not offset); one row more
+ * than asked tells whether another page follows. */
+export async function listCrawlPage(
+  store: Store,
+  size: number,
+  after: CrawlPageKey | undefined,
+): Promise<{ crawls: CrawlRecord[]; next: CrawlPageKey | undefined }> {
+  // Qualified names: the bare started_at is recordColumns' text alias.
+  const rows = await store.query<CrawlRecord & Record<string, unknown>>(
+    `SELECT ${recordColumns} FROM crawls FINAL
+      ${after ? "WHERE (crawls.started_at, crawls.crawl_id) < ({after_time:DateTime64(3)}, {after_id:String})" : ""}
+      ORDER BY crawls.started_at DESC, crawls.crawl_id DESC LIMIT {rows:UInt32}`,
+    {
+      rows: size + 1,
+      ...(after ? { after_time: after.started_at, after_id: after.crawl_id } : {}),
+    },
+  );
+  const crawls = rows.slice(0, size);
+  const last = crawls.at(-1);
+  return {
+    crawls,
+    next: rows.length > size && last ? { started_at: last.started_at, crawl_id: last.crawl_id } : undefined,
+  };
 }
 
 /** The latest completed crawl, or of a date (YYYY-MM-DD). */
@@ -91,9 +131,20 @@ export class CrawlDates {
   }
 }
 
+/** Whether a text is a real calendar date written YYYY-MM-DD (not 2026-02-30, not 2026-13-45). */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const time = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(time.getTime()) && time.toISOString().startsWith(text);
+}
+
 /** A crawl named by id, or by date (the latest completed crawl of that day). */
 export async function resolveCrawl(store: Store, idOrDate: string): Promise<CrawlRecord | undefined> {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(idOrDate)) return findCompletedCrawl(store, idOrDate);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(idOrDate)) {
+    if (!isCalendarDate(idOrDate))
+      throw new InvalidArgumentError(`${idOrDate}: not a calendar date (YYYY-MM-DD)`);
+    return findCompletedCrawl(store, idOrDate);
+  }
   return getCrawl(store, idOrDate);
 }
 

@@ -6,6 +6,7 @@
 import { createReadStream } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import { InvalidArgumentError } from "./api-errors.js";
 import { normaliseName } from "./domain-name.js";
 
 export interface DomainLine {
@@ -29,7 +30,8 @@ export interface DomainFileReport {
   rejected: Rejected[];
 }
 
-export class DomainFileError extends Error {
+/** A domain file that cannot be read as one: INVALID_ARGUMENT when a client submitted it. */
+export class DomainFileError extends InvalidArgumentError {
   override name = "DomainFileError";
 }
 

@@ -2,11 +2,19 @@
 // figures are the same whichever process asks, and survive any restart.
 // Domains: those with job rows out of those submitted; hosts: resolved out of
 // the distinct hosts the jobs name; addresses: measured out of the distinct
-// first addresses the hosts have (measured by every service that measures
+// first valid addresses the hosts have (measured by every service that measures
 // them: prober, geo, and the resolver's PTR when the crawl asks it). Dead
 // letters count as failed.
 
 import type { Store } from "./store.js";
+
+/**
+ * SQL: the first valid address of a hosts row's `addresses` array (IPv6-typed, IPv4 as mapped), or
+ * NULL: what is measured of a host (SPEC 3, 4), here and in the summaries' host view. `valid` runs parallel to it (migration 005; rows from before it read as all valid).
+ */
+export function firstValid(addresses: "ipv4" | "ipv6", valid: "valid4" | "valid6"): string {
+  return `if(indexOf(${valid}, 1) > 0, toIPv6(${addresses}[indexOf(${valid}, 1)]), NULL)`;
+}
 
 export interface StageCount {
   readonly stage: "domains" | "hosts" | "addresses";
@@ -70,8 +78,8 @@ export async function readProgress(
     const [addresses] = await store.query<{ total: number; done: number }>(
       `SELECT
         (SELECT uniqExact(ip) FROM (
-          SELECT toIPv6(ipv4[1]) AS ip FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv4) > 0
-          UNION ALL SELECT ipv6[1] AS ip FROM hosts WHERE crawl_id = {crawl:String} AND length(ipv6) > 0)) AS total,
+          SELECT ${firstValid("ipv4", "valid4")} AS ip FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
+          UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1))) AS total,
         (${measured}) AS done`,
       params,
     );

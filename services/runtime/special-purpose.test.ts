@@ -188,7 +188,7 @@ describe("valid host addresses and forbidden destinations (decision 010)", () =>
     for (const ip of [
       "8.8.8.8",
       "2a00:1450:4001::200e",
-      "2002:c000:201::1",
+      "2002:808:808::1",
       "2001:0:4136:e378::1",
       "64:ff9b::808:808",
       "192.0.0.9",
@@ -206,6 +206,32 @@ describe("valid host addresses and forbidden destinations (decision 010)", () =>
       forbiddenReason("10.0.0.1", allow) ?? "",
       /10\.0\.0\.0\/8 \(private: Private-Use, RFC 1918\).*prober\.allow_ranges/,
     );
+  });
+  it("NAT64 and 6to4 addresses are judged by the IPv4 address they carry (RFC 6052 3.1, RFC 3056 2)", () => {
+    for (const ip of [
+      "64:ff9b::7f00:1",
+      "64:ff9b::10.0.0.1",
+      "64:ff9b::c000:201",
+      "2002:a00:1::1",
+      "2002:7f00:1::1",
+      "2002:c000:201::1",
+    ])
+      assert.equal(isForbiddenDestination(ip, none), true, ip);
+    assert.match(
+      forbiddenReason("64:ff9b::7f00:1", none) ?? "",
+      /nat64 address carrying 127\.0\.0\.1, which is forbidden: special-purpose range 127\.0\.0\.0\/8/,
+    );
+    assert.equal(
+      isValidHostAddress("2002:c000:201::1", ["192.0.2.0/24"]),
+      true,
+      "the carried address is allowed",
+    );
+    assert.equal(
+      isValidHostAddress("2002:a00:1::1", ["2002::/16"]),
+      true,
+      "the 6to4 address itself is allowed",
+    );
+    assert.equal(isValidHostAddress("2002:cb00:7137::1", ["2002::/16"]), true);
   });
   it("text that is not an address is forbidden and says so", () => {
     assert.match(forbiddenReason("not-an-ip", []) ?? "", /not an IP address/);

@@ -3,7 +3,7 @@
 // rule built on them: which addresses are valid as a host's address and may be probed or fetched
 // (SPEC 3 `valid`, SPEC 4 "never probed"). Data and pure functions; no network.
 
-import { type ParsedIp, PrefixMap, PrefixSet, parseIp } from "./address.js";
+import { formatIp, type ParsedIp, PrefixMap, PrefixSet, parseIp } from "./address.js";
 
 /** A registry flag: True, False, or N/A (the registry's own three values). */
 export type Flag = boolean | "n/a";
@@ -152,14 +152,30 @@ function allowSet(allow: AllowRanges): PrefixSet {
 /**
  * Why `ip` must not be sent a packet or a request, or undefined when it may be: it is not an IP
  * address, or it lies in a special-purpose block that is not a globally reachable destination
- * (loopback, private, link-local, ULA, documentation, ...) and `allowRanges` does not allow it.
+ * (loopback, private, link-local, ULA, documentation, ...), or it is a NAT64 (64:ff9b::/96) or
+ * 6to4 address carrying such an IPv4 address; and `allowRanges` does not allow it.
  */
 export function forbiddenReason(ip: string, allowRanges: AllowRanges): string | undefined {
   const parsed = parseIp(ip.trim());
   if (!parsed) return `not an IP address: ${JSON.stringify(ip.slice(0, 60))}`;
+  const allow = allowSet(allowRanges);
   const range = specialPurpose(parsed);
-  if (!range || reachableRange(range) || allowSet(allowRanges).has(parsed)) return undefined;
-  return `special-purpose range ${range.prefix} (${range.kind}: ${range.name}, ${range.rfc}); allow it with prober.allow_ranges`;
+  if (!range || allow.has(parsed)) return undefined;
+  if (!reachableRange(range))
+    return `special-purpose range ${range.prefix} (${range.kind}: ${range.name}, ${range.rfc}); allow it with prober.allow_ranges`;
+  const carried = embeddedIpv4(parsed, range);
+  const inner = carried && forbiddenReason(carried, allow);
+  return inner && `${range.kind} address carrying ${carried}, which is forbidden: ${inner}`;
+}
+
+/**
+ * The IPv4 address that the well-known NAT64 prefix (RFC 6052 3.1: it "MUST NOT be used to
+ * represent non-global IPv4 addresses") and 6to4 (RFC 3056 2: built from a global IPv4
+ * address) carry, so that 64:ff9b::7f00:1 or 2002:a00:1::1 are judged by 127.0.0.1 and 10.0.0.1.
+ */
+function embeddedIpv4(ip: ParsedIp, range: SpecialRange): string | undefined {
+  const shift = range.prefix === "64:ff9b::/96" ? 0n : range.prefix === "2002::/16" ? 80n : undefined;
+  return shift === undefined ? undefined : formatIp(4, (ip.value >> shift) & 0xffffffffn);
 }
 
 /** True when `ip` must not be probed or fetched (see forbiddenReason). */

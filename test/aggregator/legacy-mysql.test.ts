@@ -1,14 +1,19 @@
 // History import from a mysqldump of the original's summary tables, written
 // here in mysqldump's format (ipv6matrix.sql's CREATE TABLEs, extended
-// INSERTs): one crawl per date, method 1, SMTPS renamed, compared like any crawl.
+// INSERTs): one crawl per date, method 1, SMTPS renamed, compared like any
+// crawl, and kept whole by `summarise`, which cannot compute it again.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { importMysqlDump } from "../../services/aggregator/legacy/mysql-dump-import.js";
+import { exportRows } from "../../services/aggregator/export.js";
+import { importMysqlDump, importMysqlDumpFile } from "../../services/aggregator/legacy/mysql-dump-import.js";
 import { compareSql } from "../../services/aggregator/queries/compare.js";
+import { trendSql } from "../../services/aggregator/queries/views.js";
+import { computeSummaries } from "../../services/aggregator/summaries.js";
+import { main } from "../../services/cli/main.js";
 import { migrate } from "../../services/runtime/migrate.js";
 import type { Row, Store } from "../../services/runtime/store.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
@@ -169,9 +174,88 @@ describe("legacy MySQL dump import", () => {
   it("compares two imported crawls", async () => {
     const { sql, params } = compareSql(crawls[0]!.crawlId, crawls[1]!.crawlId, "tld");
     assert.deepEqual((await store.query<Row>(sql, params)).map(line), [
-      "com 40 5 12.5 40 11 27.5 15",
-      "org 5 1 20 0 0 null null",
+      "com 40 5 12.5 40 11 27.5 15 1 1",
+      "org 5 1 20 0 0 null null 1 1",
     ]);
+  });
+
+  it("draws a trend of the imported dates and exports them, each marked method 1", async () => {
+    const { sql, params } = trendSql("domains", "tld", {}, "", "");
+    assert.deepEqual((await store.query<Row>(sql, params)).map(line), [
+      "2020-01-01 com 40 5 5 0 1 0 1",
+      "2020-01-01 org 5 1 1 0 0 0 1",
+      "2021-01-01 com 40 11 11 1 2 0 1",
+    ]);
+    const exported = await exportRows(store, "hostdata", crawls[0]!.crawlId, false);
+    assert.deepEqual(
+      exported.map((row) => `${row["type"]} ${row["country"]} ${row["method"]}`),
+      ["WWW DE 1"],
+    );
+  });
+
+  it("summarise refuses a crawl that has summaries and no raw rows, and keeps them", async () => {
+    const crawl = crawls[1]!;
+    const count = async () =>
+      (
+        await store.query<Row>(
+          `SELECT (SELECT count() FROM host_data WHERE crawl_id = {crawl:String}) AS h,
+            (SELECT count() FROM reachability WHERE crawl_id = {crawl:String}) AS r,
+            (SELECT count() FROM domains WHERE crawl_id = {crawl:String}) AS d,
+            (SELECT count() FROM domain_penetration WHERE crawl_id = {crawl:String}) AS p`,
+          { crawl: crawl.crawlId },
+        )
+      ).map(line);
+    assert.deepEqual(await count(), ["1 2 2 2"]);
+    await assert.rejects(computeSummaries(store, crawl.crawlId), {
+      name: "SummariesKeptError",
+      message:
+        `crawl ${crawl.crawlId} (2021-01-01) has 7 summary rows and no raw rows ` +
+        "(source legacy-mysql-dump:ipv6matrix.sql): they cannot be computed again, so they are kept as they are",
+    });
+    // The command says it in one line and exits 2, as for any refused input.
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => written.push(text) > 0) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await main(["summarise", crawl.crawlId, "--set", `store.data_dir=${join(dir, "data")}`]);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(code, 2);
+    assert.deepEqual(written, [
+      `ipv6matrix summarise: crawl ${crawl.crawlId} (2021-01-01) has 7 summary rows and no raw rows ` +
+        "(source legacy-mysql-dump:ipv6matrix.sql): they cannot be computed again, so they are kept as they are\n",
+    ]);
+    assert.deepEqual(await count(), ["1 2 2 2"]);
+  });
+
+  it("reads a dump file line by line, CRLF line ends too, to the same rows", async () => {
+    const file = join(dir, "ipv6matrix-crlf.sql");
+    writeFileSync(file, dump.replaceAll("\n", "\r\n"));
+    const again = (await importMysqlDumpFile(store, file)).crawls;
+    assert.deepEqual(
+      again.map((c) => c.date),
+      ["2020-01-01", "2021-01-01"],
+    );
+    const rows = async (crawl: string) =>
+      (
+        await store.query<Row>(
+          `SELECT tld, country, domains, domains6, www, ns, mx, ntp, method FROM domain_penetration
+          WHERE crawl_id = {crawl:String} ORDER BY tld, country`,
+          { crawl },
+        )
+      ).map(line);
+    assert.deepEqual(await rows(again[1]!.crawlId), ["com DE 10 5 5 1 2 0 1", "com US 30 6 6 0 0 0 1"]);
+    assert.deepEqual(await rows(again[0]!.crawlId), await rows(crawls[0]!.crawlId));
+    await assert.rejects(importMysqlDumpFile(store, join(dir, "missing.sql")), {
+      name: "LegacyFormatError",
+      message: `${join(dir, "missing.sql")}: cannot read it: no such file`,
+    });
+    await assert.rejects(importMysqlDumpFile(store, dir), {
+      name: "LegacyFormatError",
+      message: `${dir}: cannot read it: EISDIR`,
+    });
   });
 
   it("refuses a broken dump whole, naming the line", async () => {

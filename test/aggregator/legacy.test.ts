@@ -183,23 +183,23 @@ describe("legacy CSV import", () => {
     ]);
   });
 
-  it("computes the summaries from them (method 2)", async () => {
+  it("computes the summaries from them (method 1: measured by the original)", async () => {
     const hostData =
       await rows(`SELECT tld, type, country, hosts, hosts4, hosts6, dualstack, noip, pinghosts, faster,
       ping4, ping6, pathhosts, fewer, hops4, hops6, method FROM host_data WHERE crawl_id = {crawl:String}
       ORDER BY tld, type, country`);
     assert.deepEqual(hostData.map(line), [
-      "com MX NL 1 0 0 1 0 1 0 20 30 1 0 7 7 2",
-      "com MX ZZ 1 0 0 0 1 0 0 0 0 0 0 0 0 2", // b.com's failed MX look-up
-      "com NS US 2 2 0 0 0 0 0 0 0 0 0 0 0 2",
-      "com NTP ZZ 2 0 0 0 2 0 0 0 0 0 0 0 0 2",
-      "com WWW DE 1 0 0 1 0 1 1 10 8 1 1 5 4 2",
-      "com WWW FR 1 1 0 0 0 0 0 0 0 0 0 0 0 2",
-      "com WWW ZZ 2 0 0 0 2 0 0 0 0 0 0 0 0 2",
-      "org MX NL 1 0 0 1 0 1 0 20 30 1 0 7 7 2", // the shared MX host: its addresses were measured once
-      "org NS GB 1 1 0 0 0 0 0 0 0 0 0 0 0 2",
-      "org NTP GB 1 1 0 0 0 0 0 0 0 0 0 0 0 2",
-      "org WWW ZZ 2 0 1 0 1 0 0 0 0 0 0 0 0 2", // IPv6 only: not geolocated by the original
+      "com MX NL 1 0 0 1 0 1 0 20 30 1 0 7 7 1",
+      "com MX ZZ 1 0 0 0 1 0 0 0 0 0 0 0 0 1", // b.com's failed MX look-up
+      "com NS US 2 2 0 0 0 0 0 0 0 0 0 0 0 1",
+      "com NTP ZZ 2 0 0 0 2 0 0 0 0 0 0 0 0 1",
+      "com WWW DE 1 0 0 1 0 1 1 10 8 1 1 5 4 1",
+      "com WWW FR 1 1 0 0 0 0 0 0 0 0 0 0 0 1",
+      "com WWW ZZ 2 0 0 0 2 0 0 0 0 0 0 0 0 1",
+      "org MX NL 1 0 0 1 0 1 0 20 30 1 0 7 7 1", // the shared MX host: its addresses were measured once
+      "org NS GB 1 1 0 0 0 0 0 0 0 0 0 0 0 1",
+      "org NTP GB 1 1 0 0 0 0 0 0 0 0 0 0 0 1",
+      "org WWW ZZ 2 0 1 0 1 0 0 0 0 0 0 0 0 1", // IPv6 only: not geolocated by the original
     ]);
     const reach = await rows(`SELECT tld, service, country, hosts4, hosts6, reach4, reach6 FROM reachability
       WHERE crawl_id = {crawl:String} AND country != 'ZZ' ORDER BY tld, service, country`);
@@ -222,26 +222,41 @@ describe("legacy CSV import", () => {
     ]);
   });
 
+  it("keeps method 1 when its summaries are computed again (summarise)", async () => {
+    await computeSummaries(store, legacyId);
+    const methods = await rows(`SELECT DISTINCT method FROM (
+      SELECT method FROM host_data WHERE crawl_id = {crawl:String} UNION ALL
+      SELECT method FROM reachability WHERE crawl_id = {crawl:String} UNION ALL
+      SELECT method FROM domains WHERE crawl_id = {crawl:String} UNION ALL
+      SELECT method FROM domain_penetration WHERE crawl_id = {crawl:String})`);
+    assert.deepEqual(methods.map(line), ["1"]);
+    const ours = await store.query<Row>(
+      "SELECT DISTINCT method FROM domain_penetration WHERE crawl_id = 'new1'",
+    );
+    assert.deepEqual(ours.map(line), ["2"]);
+  });
+
   it("compares with a crawl of this project like any other crawl", async () => {
     const compare = async (by: string) => {
       const { sql, params } = compareSql(legacyId, "new1", by);
       return (await store.query<Row>(sql, params)).map(line);
     };
     // A: com 1 of 2 domains with IPv6 (a.com), org 1 of 1 (c.org); B: com 2 of 2, org 0 of 1.
-    assert.deepEqual(await compare("tld"), ["com 2 1 50 2 2 100 50", "org 1 1 100 1 0 0 -100"]);
+    // The methods differ: the imported crawl is the original's (1), new1 this crawler's (2).
+    assert.deepEqual(await compare("tld"), ["com 2 1 50 2 2 100 50 1 2", "org 1 1 100 1 0 0 -100 1 2"]);
     assert.deepEqual(await compare("country"), [
-      "DE 1 1 100 1 1 100 0",
-      "FR 1 0 0 1 1 100 100",
-      "GB 0 0 null 1 0 0 null",
-      "ZZ 1 1 100 0 0 null null",
+      "DE 1 1 100 1 1 100 0 1 2",
+      "FR 1 0 0 1 1 100 100 1 2",
+      "GB 0 0 null 1 0 0 null 1 2",
+      "ZZ 1 1 100 0 0 null null 1 2",
     ]);
     // HostData without ZZ. A: MX 2 dual-stack, NS 3 IPv4, NTP 1 IPv4, WWW DE dual + FR IPv4.
     // B: MX 1 dual-stack, WWW a and b dual-stack, c IPv4.
     assert.deepEqual(await compare("type"), [
-      "MX 2 2 100 1 1 100 0",
-      "NS 3 0 0 0 0 null null",
-      "NTP 1 0 0 0 0 null null",
-      "WWW 2 1 50 3 2 66.67 16.67",
+      "MX 2 2 100 1 1 100 0 1 2",
+      "NS 3 0 0 0 0 null null 1 2",
+      "NTP 1 0 0 0 0 null null 1 2",
+      "WWW 2 1 50 3 2 66.67 16.67 1 2",
     ]);
   });
 

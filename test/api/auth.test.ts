@@ -25,12 +25,10 @@ import { loadSync } from "@grpc/proto-loader";
 import { protoPath } from "grpc-health-check";
 import { Client as ReflectionClient } from "grpc-reflection-js";
 import { CrawlServiceService } from "../../gen/ipv6matrix/v1/crawl.js";
-import {
-  GeoServiceService,
-  ProberServiceService,
-  ResolverServiceService,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+import { GeoServiceService } from "../../gen/ipv6matrix/v1/geo.js";
+import { ProberServiceService } from "../../gen/ipv6matrix/v1/prober.js";
 import { QueryServiceService } from "../../gen/ipv6matrix/v1/query.js";
+import { ResolverServiceService } from "../../gen/ipv6matrix/v1/resolver.js";
 import { runCommand } from "../support/command.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
 import { freePort, ServiceProcess } from "../support/service-process.js";

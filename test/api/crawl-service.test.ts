@@ -15,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { Client, credentials } from "@grpc/grpc-js";
 import { Client as ReflectionClient } from "grpc-reflection-js";
 import { CrawlServiceClient, type ListCrawlsResponse } from "../../gen/ipv6matrix/v1/crawl.js";
-import { domains, expectedWwwHostData, zones } from "../e2e/thin-zones.js";
+import { domains, expectedWwwHostData, validRanges, zones } from "../e2e/thin-zones.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
 import { runCommand } from "../support/command.js";
 import { type Nsd, startNsd } from "../support/nsd.js";
@@ -84,6 +84,7 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
       IPV6MATRIX_RESOLVER_NAMESERVERS: nsd.endpoint,
       IPV6MATRIX_RESOLVER_TIMEOUT: "1",
       IPV6MATRIX_RESOLVER_RETRIES: "0",
+      IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,
       IPV6MATRIX_API_LISTEN: api,
       IPV6MATRIX_TELEMETRY_LOG_LEVEL: "warn",
       // The test's HTTP server is on loopback, which a source URL may reach only when allowed.
@@ -156,7 +157,9 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
     const client = new CrawlServiceClient(api, credentials.createInsecure());
     try {
       const listed = await new Promise<ListCrawlsResponse>((resolve, reject) =>
-        client.listCrawls({ limit: 10 }, (error, response) => (error ? reject(error) : resolve(response))),
+        client.listCrawls({ limit: 0, pageSize: 10, pageToken: "" }, (error, response) =>
+          error ? reject(error) : resolve(response),
+        ),
       );
       const states = listed.crawls.map((crawl) => crawl.state);
       assert.equal(listed.crawls.length, 4);

@@ -15,6 +15,7 @@ import { CrawlOptions, CrawlState } from "../../gen/ipv6matrix/v1/common.js";
 import {
   type Crawl,
   CrawlServiceClient,
+  ListCrawlsRequest,
   type ListCrawlsResponse,
   type SubmitCrawlResponse,
 } from "../../gen/ipv6matrix/v1/crawl.js";
@@ -121,14 +122,17 @@ describe("CrawlService under hostile input", () => {
         options: CrawlOptions.fromPartial(request.options ?? {}),
         source: request.source ?? "",
         domains: first,
+        requestId: "",
       });
-      for (const domains of rest) call.write({ options: undefined, source: "", domains });
+      for (const domains of rest) call.write({ options: undefined, source: "", domains, requestId: "" });
       call.end();
     });
   const list = () =>
     new Promise<Crawl[]>((resolve, reject) =>
-      client.listCrawls({ limit: 1000 }, (error: ServiceError | null, reply: ListCrawlsResponse) =>
-        error ? reject(error) : resolve(reply.crawls),
+      client.listCrawls(
+        ListCrawlsRequest.fromPartial({ limit: 1000 }),
+        (error: ServiceError | null, reply: ListCrawlsResponse) =>
+          error ? reject(error) : resolve(reply.crawls),
       ),
     );
   const refusal = async (promise: Promise<unknown>) =>
@@ -197,7 +201,7 @@ describe("CrawlService under hostile input", () => {
         ),
       ),
     );
-    assert.equal(resumed.code, status.INVALID_ARGUMENT);
+    assert.equal(resumed.code, status.FAILED_PRECONDITION);
     assert.match(
       resumed.details,
       new RegExp(`^crawl ${refused!.crawlId} was refused when submitted \\(.*\\): nothing to resume$`),
@@ -218,7 +222,12 @@ describe("CrawlService under hostile input", () => {
   it("a client that cancels mid-stream gets no crawl of what it sent", async () => {
     const before = (await list()).length;
     const call = client.submitCrawl(() => {});
-    call.write({ options: CrawlOptions.fromPartial({}), source: "", domains: ["a.com", "b.com"] });
+    call.write({
+      options: CrawlOptions.fromPartial({}),
+      source: "",
+      domains: ["a.com", "b.com"],
+      requestId: "",
+    });
     // The server has the first part once its spool file appears.
     while (!spoolFiles().some((name) => name.startsWith("incoming-")))
       await new Promise((resolve) => setTimeout(resolve, 20));

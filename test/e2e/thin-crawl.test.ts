@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Nsd, startNsd } from "../support/nsd.js";
-import { domains, zones } from "./thin-zones.js";
+import { domains, validRanges, zones } from "./thin-zones.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
 
@@ -43,6 +43,7 @@ describe("thin crawl: WWW hosts resolved through a real name server, HostData in
       IPV6MATRIX_RESOLVER_NAMESERVERS: nsd.endpoint,
       IPV6MATRIX_RESOLVER_TIMEOUT: "1",
       IPV6MATRIX_RESOLVER_RETRIES: "0",
+      IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,
     };
     crawl = ipv6matrix(["crawl", "--date", "2026-11-01", join(dir, "domains.txt")], env);
   });
@@ -165,10 +166,11 @@ describe("thin crawl: WWW hosts resolved through a real name server, HostData in
     assert.deepEqual(
       lines.slice(3).map((line) => line.split(/\s+/).join(" ")),
       [
-        // com: alpha (www dual-stack) and beta (its MX is alpha's dual-stack mail host) both have IPv6
-        "com 2 2 100 2 2 100 0",
-        "net 1 0 0 1 0 0 0",
-        "org 1 1 100 1 1 100 0",
+        // com: alpha (www dual-stack) and beta (its MX is alpha's dual-stack mail host) both have IPv6;
+        // both crawls are this crawler's: method 2 and 2
+        "com 2 2 100 2 2 100 0 2 2",
+        "net 1 0 0 1 0 0 0 2 2",
+        "org 1 1 100 1 1 100 0 2 2",
       ],
     );
     const published = ipv6matrix(["publish", "2026-10-01"], env);

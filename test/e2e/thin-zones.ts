@@ -8,6 +8,12 @@ const soa = (origin: string) =>
 // beta.com: www IPv4 only, NS shared with alpha.com, MX at alpha.com's dual-stack mail host.
 // gamma.org: www is a CNAME to www.alpha.com (dual-stack), ipv6 IPv6 only, no MX.
 // delta.net: not served at all: every question is REFUSED.
+/**
+ * The zones' documentation addresses stand in for real hosts: valid (decision 010) without a
+ * packet sent to them, as these crawls run in the root namespace (IPV6MATRIX_RESOLVER_VALID_RANGES).
+ */
+export const validRanges = "192.0.2.0/24,198.51.100.0/24,2001:db8::/32";
+
 export const zones = {
   "alpha.com": `${soa("alpha.com")}@ NS ns1
 ns1 A 192.0.2.53

@@ -62,6 +62,7 @@ async function startGeo(citydb: string, asndb: string) {
           smtpTimeoutSeconds: 0,
           traceMaxTtl: 0,
           traceTimeoutSeconds: 0,
+          typedMetrics: [],
         },
       }).finish(),
       `${crawlId}:${ip}`,

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { GeoServiceClient, type LookupResponse } from "../../gen/ipv6matrix/v1/lookup.js";
+import { GeoServiceClient, type LookupResponse } from "../../gen/ipv6matrix/v1/geo.js";
 import { geoActors } from "../../services/geo/actors.js";
 import { maxLookupBatch } from "../../services/geo/grpc.js";
 import { loadConfig } from "../../services/runtime/config.js";

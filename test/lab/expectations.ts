@@ -66,11 +66,16 @@ export function checkJobs(expected: Row, tables: Tables): string[] {
   return problems;
 }
 
+/** Columns of the hosts export with one value per address, checked when the expectation gives them. */
+const perAddress = ["valid4", "valid6", "ip6_types", "prefix_ids", "prefix_names"] as const;
+
 export function checkHosts(expected: Row, tables: Tables): string[] {
   const problems: string[] = [];
   const hosts = expected["hosts"] as Record<
     string,
-    { a?: string[]; aaaa?: string[]; aaaa_count?: number; aaaa_first?: string }
+    { a?: string[]; aaaa?: string[]; aaaa_count?: number; aaaa_first?: string } & Partial<
+      Record<(typeof perAddress)[number], unknown[]>
+    >
   >;
   for (const [host, want] of Object.entries(hosts)) {
     const row = tables["hosts"]!.find((r) => r["host"] === host);
@@ -92,6 +97,23 @@ export function checkHosts(expected: Row, tables: Tables): string[] {
       problems.push(
         `host ${host}: expected ${want.aaaa_count} AAAA from ${want.aaaa_first}, got ${v6.length} from ${v6[0]}`,
       );
+    // Per address, parallel to a / aaaa (issue 15 items 8 and 9): validity, ip6Type, prefix entry.
+    for (const column of perAddress) {
+      const want_ = want[column];
+      if (want_ === undefined) continue;
+      if (!(column in row)) {
+        problems.push(`host ${host}: the hosts export has no column ${column}`);
+        continue;
+      }
+      const separator = column === "prefix_names" ? " | " : " ";
+      const got = String(row[column] ?? "")
+        .split(separator)
+        .filter((cell) => cell !== "");
+      if (JSON.stringify(got) !== JSON.stringify(want_.map(String)))
+        problems.push(
+          `host ${host} ${column}: expected ${JSON.stringify(want_)}, got ${JSON.stringify(got)}`,
+        );
+    }
   }
   return problems;
 }
@@ -108,6 +130,9 @@ export function checkAddresses(expected: Row, tables: Tables): string[] {
       // A PTR name, or the outcome of the look-up when there is none (NXDOMAIN, ...).
       rdns: row["rdns"] || row["rdns_outcome"],
       ip6Type: row["ip6_type"],
+      valid: row["valid"] === 1,
+      prefixId: row["prefix_id"],
+      prefixName: row["prefix_name"],
       ping: Number(row["ping_received"]) > 0,
       tcp80: row["tcp80"],
       tcp443: row["tcp443"],

@@ -82,6 +82,7 @@ describe("resolver actors on the in-process transport", () => {
     smtpTimeoutSeconds: 1,
     traceMaxTtl: 1,
     traceTimeoutSeconds: 1,
+    typedMetrics: [],
   });
 
   async function settle(until: () => boolean): Promise<void> {
@@ -92,7 +93,11 @@ describe("resolver actors on the in-process transport", () => {
 
   before(async () => {
     nsd = await startNsd(zones);
-    const config = loadConfig({ env: {}, sets: ["resolver.timeout=1", "resolver.retries=0"] });
+    // Documentation addresses stand in for real ones here, as in the lab: allowed, so valid (decision 010).
+    const config = loadConfig({
+      env: {},
+      sets: ["resolver.timeout=1", "resolver.retries=0", "prober.allow_ranges=192.0.2.0/24,2001:db8::/32"],
+    });
     transport = new InProcessTransport({
       topology: {
         [Subjects.domains]: ["resolver"],

@@ -10,7 +10,7 @@ import {
   type ResolveRequest,
   type ResolveResponse,
   ResolverServiceClient,
-} from "../../gen/ipv6matrix/v1/lookup.js";
+} from "../../gen/ipv6matrix/v1/resolver.js";
 import { resolverActors } from "../../services/resolver/actors.js";
 import { resolverGrpcService } from "../../services/resolver/grpc.js";
 import { loadConfig } from "../../services/runtime/config.js";

@@ -326,12 +326,115 @@ export function crawlStateToJSON(object: CrawlState): string {
   }
 }
 
-/** What one crawl looks at: SPEC sections 2 and 4, the original's config.props. */
+/** The measurements of SPEC section 4, as the configuration's metrics section names them. */
+export enum Metric {
+  METRIC_UNSPECIFIED = 0,
+  /** METRIC_SOA - soa: the SOA analysis of the domain's name servers. */
+  METRIC_SOA = 1,
+  /** METRIC_REVERSE - reverse: the PTR name of every address. */
+  METRIC_REVERSE = 2,
+  /** METRIC_GEOIP - geoip: country, city and AS of every address. */
+  METRIC_GEOIP = 3,
+  /** METRIC_PING - ping: ICMP echo. */
+  METRIC_PING = 4,
+  /** METRIC_TCP80 - tcp80: TCP handshake on port 80. */
+  METRIC_TCP80 = 5,
+  /** METRIC_TCP443 - tcp443: TCP handshake on port 443. */
+  METRIC_TCP443 = 6,
+  /** METRIC_TCP25 - tcp25: TCP handshake on port 25 and the SMTP dialogue. */
+  METRIC_TCP25 = 7,
+  /** METRIC_TLS - tls: STARTTLS on port 25. */
+  METRIC_TLS = 8,
+  /** METRIC_PATH - path: traceroute hop count and path MTU. */
+  METRIC_PATH = 9,
+  /** METRIC_IP6TYPE - ip6Type: the IPv6 prefix type (6to4, Teredo, ...). */
+  METRIC_IP6TYPE = 10,
+  UNRECOGNIZED = -1,
+}
+
+export function metricFromJSON(object: any): Metric {
+  switch (object) {
+    case 0:
+    case "METRIC_UNSPECIFIED":
+      return Metric.METRIC_UNSPECIFIED;
+    case 1:
+    case "METRIC_SOA":
+      return Metric.METRIC_SOA;
+    case 2:
+    case "METRIC_REVERSE":
+      return Metric.METRIC_REVERSE;
+    case 3:
+    case "METRIC_GEOIP":
+      return Metric.METRIC_GEOIP;
+    case 4:
+    case "METRIC_PING":
+      return Metric.METRIC_PING;
+    case 5:
+    case "METRIC_TCP80":
+      return Metric.METRIC_TCP80;
+    case 6:
+    case "METRIC_TCP443":
+      return Metric.METRIC_TCP443;
+    case 7:
+    case "METRIC_TCP25":
+      return Metric.METRIC_TCP25;
+    case 8:
+    case "METRIC_TLS":
+      return Metric.METRIC_TLS;
+    case 9:
+    case "METRIC_PATH":
+      return Metric.METRIC_PATH;
+    case 10:
+    case "METRIC_IP6TYPE":
+      return Metric.METRIC_IP6TYPE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Metric.UNRECOGNIZED;
+  }
+}
+
+export function metricToJSON(object: Metric): string {
+  switch (object) {
+    case Metric.METRIC_UNSPECIFIED:
+      return "METRIC_UNSPECIFIED";
+    case Metric.METRIC_SOA:
+      return "METRIC_SOA";
+    case Metric.METRIC_REVERSE:
+      return "METRIC_REVERSE";
+    case Metric.METRIC_GEOIP:
+      return "METRIC_GEOIP";
+    case Metric.METRIC_PING:
+      return "METRIC_PING";
+    case Metric.METRIC_TCP80:
+      return "METRIC_TCP80";
+    case Metric.METRIC_TCP443:
+      return "METRIC_TCP443";
+    case Metric.METRIC_TCP25:
+      return "METRIC_TCP25";
+    case Metric.METRIC_TLS:
+      return "METRIC_TLS";
+    case Metric.METRIC_PATH:
+      return "METRIC_PATH";
+    case Metric.METRIC_IP6TYPE:
+      return "METRIC_IP6TYPE";
+    case Metric.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * What one crawl looks at: SPEC sections 2 and 4, the original's config.props.
+ * In a submission or a probe, an empty list or a 0 is the server's configured
+ * default (none of these is meaningful as 0).
+ */
 export interface CrawlOptions {
   features: Feature[];
   /**
    * Metric names as in the configuration: soa, reverse, geoip, ping, tcp80,
-   * tcp443, tcp25, tls, path, ip6Type.
+   * tcp443, tcp25, tls, path, ip6Type. The api fills it from typed_metrics
+   * when a client gives those, and fills both in what it answers.
    */
   metrics: string[];
   wwwPrefixes: string[];
@@ -340,11 +443,18 @@ export interface CrawlOptions {
   date: string;
   /** addr or addr:port; empty means the service's configured ones. */
   nameservers: string[];
+  /** Echo requests per address (ping.count). */
   pingCount: number;
+  /** tcp.timeout. */
   tcpTimeoutSeconds: number;
+  /** tcp.smtpTimeout. */
   smtpTimeoutSeconds: number;
+  /** trace.max_ttl. */
   traceMaxTtl: number;
+  /** trace.timeout. */
   traceTimeoutSeconds: number;
+  /** The metrics, typed; when given, they win over metrics. */
+  typedMetrics: Metric[];
 }
 
 function createBaseCrawlOptions(): CrawlOptions {
@@ -360,6 +470,7 @@ function createBaseCrawlOptions(): CrawlOptions {
     smtpTimeoutSeconds: 0,
     traceMaxTtl: 0,
     traceTimeoutSeconds: 0,
+    typedMetrics: [],
   };
 }
 
@@ -401,6 +512,13 @@ export const CrawlOptions: MessageFns<CrawlOptions> = {
     }
     if (message.traceTimeoutSeconds !== 0) {
       writer.uint32(89).double(message.traceTimeoutSeconds);
+    }
+    if (message.typedMetrics.length !== 0) {
+      writer.uint32(98).fork();
+      for (const v of message.typedMetrics) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -516,6 +634,24 @@ export const CrawlOptions: MessageFns<CrawlOptions> = {
             message.traceTimeoutSeconds = reader.double();
             continue;
           }
+          case 12: {
+            if (tag === 96) {
+              message.typedMetrics.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 98) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.typedMetrics.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -571,6 +707,11 @@ export const CrawlOptions: MessageFns<CrawlOptions> = {
         : isSet(object.trace_timeout_seconds)
         ? globalThis.Number(object.trace_timeout_seconds)
         : 0,
+      typedMetrics: globalThis.Array.isArray(object?.typedMetrics)
+        ? object.typedMetrics.map((e: any) => metricFromJSON(e))
+        : globalThis.Array.isArray(object?.typed_metrics)
+        ? object.typed_metrics.map((e: any) => metricFromJSON(e))
+        : [],
     };
   },
 
@@ -609,6 +750,9 @@ export const CrawlOptions: MessageFns<CrawlOptions> = {
     if (message.traceTimeoutSeconds !== 0) {
       obj.traceTimeoutSeconds = floatToJson(message.traceTimeoutSeconds);
     }
+    if (message.typedMetrics?.length) {
+      obj.typedMetrics = message.typedMetrics.map((e) => metricToJSON(e));
+    }
     return obj;
   },
 
@@ -628,6 +772,7 @@ export const CrawlOptions: MessageFns<CrawlOptions> = {
     message.smtpTimeoutSeconds = object.smtpTimeoutSeconds ?? 0;
     message.traceMaxTtl = object.traceMaxTtl ?? 0;
     message.traceTimeoutSeconds = object.traceTimeoutSeconds ?? 0;
+    message.typedMetrics = object.typedMetrics?.map((e) => e) || [];
     return message;
   },
 };

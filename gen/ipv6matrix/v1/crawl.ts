@@ -22,102 +22,243 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { CrawlOptions, CrawlState, crawlStateFromJSON, crawlStateToJSON } from "./common.js";
 
 export const protobufPackage = "ipv6matrix.v1";
 
 export const protobufFileName = "ipv6matrix/v1/crawl.proto";
 
+/** The stages of a crawl's pipeline, in order. */
+export enum Stage {
+  STAGE_UNSPECIFIED = 0,
+  /** STAGE_DOMAINS - Domains resolved into hosts (NS, MX, WWW, NTP): done when the domain's job rows are stored. */
+  STAGE_DOMAINS = 1,
+  /** STAGE_HOSTS - Hosts resolved into addresses (A, AAAA). */
+  STAGE_HOSTS = 2,
+  /** STAGE_ADDRESSES - Addresses measured (prober, geo, reverse DNS). */
+  STAGE_ADDRESSES = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function stageFromJSON(object: any): Stage {
+  switch (object) {
+    case 0:
+    case "STAGE_UNSPECIFIED":
+      return Stage.STAGE_UNSPECIFIED;
+    case 1:
+    case "STAGE_DOMAINS":
+      return Stage.STAGE_DOMAINS;
+    case 2:
+    case "STAGE_HOSTS":
+      return Stage.STAGE_HOSTS;
+    case 3:
+    case "STAGE_ADDRESSES":
+      return Stage.STAGE_ADDRESSES;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Stage.UNRECOGNIZED;
+  }
+}
+
+export function stageToJSON(object: Stage): string {
+  switch (object) {
+    case Stage.STAGE_UNSPECIFIED:
+      return "STAGE_UNSPECIFIED";
+    case Stage.STAGE_DOMAINS:
+      return "STAGE_DOMAINS";
+    case Stage.STAGE_HOSTS:
+      return "STAGE_HOSTS";
+    case Stage.STAGE_ADDRESSES:
+      return "STAGE_ADDRESSES";
+    case Stage.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * The first message carries the options and, optionally, a source; the
  * following ones carry domains, in chunks.
  */
 export interface SubmitCrawlRequest {
+  /**
+   * What the crawl measures; whatever is left empty comes from the server's
+   * configuration. Read from the first message only.
+   */
   options:
     | CrawlOptions
     | undefined;
-  /** A path or http(s) URL the server can read; empty to stream domains. */
+  /**
+   * A path or http(s) URL the server can read; empty to stream domains.
+   * Read from the first message only.
+   */
   source: string;
+  /** Domain names, one an entry, as lines of a domain file (checked by the server). */
   domains: string[];
+  /**
+   * Chosen by the client (a UUID, say) and sent again when it retries the
+   * same submission: a submission whose request_id names a crawl already
+   * recorded starts nothing and answers that crawl. Empty: every submission
+   * is a new crawl. Read from the first message only.
+   */
+  requestId: string;
 }
 
 export interface SubmitCrawlResponse {
+  /** The crawl recorded (or, for a repeated request_id, the one recorded before). */
   crawl: Crawl | undefined;
 }
 
 export interface GetCrawlRequest {
+  /** The id SubmitCrawl answered. */
   crawlId: string;
 }
 
 export interface GetCrawlResponse {
+  /** The crawl as recorded in the store. */
   crawl: Crawl | undefined;
 }
 
 export interface WatchCrawlRequest {
+  /** The id SubmitCrawl answered. */
   crawlId: string;
 }
 
 export interface WatchCrawlResponse {
+  /** The crawl's progress now; the last message of the stream has a final state. */
   progress: CrawlProgress | undefined;
 }
 
 export interface ListCrawlsRequest {
+  /**
+   * Crawls in the answer. Deprecated: set page_size (which wins when set).
+   *
+   * @deprecated
+   */
   limit: number;
+  /** Crawls a page; unset for the server's default (50). At most 1000. */
+  pageSize?:
+    | number
+    | undefined;
+  /** The next_page_token of the previous page; empty for the first page. */
+  pageToken: string;
 }
 
 export interface ListCrawlsResponse {
+  /** Newest first (by start time, then id). */
   crawls: Crawl[];
+  /** Pass it as page_token for the next page; empty on the last page. */
+  nextPageToken: string;
 }
 
 export interface CancelCrawlRequest {
+  /** The crawl to stop. */
   crawlId: string;
 }
 
 export interface CancelCrawlResponse {
+  /** The crawl as recorded after the cancellation. */
   crawl: Crawl | undefined;
 }
 
 export interface ResumeCrawlRequest {
+  /** The crawl to go on with. */
   crawlId: string;
 }
 
 export interface ResumeCrawlResponse {
+  /** The crawl as recorded after it was started again. */
   crawl: Crawl | undefined;
 }
 
+/** A crawl as recorded in the store. */
 export interface Crawl {
+  /** c<YYYYMMDD>-<8 hex digits>. */
   crawlId: string;
+  /** The date label (YYYY-MM-DD) the summaries are keyed by. */
   date: string;
+  /** Where it is in its life. */
   state: CrawlState;
+  /** The options the crawl runs with, defaults filled in. */
   options:
     | CrawlOptions
     | undefined;
-  /** Seconds since the epoch. */
+  /**
+   * Seconds since the epoch. Deprecated: read start_time.
+   *
+   * @deprecated
+   */
   startedAt: number;
+  /**
+   * Seconds since the epoch, 0 while running. Deprecated: read finish_time.
+   *
+   * @deprecated
+   */
   finishedAt: number;
+  /** Domains accepted from the list. */
   domains: number;
+  /** Whether its summaries are visible to trends and dashboards. */
   published: boolean;
+  /** Why it failed, when it did. */
   error: string;
+  /** When it was recorded. */
+  startTime:
+    | Timestamp
+    | undefined;
+  /** When it ended (completed, cancelled, failed); unset while it runs. */
+  finishTime:
+    | Timestamp
+    | undefined;
+  /** The SubmitCrawlRequest.request_id it was submitted with; empty if none. */
+  requestId: string;
 }
 
-/** Done / total per stage (domains, hosts, addresses). */
+/** Done / total of one stage. */
 export interface StageProgress {
+  /**
+   * domains, hosts or addresses. Deprecated: read kind.
+   *
+   * @deprecated
+   */
   stage: string;
+  /** Pieces of work known so far (hosts and addresses grow as domains are resolved). */
   total: number;
+  /** Settled with a result. */
   done: number;
+  /** Given up on (dead letters). */
   failed: number;
+  /** (done + failed) a second since the watcher's previous message; 0 on the first. */
   ratePerSecond: number;
+  /**
+   * Seconds left at that rate; 0 when unknown. Deprecated: read remaining_seconds,
+   * which tells "unknown" from "done".
+   *
+   * @deprecated
+   */
   etaSeconds: number;
+  /** The stage. */
+  kind: Stage;
+  /**
+   * Seconds left at that rate: 0 when the stage has settled everything it knows
+   * of; unset while it is not known (no rate yet, or nothing moving).
+   */
+  remainingSeconds?: number | undefined;
 }
 
+/** A crawl's progress. */
 export interface CrawlProgress {
+  /** The crawl followed. */
   crawlId: string;
+  /** Where it is in its life. */
   state: CrawlState;
+  /** One a stage, in pipeline order. */
   stages: StageProgress[];
 }
 
 function createBaseSubmitCrawlRequest(): SubmitCrawlRequest {
-  return { options: undefined, source: "", domains: [] };
+  return { options: undefined, source: "", domains: [], requestId: "" };
 }
 
 export const SubmitCrawlRequest: MessageFns<SubmitCrawlRequest> = {
@@ -130,6 +271,9 @@ export const SubmitCrawlRequest: MessageFns<SubmitCrawlRequest> = {
     }
     for (const v of message.domains) {
       writer.uint32(26).string(v!);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
     }
     return writer;
   },
@@ -171,6 +315,14 @@ export const SubmitCrawlRequest: MessageFns<SubmitCrawlRequest> = {
             message.domains.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -188,6 +340,11 @@ export const SubmitCrawlRequest: MessageFns<SubmitCrawlRequest> = {
       options: isSet(object.options) ? CrawlOptions.fromJSON(object.options) : undefined,
       source: isSet(object.source) ? globalThis.String(object.source) : "",
       domains: globalThis.Array.isArray(object?.domains) ? object.domains.map((e: any) => globalThis.String(e)) : [],
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -202,6 +359,9 @@ export const SubmitCrawlRequest: MessageFns<SubmitCrawlRequest> = {
     if (message.domains?.length) {
       obj.domains = message.domains;
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -215,6 +375,7 @@ export const SubmitCrawlRequest: MessageFns<SubmitCrawlRequest> = {
       : undefined;
     message.source = object.source ?? "";
     message.domains = object.domains?.map((e) => e) || [];
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -569,13 +730,19 @@ export const WatchCrawlResponse: MessageFns<WatchCrawlResponse> = {
 };
 
 function createBaseListCrawlsRequest(): ListCrawlsRequest {
-  return { limit: 0 };
+  return { limit: 0, pageSize: undefined, pageToken: "" };
 }
 
 export const ListCrawlsRequest: MessageFns<ListCrawlsRequest> = {
   encode(message: ListCrawlsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.limit !== 0) {
       writer.uint32(8).uint32(message.limit);
+    }
+    if (message.pageSize !== undefined) {
+      writer.uint32(16).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
     }
     return writer;
   },
@@ -601,6 +768,22 @@ export const ListCrawlsRequest: MessageFns<ListCrawlsRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -614,13 +797,31 @@ export const ListCrawlsRequest: MessageFns<ListCrawlsRequest> = {
   },
 
   fromJSON(object: any): ListCrawlsRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+    return {
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : undefined,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
   },
 
   toJSON(message: ListCrawlsRequest): unknown {
     const obj: any = {};
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
+    }
+    if (message.pageSize !== undefined) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
     }
     return obj;
   },
@@ -631,18 +832,23 @@ export const ListCrawlsRequest: MessageFns<ListCrawlsRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListCrawlsRequest>, I>>(object: I): ListCrawlsRequest {
     const message = createBaseListCrawlsRequest();
     message.limit = object.limit ?? 0;
+    message.pageSize = object.pageSize ?? undefined;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseListCrawlsResponse(): ListCrawlsResponse {
-  return { crawls: [] };
+  return { crawls: [], nextPageToken: "" };
 }
 
 export const ListCrawlsResponse: MessageFns<ListCrawlsResponse> = {
   encode(message: ListCrawlsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.crawls) {
       Crawl.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -668,6 +874,14 @@ export const ListCrawlsResponse: MessageFns<ListCrawlsResponse> = {
             message.crawls.push(Crawl.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -681,13 +895,23 @@ export const ListCrawlsResponse: MessageFns<ListCrawlsResponse> = {
   },
 
   fromJSON(object: any): ListCrawlsResponse {
-    return { crawls: globalThis.Array.isArray(object?.crawls) ? object.crawls.map((e: any) => Crawl.fromJSON(e)) : [] };
+    return {
+      crawls: globalThis.Array.isArray(object?.crawls) ? object.crawls.map((e: any) => Crawl.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
   },
 
   toJSON(message: ListCrawlsResponse): unknown {
     const obj: any = {};
     if (message.crawls?.length) {
       obj.crawls = message.crawls.map((e) => Crawl.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -698,6 +922,7 @@ export const ListCrawlsResponse: MessageFns<ListCrawlsResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListCrawlsResponse>, I>>(object: I): ListCrawlsResponse {
     const message = createBaseListCrawlsResponse();
     message.crawls = object.crawls?.map((e) => Crawl.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
@@ -993,6 +1218,9 @@ function createBaseCrawl(): Crawl {
     domains: 0,
     published: false,
     error: "",
+    startTime: undefined,
+    finishTime: undefined,
+    requestId: "",
   };
 }
 
@@ -1024,6 +1252,15 @@ export const Crawl: MessageFns<Crawl> = {
     }
     if (message.error !== "") {
       writer.uint32(74).string(message.error);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(message.startTime, writer.uint32(82).fork()).join();
+    }
+    if (message.finishTime !== undefined) {
+      Timestamp.encode(message.finishTime, writer.uint32(90).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(98).string(message.requestId);
     }
     return writer;
   },
@@ -1113,6 +1350,30 @@ export const Crawl: MessageFns<Crawl> = {
             message.error = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.startTime = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.finishTime = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1148,6 +1409,21 @@ export const Crawl: MessageFns<Crawl> = {
       domains: isSet(object.domains) ? globalThis.Number(object.domains) : 0,
       published: isSet(object.published) ? globalThis.Boolean(object.published) : false,
       error: isSet(object.error) ? globalThis.String(object.error) : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      finishTime: isSet(object.finishTime)
+        ? fromJsonTimestamp(object.finishTime)
+        : isSet(object.finish_time)
+        ? fromJsonTimestamp(object.finish_time)
+        : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -1180,6 +1456,15 @@ export const Crawl: MessageFns<Crawl> = {
     if (message.error !== "") {
       obj.error = message.error;
     }
+    if (message.startTime !== undefined) {
+      obj.startTime = fromTimestamp(message.startTime).toISOString();
+    }
+    if (message.finishTime !== undefined) {
+      obj.finishTime = fromTimestamp(message.finishTime).toISOString();
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -1199,12 +1484,28 @@ export const Crawl: MessageFns<Crawl> = {
     message.domains = object.domains ?? 0;
     message.published = object.published ?? false;
     message.error = object.error ?? "";
+    message.startTime = (object.startTime !== undefined && object.startTime !== null)
+      ? Timestamp.fromPartial(object.startTime)
+      : undefined;
+    message.finishTime = (object.finishTime !== undefined && object.finishTime !== null)
+      ? Timestamp.fromPartial(object.finishTime)
+      : undefined;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
 
 function createBaseStageProgress(): StageProgress {
-  return { stage: "", total: 0, done: 0, failed: 0, ratePerSecond: 0, etaSeconds: 0 };
+  return {
+    stage: "",
+    total: 0,
+    done: 0,
+    failed: 0,
+    ratePerSecond: 0,
+    etaSeconds: 0,
+    kind: 0,
+    remainingSeconds: undefined,
+  };
 }
 
 export const StageProgress: MessageFns<StageProgress> = {
@@ -1226,6 +1527,12 @@ export const StageProgress: MessageFns<StageProgress> = {
     }
     if (message.etaSeconds !== 0) {
       writer.uint32(49).double(message.etaSeconds);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(56).int32(message.kind);
+    }
+    if (message.remainingSeconds !== undefined) {
+      writer.uint32(65).double(message.remainingSeconds);
     }
     return writer;
   },
@@ -1291,6 +1598,22 @@ export const StageProgress: MessageFns<StageProgress> = {
             message.etaSeconds = reader.double();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.remainingSeconds = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1319,6 +1642,12 @@ export const StageProgress: MessageFns<StageProgress> = {
         : isSet(object.eta_seconds)
         ? globalThis.Number(object.eta_seconds)
         : 0,
+      kind: isSet(object.kind) ? stageFromJSON(object.kind) : 0,
+      remainingSeconds: isSet(object.remainingSeconds)
+        ? globalThis.Number(object.remainingSeconds)
+        : isSet(object.remaining_seconds)
+        ? globalThis.Number(object.remaining_seconds)
+        : undefined,
     };
   },
 
@@ -1342,6 +1671,12 @@ export const StageProgress: MessageFns<StageProgress> = {
     if (message.etaSeconds !== 0) {
       obj.etaSeconds = floatToJson(message.etaSeconds);
     }
+    if (message.kind !== 0) {
+      obj.kind = stageToJSON(message.kind);
+    }
+    if (message.remainingSeconds !== undefined) {
+      obj.remainingSeconds = floatToJson(message.remainingSeconds);
+    }
     return obj;
   },
 
@@ -1356,6 +1691,8 @@ export const StageProgress: MessageFns<StageProgress> = {
     message.failed = object.failed ?? 0;
     message.ratePerSecond = object.ratePerSecond ?? 0;
     message.etaSeconds = object.etaSeconds ?? 0;
+    message.kind = object.kind ?? 0;
+    message.remainingSeconds = object.remainingSeconds ?? undefined;
     return message;
   },
 };
@@ -1465,9 +1802,14 @@ export const CrawlProgress: MessageFns<CrawlProgress> = {
   },
 };
 
-/** Crawl jobs: submit, follow, list, cancel, resume. */
+/**
+ * Crawl jobs: submit, follow, list, cancel, resume. Compatibility: fields are
+ * only ever added; an old field a newer one replaces is marked deprecated and
+ * still filled, so a client built on an older copy of this file keeps working.
+ */
 export type CrawlServiceService = typeof CrawlServiceService;
 export const CrawlServiceService = {
+  /** Records a crawl of a streamed list (or of a source the server reads) and starts it. */
   submitCrawl: {
     path: "/ipv6matrix.v1.CrawlService/SubmitCrawl" as const,
     requestStream: true as const,
@@ -1477,6 +1819,7 @@ export const CrawlServiceService = {
     responseSerialize: (value: SubmitCrawlResponse): Buffer => Buffer.from(SubmitCrawlResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubmitCrawlResponse => SubmitCrawlResponse.decode(value),
   },
+  /** One crawl as recorded in the store. */
   getCrawl: {
     path: "/ipv6matrix.v1.CrawlService/GetCrawl" as const,
     requestStream: false as const,
@@ -1486,6 +1829,7 @@ export const CrawlServiceService = {
     responseSerialize: (value: GetCrawlResponse): Buffer => Buffer.from(GetCrawlResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCrawlResponse => GetCrawlResponse.decode(value),
   },
+  /** A crawl's progress, about once a second, until it ends. */
   watchCrawl: {
     path: "/ipv6matrix.v1.CrawlService/WatchCrawl" as const,
     requestStream: false as const,
@@ -1495,6 +1839,7 @@ export const CrawlServiceService = {
     responseSerialize: (value: WatchCrawlResponse): Buffer => Buffer.from(WatchCrawlResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchCrawlResponse => WatchCrawlResponse.decode(value),
   },
+  /** The crawls, newest first, a page at a time. */
   listCrawls: {
     path: "/ipv6matrix.v1.CrawlService/ListCrawls" as const,
     requestStream: false as const,
@@ -1504,6 +1849,7 @@ export const CrawlServiceService = {
     responseSerialize: (value: ListCrawlsResponse): Buffer => Buffer.from(ListCrawlsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCrawlsResponse => ListCrawlsResponse.decode(value),
   },
+  /** Stops a crawl: nothing more is sent, and it is recorded as cancelled. */
   cancelCrawl: {
     path: "/ipv6matrix.v1.CrawlService/CancelCrawl" as const,
     requestStream: false as const,
@@ -1513,6 +1859,7 @@ export const CrawlServiceService = {
     responseSerialize: (value: CancelCrawlResponse): Buffer => Buffer.from(CancelCrawlResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelCrawlResponse => CancelCrawlResponse.decode(value),
   },
+  /** Goes on with a crawl cut short, from the domain list its api instance kept. */
   resumeCrawl: {
     path: "/ipv6matrix.v1.CrawlService/ResumeCrawl" as const,
     requestStream: false as const,
@@ -1525,15 +1872,22 @@ export const CrawlServiceService = {
 } as const;
 
 export interface CrawlServiceServer extends UntypedServiceImplementation {
+  /** Records a crawl of a streamed list (or of a source the server reads) and starts it. */
   submitCrawl: handleClientStreamingCall<SubmitCrawlRequest, SubmitCrawlResponse>;
+  /** One crawl as recorded in the store. */
   getCrawl: handleUnaryCall<GetCrawlRequest, GetCrawlResponse>;
+  /** A crawl's progress, about once a second, until it ends. */
   watchCrawl: handleServerStreamingCall<WatchCrawlRequest, WatchCrawlResponse>;
+  /** The crawls, newest first, a page at a time. */
   listCrawls: handleUnaryCall<ListCrawlsRequest, ListCrawlsResponse>;
+  /** Stops a crawl: nothing more is sent, and it is recorded as cancelled. */
   cancelCrawl: handleUnaryCall<CancelCrawlRequest, CancelCrawlResponse>;
+  /** Goes on with a crawl cut short, from the domain list its api instance kept. */
   resumeCrawl: handleUnaryCall<ResumeCrawlRequest, ResumeCrawlResponse>;
 }
 
 export interface CrawlServiceClient extends Client {
+  /** Records a crawl of a streamed list (or of a source the server reads) and starts it. */
   submitCrawl(
     callback: (error: ServiceError | null, response: SubmitCrawlResponse) => void,
   ): ClientWritableStream<SubmitCrawlRequest>;
@@ -1550,6 +1904,7 @@ export interface CrawlServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubmitCrawlResponse) => void,
   ): ClientWritableStream<SubmitCrawlRequest>;
+  /** One crawl as recorded in the store. */
   getCrawl(
     request: GetCrawlRequest,
     callback: (error: ServiceError | null, response: GetCrawlResponse) => void,
@@ -1565,12 +1920,14 @@ export interface CrawlServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCrawlResponse) => void,
   ): ClientUnaryCall;
+  /** A crawl's progress, about once a second, until it ends. */
   watchCrawl(request: WatchCrawlRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchCrawlResponse>;
   watchCrawl(
     request: WatchCrawlRequest,
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchCrawlResponse>;
+  /** The crawls, newest first, a page at a time. */
   listCrawls(
     request: ListCrawlsRequest,
     callback: (error: ServiceError | null, response: ListCrawlsResponse) => void,
@@ -1586,6 +1943,7 @@ export interface CrawlServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCrawlsResponse) => void,
   ): ClientUnaryCall;
+  /** Stops a crawl: nothing more is sent, and it is recorded as cancelled. */
   cancelCrawl(
     request: CancelCrawlRequest,
     callback: (error: ServiceError | null, response: CancelCrawlResponse) => void,
@@ -1601,6 +1959,7 @@ export interface CrawlServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelCrawlResponse) => void,
   ): ClientUnaryCall;
+  /** Goes on with a crawl cut short, from the domain list its api instance kept. */
   resumeCrawl(
     request: ResumeCrawlRequest,
     callback: (error: ServiceError | null, response: ResumeCrawlResponse) => void,
@@ -1643,6 +2002,39 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+const timestampFractionRegex = /:\d{2}\.\d+/;
+
+function fromJsonTimestamp(o: any): Timestamp {
+  if (o instanceof globalThis.Date) {
+    return toTimestamp(o);
+  } else if (typeof o === "string") {
+    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
+    // so parse the fractional seconds ourselves and give Date only the whole seconds
+    const fraction = timestampFractionRegex.exec(o);
+    if (fraction === null) {
+      return toTimestamp(new globalThis.Date(o));
+    }
+    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
+    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
+    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
+    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
+  } else {
+    return Timestamp.fromJSON(o);
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

@@ -18,80 +18,409 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "ipv6matrix.v1";
 
 export const protobufFileName = "ipv6matrix/v1/query.proto";
 
-/** Which rows of a view: filters of the original website. */
+/** The data views of the original website (SPEC section 5, last paragraph). */
+export enum View {
+  VIEW_UNSPECIFIED = 0,
+  /** VIEW_HOSTS - HostData: hosts, and hosts with IPv6 (IPv6 only or dual stack). */
+  VIEW_HOSTS = 1,
+  /** VIEW_DOMAINS - DomainPenetration: domains, domains with IPv6, per feature. */
+  VIEW_DOMAINS = 2,
+  /** VIEW_REACH - Reachability: hosts per family and those reachable on the service's port. */
+  VIEW_REACH = 3,
+  /** VIEW_DUALSTACK - HostData: dual stack, IPv4 only, IPv6 only, no address. */
+  VIEW_DUALSTACK = 4,
+  /** VIEW_PING - HostData: hosts pinged over both families and those faster over IPv6. */
+  VIEW_PING = 5,
+  /** VIEW_PATH - HostData: hosts traced over both families and those with fewer IPv6 hops. */
+  VIEW_PATH = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function viewFromJSON(object: any): View {
+  switch (object) {
+    case 0:
+    case "VIEW_UNSPECIFIED":
+      return View.VIEW_UNSPECIFIED;
+    case 1:
+    case "VIEW_HOSTS":
+      return View.VIEW_HOSTS;
+    case 2:
+    case "VIEW_DOMAINS":
+      return View.VIEW_DOMAINS;
+    case 3:
+    case "VIEW_REACH":
+      return View.VIEW_REACH;
+    case 4:
+    case "VIEW_DUALSTACK":
+      return View.VIEW_DUALSTACK;
+    case 5:
+    case "VIEW_PING":
+      return View.VIEW_PING;
+    case 6:
+    case "VIEW_PATH":
+      return View.VIEW_PATH;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return View.UNRECOGNIZED;
+  }
+}
+
+export function viewToJSON(object: View): string {
+  switch (object) {
+    case View.VIEW_UNSPECIFIED:
+      return "VIEW_UNSPECIFIED";
+    case View.VIEW_HOSTS:
+      return "VIEW_HOSTS";
+    case View.VIEW_DOMAINS:
+      return "VIEW_DOMAINS";
+    case View.VIEW_REACH:
+      return "VIEW_REACH";
+    case View.VIEW_DUALSTACK:
+      return "VIEW_DUALSTACK";
+    case View.VIEW_PING:
+      return "VIEW_PING";
+    case View.VIEW_PATH:
+      return "VIEW_PATH";
+    case View.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What the rows of a view are grouped by. */
+export enum Grouping {
+  /** GROUPING_UNSPECIFIED - The server's default: GetSummary and GetTrend do not group, CompareCrawls groups by TLD. */
+  GROUPING_UNSPECIFIED = 0,
+  /** GROUPING_NONE - One row (one a date for a trend). */
+  GROUPING_NONE = 1,
+  GROUPING_TLD = 2,
+  /** GROUPING_COUNTRY - ISO 3166 alpha-2 country of the host's addresses; ZZ when unknown. */
+  GROUPING_COUNTRY = 3,
+  /** GROUPING_TYPE - The feature type (WWW, NS, MX, NTP), or the service for the reach view. */
+  GROUPING_TYPE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function groupingFromJSON(object: any): Grouping {
+  switch (object) {
+    case 0:
+    case "GROUPING_UNSPECIFIED":
+      return Grouping.GROUPING_UNSPECIFIED;
+    case 1:
+    case "GROUPING_NONE":
+      return Grouping.GROUPING_NONE;
+    case 2:
+    case "GROUPING_TLD":
+      return Grouping.GROUPING_TLD;
+    case 3:
+    case "GROUPING_COUNTRY":
+      return Grouping.GROUPING_COUNTRY;
+    case 4:
+    case "GROUPING_TYPE":
+      return Grouping.GROUPING_TYPE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Grouping.UNRECOGNIZED;
+  }
+}
+
+export function groupingToJSON(object: Grouping): string {
+  switch (object) {
+    case Grouping.GROUPING_UNSPECIFIED:
+      return "GROUPING_UNSPECIFIED";
+    case Grouping.GROUPING_NONE:
+      return "GROUPING_NONE";
+    case Grouping.GROUPING_TLD:
+      return "GROUPING_TLD";
+    case Grouping.GROUPING_COUNTRY:
+      return "GROUPING_COUNTRY";
+    case Grouping.GROUPING_TYPE:
+      return "GROUPING_TYPE";
+    case Grouping.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** The type of a column's values. */
+export enum ColumnType {
+  COLUMN_TYPE_UNSPECIFIED = 0,
+  /** COLUMN_TYPE_TEXT - Value.text */
+  COLUMN_TYPE_TEXT = 1,
+  /** COLUMN_TYPE_INTEGER - Value.integer */
+  COLUMN_TYPE_INTEGER = 2,
+  /** COLUMN_TYPE_REAL - Value.real */
+  COLUMN_TYPE_REAL = 3,
+  /** COLUMN_TYPE_DATE - Value.date */
+  COLUMN_TYPE_DATE = 4,
+  /** COLUMN_TYPE_TIME - Value.time */
+  COLUMN_TYPE_TIME = 5,
+  /** COLUMN_TYPE_BOOLEAN - Value.boolean */
+  COLUMN_TYPE_BOOLEAN = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function columnTypeFromJSON(object: any): ColumnType {
+  switch (object) {
+    case 0:
+    case "COLUMN_TYPE_UNSPECIFIED":
+      return ColumnType.COLUMN_TYPE_UNSPECIFIED;
+    case 1:
+    case "COLUMN_TYPE_TEXT":
+      return ColumnType.COLUMN_TYPE_TEXT;
+    case 2:
+    case "COLUMN_TYPE_INTEGER":
+      return ColumnType.COLUMN_TYPE_INTEGER;
+    case 3:
+    case "COLUMN_TYPE_REAL":
+      return ColumnType.COLUMN_TYPE_REAL;
+    case 4:
+    case "COLUMN_TYPE_DATE":
+      return ColumnType.COLUMN_TYPE_DATE;
+    case 5:
+    case "COLUMN_TYPE_TIME":
+      return ColumnType.COLUMN_TYPE_TIME;
+    case 6:
+    case "COLUMN_TYPE_BOOLEAN":
+      return ColumnType.COLUMN_TYPE_BOOLEAN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ColumnType.UNRECOGNIZED;
+  }
+}
+
+export function columnTypeToJSON(object: ColumnType): string {
+  switch (object) {
+    case ColumnType.COLUMN_TYPE_UNSPECIFIED:
+      return "COLUMN_TYPE_UNSPECIFIED";
+    case ColumnType.COLUMN_TYPE_TEXT:
+      return "COLUMN_TYPE_TEXT";
+    case ColumnType.COLUMN_TYPE_INTEGER:
+      return "COLUMN_TYPE_INTEGER";
+    case ColumnType.COLUMN_TYPE_REAL:
+      return "COLUMN_TYPE_REAL";
+    case ColumnType.COLUMN_TYPE_DATE:
+      return "COLUMN_TYPE_DATE";
+    case ColumnType.COLUMN_TYPE_TIME:
+      return "COLUMN_TYPE_TIME";
+    case ColumnType.COLUMN_TYPE_BOOLEAN:
+      return "COLUMN_TYPE_BOOLEAN";
+    case ColumnType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Which rows of a view: filters of the original website. An empty list is no filter. */
 export interface ViewFilter {
+  /** ISO 3166 alpha-2 codes, any case. */
   countries: string[];
+  /** Feature types (WWW, NS, MX, NTP), or services for the reach view. */
   types: string[];
+  /** TLDs without the dot, any case. */
   tlds: string[];
+  /** Leaves out groups whose sample (the view's first column) is smaller; 0 keeps every group. */
   minSample: number;
 }
 
-/** A result table: column names and rows of cells, as text. */
-export interface Table {
-  columns: string[];
-  rows: Row[];
+/** A calendar date (proleptic Gregorian), as google.type.Date. */
+export interface DateMessage {
+  /** 1 to 9999. */
+  year: number;
+  /** 1 to 12. */
+  month: number;
+  /** 1 to 31. */
+  day: number;
 }
 
+/** One column of a Table. */
+export interface Column {
+  /** The column's name, as in the summary tables and SPEC (hosts6, dualstack, ...). */
+  name: string;
+  /** Which member of Value its cells hold. */
+  type: ColumnType;
+  /** Whether a cell of this column may hold no value (a ratio without a sample, ...). */
+  nullable: boolean;
+}
+
+/** One cell: the member its column's type names, or none for no value (SQL NULL). */
+export interface Value {
+  /** Unset: no value. */
+  kind:
+    | //
+    /** COLUMN_TYPE_TEXT: names, codes (TLD, country, type), crawl ids. */
+    { $case: "text"; value: string }
+    | //
+    /** COLUMN_TYPE_INTEGER: counts. */
+    { $case: "integer"; value: number }
+    | //
+    /** COLUMN_TYPE_REAL: ratios and percentages. */
+    { $case: "real"; value: number }
+    | //
+    /** COLUMN_TYPE_DATE: crawl dates. */
+    { $case: "date"; value: DateMessage }
+    | //
+    /** COLUMN_TYPE_TIME: instants. */
+    { $case: "time"; value: Timestamp }
+    | //
+    /** COLUMN_TYPE_BOOLEAN: flags. */
+    { $case: "boolean"; value: boolean }
+    | undefined;
+}
+
+/** A result table: typed columns and rows of typed values. */
+export interface Table {
+  /**
+   * The column names. Deprecated: read typed_columns.
+   *
+   * @deprecated
+   */
+  columns: string[];
+  /** The rows, in the view's order. */
+  rows: Row[];
+  /** The columns with their types; rows' values are in this order. */
+  typedColumns: Column[];
+}
+
+/** One row of a Table. */
 export interface Row {
+  /**
+   * Every cell as text, empty for no value. Deprecated: read values.
+   *
+   * @deprecated
+   */
   cells: string[];
+  /** One value a column, in the order of Table.typed_columns. */
+  values: Value[];
 }
 
 export interface GetSummaryRequest {
-  /** hosts, domains, reach, dualstack, ping, path, or a summary table name. */
+  /**
+   * hosts, domains, reach, dualstack, ping or path. Deprecated: set data_view
+   * (which wins when both are set).
+   *
+   * @deprecated
+   */
   view: string;
-  /** A crawl id or a date (YYYY-MM-DD); empty for the latest published crawl. */
+  /**
+   * A crawl id or a date (YYYY-MM-DD, the latest completed crawl of that day);
+   * empty for the latest published crawl.
+   */
   crawl: string;
-  /** tld, country or type. */
+  /**
+   * tld, country, type or none. Deprecated: set group (which wins when set).
+   *
+   * @deprecated
+   */
   groupBy: string;
-  filter: ViewFilter | undefined;
+  /** Which rows; unset for all. */
+  filter:
+    | ViewFilter
+    | undefined;
+  /** The view. */
+  dataView: View;
+  /** What rows are grouped by; unspecified for none. */
+  group: Grouping;
 }
 
 export interface GetSummaryResponse {
+  /** The view's rows, the group column first, then the view's measures (SPEC names). */
   table: Table | undefined;
 }
 
 export interface GetTrendRequest {
+  /**
+   * As GetSummaryRequest.view. Deprecated: set data_view.
+   *
+   * @deprecated
+   */
   view: string;
+  /**
+   * As GetSummaryRequest.group_by. Deprecated: set group.
+   *
+   * @deprecated
+   */
   groupBy: string;
-  filter: ViewFilter | undefined;
+  /** Which rows; unset for all. */
+  filter:
+    | ViewFilter
+    | undefined;
+  /** First date (YYYY-MM-DD), inclusive; empty for no lower bound. */
   fromDate: string;
+  /** Last date (YYYY-MM-DD), inclusive; empty for no upper bound. */
   toDate: string;
+  /** The view. */
+  dataView: View;
+  /** What rows are grouped by besides the date; unspecified for none. */
+  group: Grouping;
 }
 
 export interface GetTrendResponse {
+  /** One row a date (and group): date first, then the group column, then the measures. */
   table: Table | undefined;
 }
 
 export interface CompareCrawlsRequest {
+  /** The first crawl: an id or a date (the latest completed crawl of that day). */
   crawlA: string;
+  /** The second crawl, as crawl_a. */
   crawlB: string;
+  /**
+   * tld, country or type; empty for tld. Deprecated: set group (which wins when set).
+   *
+   * @deprecated
+   */
   groupBy: string;
+  /** tld, country or type; unspecified for tld. */
+  group: Grouping;
 }
 
 export interface CompareCrawlsResponse {
+  /** Per group: total_a, ipv6_a, percent_a, total_b, ipv6_b, percent_b, change. */
   table: Table | undefined;
 }
 
 export interface GetDomainHistoryRequest {
+  /** The domain, any case. */
   domain: string;
 }
 
 export interface GetDomainHistoryResponse {
+  /** One row a published crawl the domain was in, oldest first (Domains summary columns). */
   table: Table | undefined;
 }
 
 export interface SearchDomainsRequest {
+  /** The start of the names looked for, any case; empty for every domain. */
   prefix: string;
+  /**
+   * Domains in the answer. Deprecated: set page_size (which wins when set).
+   *
+   * @deprecated
+   */
   limit: number;
+  /** Domains a page; unset for the server's default (20). At most 1000. */
+  pageSize?:
+    | number
+    | undefined;
+  /** The next_page_token of the previous page; empty for the first page. */
+  pageToken: string;
 }
 
 export interface SearchDomainsResponse {
+  /** Distinct domain names of the published crawls, in alphabetical order. */
   domains: string[];
+  /** Pass it as page_token for the next page; empty on the last page. */
+  nextPageToken: string;
 }
 
 function createBaseViewFilter(): ViewFilter {
@@ -217,8 +546,395 @@ export const ViewFilter: MessageFns<ViewFilter> = {
   },
 };
 
+function createBaseDateMessage(): DateMessage {
+  return { year: 0, month: 0, day: 0 };
+}
+
+export const DateMessage: MessageFns<DateMessage> = {
+  encode(message: DateMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.year !== 0) {
+      writer.uint32(8).int32(message.year);
+    }
+    if (message.month !== 0) {
+      writer.uint32(16).int32(message.month);
+    }
+    if (message.day !== 0) {
+      writer.uint32(24).int32(message.day);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DateMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDateMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.year = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.month = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.day = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DateMessage {
+    return {
+      year: isSet(object.year) ? globalThis.Number(object.year) : 0,
+      month: isSet(object.month) ? globalThis.Number(object.month) : 0,
+      day: isSet(object.day) ? globalThis.Number(object.day) : 0,
+    };
+  },
+
+  toJSON(message: DateMessage): unknown {
+    const obj: any = {};
+    if (message.year !== 0) {
+      obj.year = Math.round(message.year);
+    }
+    if (message.month !== 0) {
+      obj.month = Math.round(message.month);
+    }
+    if (message.day !== 0) {
+      obj.day = Math.round(message.day);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DateMessage>, I>>(base?: I): DateMessage {
+    return DateMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DateMessage>, I>>(object: I): DateMessage {
+    const message = createBaseDateMessage();
+    message.year = object.year ?? 0;
+    message.month = object.month ?? 0;
+    message.day = object.day ?? 0;
+    return message;
+  },
+};
+
+function createBaseColumn(): Column {
+  return { name: "", type: 0, nullable: false };
+}
+
+export const Column: MessageFns<Column> = {
+  encode(message: Column, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(16).int32(message.type);
+    }
+    if (message.nullable !== false) {
+      writer.uint32(24).bool(message.nullable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Column {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseColumn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nullable = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Column {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? columnTypeFromJSON(object.type) : 0,
+      nullable: isSet(object.nullable) ? globalThis.Boolean(object.nullable) : false,
+    };
+  },
+
+  toJSON(message: Column): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = columnTypeToJSON(message.type);
+    }
+    if (message.nullable !== false) {
+      obj.nullable = message.nullable;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Column>, I>>(base?: I): Column {
+    return Column.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Column>, I>>(object: I): Column {
+    const message = createBaseColumn();
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.nullable = object.nullable ?? false;
+    return message;
+  },
+};
+
+function createBaseValue(): Value {
+  return { kind: undefined };
+}
+
+export const Value: MessageFns<Value> = {
+  encode(message: Value, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.kind?.$case) {
+      case "text":
+        writer.uint32(10).string(message.kind.value);
+        break;
+      case "integer":
+        writer.uint32(16).sint64(message.kind.value);
+        break;
+      case "real":
+        writer.uint32(25).double(message.kind.value);
+        break;
+      case "date":
+        DateMessage.encode(message.kind.value, writer.uint32(34).fork()).join();
+        break;
+      case "time":
+        Timestamp.encode(message.kind.value, writer.uint32(42).fork()).join();
+        break;
+      case "boolean":
+        writer.uint32(48).bool(message.kind.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Value {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseValue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = { $case: "text", value: reader.string() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = { $case: "integer", value: longToNumber(reader.sint64()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.kind = { $case: "real", value: reader.double() };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = { $case: "date", value: DateMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = { $case: "time", value: Timestamp.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.kind = { $case: "boolean", value: reader.bool() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Value {
+    return {
+      kind: isSet(object.text)
+        ? { $case: "text", value: globalThis.String(object.text) }
+        : isSet(object.integer)
+        ? { $case: "integer", value: globalThis.Number(object.integer) }
+        : isSet(object.real)
+        ? { $case: "real", value: globalThis.Number(object.real) }
+        : isSet(object.date)
+        ? { $case: "date", value: DateMessage.fromJSON(object.date) }
+        : isSet(object.time)
+        ? { $case: "time", value: fromJsonTimestamp(object.time) }
+        : isSet(object.boolean)
+        ? { $case: "boolean", value: globalThis.Boolean(object.boolean) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: Value): unknown {
+    const obj: any = {};
+    if (message.kind?.$case === "text") {
+      obj.text = message.kind.value;
+    } else if (message.kind?.$case === "integer") {
+      obj.integer = Math.round(message.kind.value);
+    } else if (message.kind?.$case === "real") {
+      obj.real = floatToJson(message.kind.value);
+    } else if (message.kind?.$case === "date") {
+      obj.date = DateMessage.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "time") {
+      obj.time = fromTimestamp(message.kind.value).toISOString();
+    } else if (message.kind?.$case === "boolean") {
+      obj.boolean = message.kind.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Value>, I>>(base?: I): Value {
+    return Value.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Value>, I>>(object: I): Value {
+    const message = createBaseValue();
+    switch (object.kind?.$case) {
+      case "text": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "text", value: object.kind.value };
+        }
+        break;
+      }
+      case "integer": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "integer", value: object.kind.value };
+        }
+        break;
+      }
+      case "real": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "real", value: object.kind.value };
+        }
+        break;
+      }
+      case "date": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "date", value: DateMessage.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "time": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "time", value: Timestamp.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "boolean": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "boolean", value: object.kind.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 function createBaseTable(): Table {
-  return { columns: [], rows: [] };
+  return { columns: [], rows: [], typedColumns: [] };
 }
 
 export const Table: MessageFns<Table> = {
@@ -228,6 +944,9 @@ export const Table: MessageFns<Table> = {
     }
     for (const v of message.rows) {
       Row.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.typedColumns) {
+      Column.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -261,6 +980,14 @@ export const Table: MessageFns<Table> = {
             message.rows.push(Row.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.typedColumns.push(Column.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -277,6 +1004,11 @@ export const Table: MessageFns<Table> = {
     return {
       columns: globalThis.Array.isArray(object?.columns) ? object.columns.map((e: any) => globalThis.String(e)) : [],
       rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => Row.fromJSON(e)) : [],
+      typedColumns: globalThis.Array.isArray(object?.typedColumns)
+        ? object.typedColumns.map((e: any) => Column.fromJSON(e))
+        : globalThis.Array.isArray(object?.typed_columns)
+        ? object.typed_columns.map((e: any) => Column.fromJSON(e))
+        : [],
     };
   },
 
@@ -288,6 +1020,9 @@ export const Table: MessageFns<Table> = {
     if (message.rows?.length) {
       obj.rows = message.rows.map((e) => Row.toJSON(e));
     }
+    if (message.typedColumns?.length) {
+      obj.typedColumns = message.typedColumns.map((e) => Column.toJSON(e));
+    }
     return obj;
   },
 
@@ -298,18 +1033,22 @@ export const Table: MessageFns<Table> = {
     const message = createBaseTable();
     message.columns = object.columns?.map((e) => e) || [];
     message.rows = object.rows?.map((e) => Row.fromPartial(e)) || [];
+    message.typedColumns = object.typedColumns?.map((e) => Column.fromPartial(e)) || [];
     return message;
   },
 };
 
 function createBaseRow(): Row {
-  return { cells: [] };
+  return { cells: [], values: [] };
 }
 
 export const Row: MessageFns<Row> = {
   encode(message: Row, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.cells) {
       writer.uint32(10).string(v!);
+    }
+    for (const v of message.values) {
+      Value.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -335,6 +1074,14 @@ export const Row: MessageFns<Row> = {
             message.cells.push(reader.string());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.values.push(Value.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -348,13 +1095,19 @@ export const Row: MessageFns<Row> = {
   },
 
   fromJSON(object: any): Row {
-    return { cells: globalThis.Array.isArray(object?.cells) ? object.cells.map((e: any) => globalThis.String(e)) : [] };
+    return {
+      cells: globalThis.Array.isArray(object?.cells) ? object.cells.map((e: any) => globalThis.String(e)) : [],
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => Value.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: Row): unknown {
     const obj: any = {};
     if (message.cells?.length) {
       obj.cells = message.cells;
+    }
+    if (message.values?.length) {
+      obj.values = message.values.map((e) => Value.toJSON(e));
     }
     return obj;
   },
@@ -365,12 +1118,13 @@ export const Row: MessageFns<Row> = {
   fromPartial<I extends Exact<DeepPartial<Row>, I>>(object: I): Row {
     const message = createBaseRow();
     message.cells = object.cells?.map((e) => e) || [];
+    message.values = object.values?.map((e) => Value.fromPartial(e)) || [];
     return message;
   },
 };
 
 function createBaseGetSummaryRequest(): GetSummaryRequest {
-  return { view: "", crawl: "", groupBy: "", filter: undefined };
+  return { view: "", crawl: "", groupBy: "", filter: undefined, dataView: 0, group: 0 };
 }
 
 export const GetSummaryRequest: MessageFns<GetSummaryRequest> = {
@@ -386,6 +1140,12 @@ export const GetSummaryRequest: MessageFns<GetSummaryRequest> = {
     }
     if (message.filter !== undefined) {
       ViewFilter.encode(message.filter, writer.uint32(34).fork()).join();
+    }
+    if (message.dataView !== 0) {
+      writer.uint32(40).int32(message.dataView);
+    }
+    if (message.group !== 0) {
+      writer.uint32(48).int32(message.group);
     }
     return writer;
   },
@@ -435,6 +1195,22 @@ export const GetSummaryRequest: MessageFns<GetSummaryRequest> = {
             message.filter = ViewFilter.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dataView = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.group = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -457,6 +1233,12 @@ export const GetSummaryRequest: MessageFns<GetSummaryRequest> = {
         ? globalThis.String(object.group_by)
         : "",
       filter: isSet(object.filter) ? ViewFilter.fromJSON(object.filter) : undefined,
+      dataView: isSet(object.dataView)
+        ? viewFromJSON(object.dataView)
+        : isSet(object.data_view)
+        ? viewFromJSON(object.data_view)
+        : 0,
+      group: isSet(object.group) ? groupingFromJSON(object.group) : 0,
     };
   },
 
@@ -474,6 +1256,12 @@ export const GetSummaryRequest: MessageFns<GetSummaryRequest> = {
     if (message.filter !== undefined) {
       obj.filter = ViewFilter.toJSON(message.filter);
     }
+    if (message.dataView !== 0) {
+      obj.dataView = viewToJSON(message.dataView);
+    }
+    if (message.group !== 0) {
+      obj.group = groupingToJSON(message.group);
+    }
     return obj;
   },
 
@@ -488,6 +1276,8 @@ export const GetSummaryRequest: MessageFns<GetSummaryRequest> = {
     message.filter = (object.filter !== undefined && object.filter !== null)
       ? ViewFilter.fromPartial(object.filter)
       : undefined;
+    message.dataView = object.dataView ?? 0;
+    message.group = object.group ?? 0;
     return message;
   },
 };
@@ -560,7 +1350,7 @@ export const GetSummaryResponse: MessageFns<GetSummaryResponse> = {
 };
 
 function createBaseGetTrendRequest(): GetTrendRequest {
-  return { view: "", groupBy: "", filter: undefined, fromDate: "", toDate: "" };
+  return { view: "", groupBy: "", filter: undefined, fromDate: "", toDate: "", dataView: 0, group: 0 };
 }
 
 export const GetTrendRequest: MessageFns<GetTrendRequest> = {
@@ -579,6 +1369,12 @@ export const GetTrendRequest: MessageFns<GetTrendRequest> = {
     }
     if (message.toDate !== "") {
       writer.uint32(42).string(message.toDate);
+    }
+    if (message.dataView !== 0) {
+      writer.uint32(48).int32(message.dataView);
+    }
+    if (message.group !== 0) {
+      writer.uint32(56).int32(message.group);
     }
     return writer;
   },
@@ -636,6 +1432,22 @@ export const GetTrendRequest: MessageFns<GetTrendRequest> = {
             message.toDate = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.dataView = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.group = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -667,6 +1479,12 @@ export const GetTrendRequest: MessageFns<GetTrendRequest> = {
         : isSet(object.to_date)
         ? globalThis.String(object.to_date)
         : "",
+      dataView: isSet(object.dataView)
+        ? viewFromJSON(object.dataView)
+        : isSet(object.data_view)
+        ? viewFromJSON(object.data_view)
+        : 0,
+      group: isSet(object.group) ? groupingFromJSON(object.group) : 0,
     };
   },
 
@@ -687,6 +1505,12 @@ export const GetTrendRequest: MessageFns<GetTrendRequest> = {
     if (message.toDate !== "") {
       obj.toDate = message.toDate;
     }
+    if (message.dataView !== 0) {
+      obj.dataView = viewToJSON(message.dataView);
+    }
+    if (message.group !== 0) {
+      obj.group = groupingToJSON(message.group);
+    }
     return obj;
   },
 
@@ -702,6 +1526,8 @@ export const GetTrendRequest: MessageFns<GetTrendRequest> = {
       : undefined;
     message.fromDate = object.fromDate ?? "";
     message.toDate = object.toDate ?? "";
+    message.dataView = object.dataView ?? 0;
+    message.group = object.group ?? 0;
     return message;
   },
 };
@@ -774,7 +1600,7 @@ export const GetTrendResponse: MessageFns<GetTrendResponse> = {
 };
 
 function createBaseCompareCrawlsRequest(): CompareCrawlsRequest {
-  return { crawlA: "", crawlB: "", groupBy: "" };
+  return { crawlA: "", crawlB: "", groupBy: "", group: 0 };
 }
 
 export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
@@ -787,6 +1613,9 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
     }
     if (message.groupBy !== "") {
       writer.uint32(26).string(message.groupBy);
+    }
+    if (message.group !== 0) {
+      writer.uint32(32).int32(message.group);
     }
     return writer;
   },
@@ -828,6 +1657,14 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
             message.groupBy = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.group = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -857,6 +1694,7 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
         : isSet(object.group_by)
         ? globalThis.String(object.group_by)
         : "",
+      group: isSet(object.group) ? groupingFromJSON(object.group) : 0,
     };
   },
 
@@ -871,6 +1709,9 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
     if (message.groupBy !== "") {
       obj.groupBy = message.groupBy;
     }
+    if (message.group !== 0) {
+      obj.group = groupingToJSON(message.group);
+    }
     return obj;
   },
 
@@ -882,6 +1723,7 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
     message.crawlA = object.crawlA ?? "";
     message.crawlB = object.crawlB ?? "";
     message.groupBy = object.groupBy ?? "";
+    message.group = object.group ?? 0;
     return message;
   },
 };
@@ -1088,7 +1930,7 @@ export const GetDomainHistoryResponse: MessageFns<GetDomainHistoryResponse> = {
 };
 
 function createBaseSearchDomainsRequest(): SearchDomainsRequest {
-  return { prefix: "", limit: 0 };
+  return { prefix: "", limit: 0, pageSize: undefined, pageToken: "" };
 }
 
 export const SearchDomainsRequest: MessageFns<SearchDomainsRequest> = {
@@ -1098,6 +1940,12 @@ export const SearchDomainsRequest: MessageFns<SearchDomainsRequest> = {
     }
     if (message.limit !== 0) {
       writer.uint32(16).uint32(message.limit);
+    }
+    if (message.pageSize !== undefined) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
     }
     return writer;
   },
@@ -1131,6 +1979,22 @@ export const SearchDomainsRequest: MessageFns<SearchDomainsRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1147,6 +2011,16 @@ export const SearchDomainsRequest: MessageFns<SearchDomainsRequest> = {
     return {
       prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : undefined,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
     };
   },
 
@@ -1158,6 +2032,12 @@ export const SearchDomainsRequest: MessageFns<SearchDomainsRequest> = {
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.pageSize !== undefined) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
     return obj;
   },
 
@@ -1168,18 +2048,23 @@ export const SearchDomainsRequest: MessageFns<SearchDomainsRequest> = {
     const message = createBaseSearchDomainsRequest();
     message.prefix = object.prefix ?? "";
     message.limit = object.limit ?? 0;
+    message.pageSize = object.pageSize ?? undefined;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseSearchDomainsResponse(): SearchDomainsResponse {
-  return { domains: [] };
+  return { domains: [], nextPageToken: "" };
 }
 
 export const SearchDomainsResponse: MessageFns<SearchDomainsResponse> = {
   encode(message: SearchDomainsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.domains) {
       writer.uint32(10).string(v!);
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -1205,6 +2090,14 @@ export const SearchDomainsResponse: MessageFns<SearchDomainsResponse> = {
             message.domains.push(reader.string());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1220,6 +2113,11 @@ export const SearchDomainsResponse: MessageFns<SearchDomainsResponse> = {
   fromJSON(object: any): SearchDomainsResponse {
     return {
       domains: globalThis.Array.isArray(object?.domains) ? object.domains.map((e: any) => globalThis.String(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -1227,6 +2125,9 @@ export const SearchDomainsResponse: MessageFns<SearchDomainsResponse> = {
     const obj: any = {};
     if (message.domains?.length) {
       obj.domains = message.domains;
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -1237,13 +2138,20 @@ export const SearchDomainsResponse: MessageFns<SearchDomainsResponse> = {
   fromPartial<I extends Exact<DeepPartial<SearchDomainsResponse>, I>>(object: I): SearchDomainsResponse {
     const message = createBaseSearchDomainsResponse();
     message.domains = object.domains?.map((e) => e) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
 
-/** The data views of the original website, trends and comparisons. */
+/**
+ * The data views of the original website, trends and comparisons, over the
+ * summaries of completed crawls (SPEC section 5). Compatibility: fields are
+ * only ever added; an old field a newer one replaces is marked deprecated and
+ * still filled, so a client built on an older copy of this file keeps working.
+ */
 export type QueryServiceService = typeof QueryServiceService;
 export const QueryServiceService = {
+  /** One crawl's view, grouped and filtered. */
   getSummary: {
     path: "/ipv6matrix.v1.QueryService/GetSummary" as const,
     requestStream: false as const,
@@ -1253,6 +2161,7 @@ export const QueryServiceService = {
     responseSerialize: (value: GetSummaryResponse): Buffer => Buffer.from(GetSummaryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetSummaryResponse => GetSummaryResponse.decode(value),
   },
+  /** A view over the dates of the published crawls. */
   getTrend: {
     path: "/ipv6matrix.v1.QueryService/GetTrend" as const,
     requestStream: false as const,
@@ -1262,6 +2171,7 @@ export const QueryServiceService = {
     responseSerialize: (value: GetTrendResponse): Buffer => Buffer.from(GetTrendResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTrendResponse => GetTrendResponse.decode(value),
   },
+  /** Two crawls side by side with the change in IPv6 share. */
   compareCrawls: {
     path: "/ipv6matrix.v1.QueryService/CompareCrawls" as const,
     requestStream: false as const,
@@ -1272,6 +2182,7 @@ export const QueryServiceService = {
       Buffer.from(CompareCrawlsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CompareCrawlsResponse => CompareCrawlsResponse.decode(value),
   },
+  /** One domain's Domains row in every published crawl. */
   getDomainHistory: {
     path: "/ipv6matrix.v1.QueryService/GetDomainHistory" as const,
     requestStream: false as const,
@@ -1283,6 +2194,7 @@ export const QueryServiceService = {
       Buffer.from(GetDomainHistoryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDomainHistoryResponse => GetDomainHistoryResponse.decode(value),
   },
+  /** Domains of the published crawls whose name starts with a prefix, a page at a time. */
   searchDomains: {
     path: "/ipv6matrix.v1.QueryService/SearchDomains" as const,
     requestStream: false as const,
@@ -1296,14 +2208,20 @@ export const QueryServiceService = {
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
+  /** One crawl's view, grouped and filtered. */
   getSummary: handleUnaryCall<GetSummaryRequest, GetSummaryResponse>;
+  /** A view over the dates of the published crawls. */
   getTrend: handleUnaryCall<GetTrendRequest, GetTrendResponse>;
+  /** Two crawls side by side with the change in IPv6 share. */
   compareCrawls: handleUnaryCall<CompareCrawlsRequest, CompareCrawlsResponse>;
+  /** One domain's Domains row in every published crawl. */
   getDomainHistory: handleUnaryCall<GetDomainHistoryRequest, GetDomainHistoryResponse>;
+  /** Domains of the published crawls whose name starts with a prefix, a page at a time. */
   searchDomains: handleUnaryCall<SearchDomainsRequest, SearchDomainsResponse>;
 }
 
 export interface QueryServiceClient extends Client {
+  /** One crawl's view, grouped and filtered. */
   getSummary(
     request: GetSummaryRequest,
     callback: (error: ServiceError | null, response: GetSummaryResponse) => void,
@@ -1319,6 +2237,7 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetSummaryResponse) => void,
   ): ClientUnaryCall;
+  /** A view over the dates of the published crawls. */
   getTrend(
     request: GetTrendRequest,
     callback: (error: ServiceError | null, response: GetTrendResponse) => void,
@@ -1334,6 +2253,7 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTrendResponse) => void,
   ): ClientUnaryCall;
+  /** Two crawls side by side with the change in IPv6 share. */
   compareCrawls(
     request: CompareCrawlsRequest,
     callback: (error: ServiceError | null, response: CompareCrawlsResponse) => void,
@@ -1349,6 +2269,7 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CompareCrawlsResponse) => void,
   ): ClientUnaryCall;
+  /** One domain's Domains row in every published crawl. */
   getDomainHistory(
     request: GetDomainHistoryRequest,
     callback: (error: ServiceError | null, response: GetDomainHistoryResponse) => void,
@@ -1364,6 +2285,7 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDomainHistoryResponse) => void,
   ): ClientUnaryCall;
+  /** Domains of the published crawls whose name starts with a prefix, a page at a time. */
   searchDomains(
     request: SearchDomainsRequest,
     callback: (error: ServiceError | null, response: SearchDomainsResponse) => void,
@@ -1390,6 +2312,10 @@ export const QueryServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -1402,6 +2328,39 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+const timestampFractionRegex = /:\d{2}\.\d+/;
+
+function fromJsonTimestamp(o: any): Timestamp {
+  if (o instanceof globalThis.Date) {
+    return toTimestamp(o);
+  } else if (typeof o === "string") {
+    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
+    // so parse the fractional seconds ourselves and give Date only the whole seconds
+    const fraction = timestampFractionRegex.exec(o);
+    if (fraction === null) {
+      return toTimestamp(new globalThis.Date(o));
+    }
+    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
+    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
+    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
+    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
+  } else {
+    return Timestamp.fromJSON(o);
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

@@ -56,8 +56,10 @@ export async function readExportData(store: Store, crawlId: string): Promise<Exp
     p,
   );
   const hosts = await store.query<{ host: string; ip4: string; ip6: string; ip6_type: string }>(
-    `SELECT host, if(length(ipv4) > 0, toString(ipv4[1]), '') AS ip4, if(length(ipv6) > 0, toString(ipv6[1]), '') AS ip6,
-      if(length(ip6_types) > 0, ip6_types[1], '') AS ip6_type FROM hosts FINAL WHERE crawl_id = {crawl:String}`,
+    // The first valid address of each family, as the summaries take it (decision 010).
+    `SELECT host, if(indexOf(valid4, 1) > 0, toString(ipv4[indexOf(valid4, 1)]), '') AS ip4,
+      if(indexOf(valid6, 1) > 0, toString(ipv6[indexOf(valid6, 1)]), '') AS ip6,
+      if(indexOf(valid6, 1) > 0, ip6_types[indexOf(valid6, 1)], '') AS ip6_type FROM hosts FINAL WHERE crawl_id = {crawl:String}`,
     p,
   );
   const addresses = await store.query<Address & { ip: string }>(

@@ -33,6 +33,8 @@ export async function insertBatches(store: Store, table: string, rows: readonly 
   for (let i = 0; i < rows.length; i += BATCH) await store.insert(table, rows.slice(i, i + BATCH));
 }
 
+type NewCrawl = Omit<CrawlRecord, "state" | "finished_at" | "published" | "error">;
+
 /**
  * Runs `write` for a new crawl row in state running, then marks it completed and
  * published. If `write` fails, the crawl's rows are deleted, the crawl is marked
@@ -40,32 +42,45 @@ export async function insertBatches(store: Store, table: string, rows: readonly 
  */
 export async function importAtomically(
   store: Store,
-  record: Omit<CrawlRecord, "state" | "finished_at" | "published" | "error">,
+  record: NewCrawl,
   write: (crawlId: string) => Promise<void>,
 ): Promise<CrawlRecord> {
-  const running: CrawlRecord = { ...record, state: "running", finished_at: null, published: 0, error: "" };
-  await saveCrawl(store, running);
+  return (await importAllAtomically(store, [record], () => write(record.crawl_id)))[0]!;
+}
+
+/** The same for several crawls written together: all of them completed, or all failed and emptied. */
+export async function importAllAtomically(
+  store: Store,
+  records: readonly NewCrawl[],
+  write: () => Promise<void>,
+): Promise<CrawlRecord[]> {
+  const running = records.map(
+    (record): CrawlRecord => ({ ...record, state: "running", finished_at: null, published: 0, error: "" }),
+  );
+  for (const crawl of running) await saveCrawl(store, crawl);
   try {
-    await write(record.crawl_id);
+    await write();
   } catch (error) {
-    for (const table of crawlTables) {
-      await store.exec(
-        `ALTER TABLE ${table} DELETE WHERE crawl_id = {crawl:String} SETTINGS mutations_sync = 2`,
-        {
-          crawl: record.crawl_id,
-        },
-      );
+    for (const crawl of running) {
+      for (const table of crawlTables) {
+        await store.exec(
+          `ALTER TABLE ${table} DELETE WHERE crawl_id = {crawl:String} SETTINGS mutations_sync = 2`,
+          { crawl: crawl.crawl_id },
+        );
+      }
+      await saveCrawl(store, { ...crawl, state: "failed", error: String((error as Error).message ?? error) });
     }
-    await saveCrawl(store, { ...running, state: "failed", error: String((error as Error).message ?? error) });
     throw error;
   }
-  const completed: CrawlRecord = {
-    ...running,
-    state: "completed",
-    finished_at: sqlTime(new Date()),
-    published: 1,
-  };
-  await saveCrawl(store, completed);
+  const completed = running.map(
+    (crawl): CrawlRecord => ({
+      ...crawl,
+      state: "completed",
+      finished_at: sqlTime(new Date()),
+      published: 1,
+    }),
+  );
+  for (const crawl of completed) await saveCrawl(store, crawl);
   return completed;
 }
 
@@ -77,7 +92,7 @@ export interface LegacyRawImport {
   readonly ntpPrefixes: readonly string[];
 }
 
-/** Fills the raw tables from a legacy crawl and computes its summaries (method 2) from them. */
+/** Fills the raw tables from a legacy crawl and computes its summaries from them (method 1: the original measured them). */
 export async function importLegacyCrawl(
   store: Store,
   crawl: LegacyCrawl,
@@ -100,6 +115,7 @@ export async function importLegacyCrawl(
     smtpTimeoutSeconds: 0,
     traceMaxTtl: 0,
     traceTimeoutSeconds: 0,
+    typedMetrics: [],
   };
   const record = {
     crawl_id: crawlId,

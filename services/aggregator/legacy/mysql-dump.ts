@@ -1,8 +1,11 @@
 // Parses a mysqldump of the original's summary tables (webserver/ipv6matrix.sql:
 // HostData, Reachability, Domains, DomainPenetration) into this project's
-// summary rows, grouped by crawl date. Pure; the rows carry no crawl id yet.
+// summary rows, a statement at a time (dump-statements.ts), so that neither the
+// dump nor its rows are ever held whole. Pure; the rows carry no crawl id yet.
+// Decision 011: why ClickHouse's MySQLDump format does not read it instead.
 
 import type { Row } from "../../runtime/store.js";
+import { type DumpStatement, LineCounter, StatementSplitter } from "./dump-statements.js";
 import { LegacyFormatError, tldOf } from "./legacy-formats.js";
 
 type Kind = "date" | "country" | "text" | "count" | "float" | "ratio";
@@ -94,134 +97,119 @@ const legacyTables: Readonly<Record<string, LegacyTable>> = {
 };
 
 export type SummaryTable = LegacyTable["target"];
-export type DumpCrawls = Map<string, Record<SummaryTable, Row[]>>;
+
+/** One summary row of the dump, with the table it goes to. */
+export interface DumpRow {
+  readonly table: SummaryTable;
+  readonly row: Row;
+}
 
 type Value = string | number | null;
 
-/** Statements of a dump with the line each starts on; comments (and /*! ... *\/ version comments) dropped. */
-function* statements(text: string): Generator<{ sql: string; line: number; lines: number[] }> {
-  let sql = "";
-  let lines: number[] = []; // line of each character of sql
-  let line = 1;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "\n") line++;
-    if (c === "-" && text[i + 1] === "-" && (sql.trim() === "" || /\s/.test(text[i + 2] ?? " "))) {
-      while (i < text.length && text[i] !== "\n") i++;
-      continue;
-    }
-    if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      for (let j = i; j < (end < 0 ? text.length : end); j++) if (text[j] === "\n") line++;
-      i = end < 0 ? text.length : end + 2;
-      continue;
-    }
-    if (c === "'" || c === "`" || c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== c) j += text[j] === "\\" && c !== "`" ? 2 : 1;
-      for (let k = i; k <= j && k < text.length; k++) {
-        sql += text[k];
-        lines.push(line);
-        if (text[k] === "\n") line++;
-      }
-      i = j + 1;
-      continue;
-    }
-    if (c === ";") {
-      if (sql.trim() !== "") yield { sql, line: lines[sql.search(/\S/)]!, lines };
-      sql = "";
-      lines = [];
-    } else {
-      sql += c;
-      lines.push(line);
-    }
-    i++;
-  }
-  if (sql.trim() !== "") yield { sql, line: lines[sql.search(/\S/)]!, lines };
-}
+/** A dump's lines without their line ends: a file read line by line, or a string split. */
+export type DumpLines = Iterable<string> | AsyncIterable<string>;
 
-/** The summary rows of a dump, by date; the first row that does not fit is an error naming file and line. */
-export function parseMysqlDump(text: string, file: string): { crawls: DumpCrawls; skippedTables: string[] } {
-  const crawls: DumpCrawls = new Map();
+/**
+ * The summary rows of a dump, those of one INSERT statement at a time; the first row that
+ * does not fit is an error naming file and line. Tables this project does not keep are added
+ * to `skipped`. Holds one statement, never the dump.
+ */
+export async function* dumpRows(
+  lines: DumpLines,
+  file: string,
+  skipped: Set<string>,
+): AsyncGenerator<DumpRow[]> {
   const created = new Map<string, string[]>();
-  const skipped = new Set<string>();
-  for (const { sql, lines } of statements(text)) {
+  const rowsOf = (statement: DumpStatement): DumpRow[] => {
+    const { sql } = statement;
     const create = /^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?\s*\(([\s\S]*)\)/i.exec(sql);
     if (create) {
       const names = [...create[2]!.matchAll(/^\s*`(\w+)`\s+\w/gm)].map((m) => m[1]!);
       created.set(create[1]!, names);
-      continue;
+      return [];
     }
     const insert =
       /^\s*(?:INSERT(?:\s+IGNORE)?|REPLACE)\s+INTO\s+`?(\w+)`?\s*(\(([^)]*)\))?\s*VALUES\s*/i.exec(sql);
-    if (!insert) continue;
+    if (!insert) return [];
     const table = legacyTables[insert[1]!];
     if (!table) {
       skipped.add(insert[1]!);
-      continue;
+      return [];
     }
     const columns = insert[3]
       ? insert[3].split(",").map((name) => name.trim().replace(/`/g, ""))
       : (created.get(insert[1]!) ?? table.columns);
-    for (const { values, at } of tuples(sql, insert[0].length, file, lines)) {
+    const rows: DumpRow[] = [];
+    for (const { values, at } of tuples(statement, insert[0].length, file)) {
       if (values.length !== columns.length)
         throw new LegacyFormatError(
           file,
           at,
           `${insert[1]}: ${values.length} values for ${columns.length} columns`,
         );
-      const row = toRow(table, columns, values, file, at);
-      const date = row["date"] as string;
-      if (!crawls.has(date))
-        crawls.set(date, { host_data: [], reachability: [], domains: [], domain_penetration: [] });
-      crawls.get(date)![table.target].push(row);
+      rows.push({ table: table.target, row: toRow(table, columns, values, file, at) });
     }
+    return rows;
+  };
+  const splitter = new StatementSplitter();
+  for await (const line of lines)
+    for (const statement of splitter.line(line)) {
+      const rows = rowsOf(statement);
+      if (rows.length > 0) yield rows;
+    }
+  for (const statement of splitter.end()) {
+    const rows = rowsOf(statement);
+    if (rows.length > 0) yield rows;
   }
-  return { crawls, skippedTables: [...skipped] };
 }
+
+const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13);
 
 /** The (...) tuples after VALUES, each with the line it starts on. */
 function* tuples(
-  sql: string,
+  statement: DumpStatement,
   from: number,
   file: string,
-  lines: number[],
 ): Generator<{ values: Value[]; at: number }> {
+  const { sql } = statement;
+  const lines = new LineCounter(statement);
   let i = from;
   const fail = (reason: string): never => {
-    throw new LegacyFormatError(file, lines[Math.min(i, lines.length - 1)], reason);
+    throw new LegacyFormatError(file, lines.lineAt(i), reason);
   };
   const skipSpace = () => {
-    while (i < sql.length && /\s/.test(sql[i]!)) i++;
+    while (i < sql.length && isSpace(sql.charCodeAt(i))) i++;
   };
+  const number = /NULL|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/iy;
   for (;;) {
     skipSpace();
     if (i >= sql.length) return;
     if (sql[i] !== "(") fail(`expected ( at ${JSON.stringify(sql.slice(i, i + 20))}`);
-    const at = lines[i]!;
+    const at = lines.lineAt(i);
     i++;
     const values: Value[] = [];
     for (;;) {
       skipSpace();
       if (sql[i] === "'") {
         let value = "";
-        i++;
+        let start = ++i;
         while (i < sql.length && sql[i] !== "'") {
           if (sql[i] === "\\") {
             const e = sql[i + 1] ?? "";
-            value += { n: "\n", r: "\r", t: "\t", "0": "\0", Z: "\x1a" }[e] ?? e;
+            value += sql.slice(start, i) + ({ n: "\n", r: "\r", t: "\t", "0": "\0", Z: "\x1a" }[e] ?? e);
             i += 2;
-          } else value += sql[i++];
+            start = i;
+          } else i++;
         }
         if (i >= sql.length) fail("a quoted value is not closed");
+        values.push(value + sql.slice(start, i));
         i++;
-        values.push(value);
       } else {
-        const m = /^(NULL|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/i.exec(sql.slice(i, i + 64));
+        number.lastIndex = i;
+        const m = number.exec(sql);
         if (!m) fail(`expected a value at ${JSON.stringify(sql.slice(i, i + 20))}`);
-        values.push(m![1]!.toUpperCase() === "NULL" ? null : Number(m![1]));
-        i += m![1]!.length;
+        values.push(m![0].toUpperCase() === "NULL" ? null : Number(m![0]));
+        i += m![0].length;
       }
       skipSpace();
       if (sql[i] === ",") i++;

@@ -4,6 +4,8 @@
 // minimum sample. Pure: builds SQL text and its parameters, runs nothing.
 // ZZ rows are left out of the HostData and Reachability views (SPEC).
 
+import { InvalidArgumentError } from "../../runtime/api-errors.js";
+import { isCalendarDate } from "../../runtime/crawls.js";
 import type { Params } from "../../runtime/store.js";
 
 export interface ViewFilter {
@@ -90,12 +92,14 @@ export const views: Readonly<Record<string, ViewSpec>> = {
 
 export const groupings = ["tld", "country", "type", "none"] as const;
 
-export class QueryError extends Error {
+/** A request the views cannot answer as asked: INVALID_ARGUMENT over gRPC. */
+export class QueryError extends InvalidArgumentError {
   override name = "QueryError";
 }
 
 function spec(view: string): ViewSpec {
-  const found = views[view];
+  // Own keys only: "constructor" or "toString" is not a view.
+  const found = Object.hasOwn(views, view) ? views[view] : undefined;
   if (!found) throw new QueryError(`unknown view ${view} (one of ${Object.keys(views).join(", ")})`);
   return found;
 }
@@ -158,7 +162,10 @@ export function summarySql(
   return { sql, params: params as Params };
 }
 
-/** A view over the dates of the published crawls (one crawl per date: the latest published). */
+/**
+ * A view over the dates of the published crawls (one crawl per date: the latest published),
+ * each date with the method of its crawl (SPEC section 6) so that a chart can mark where it changed.
+ */
 export function trendSql(
   view: string,
   groupBy: string,
@@ -168,13 +175,21 @@ export function trendSql(
 ): { sql: string; params: Params } {
   const v = spec(view);
   const group = groupColumn(v, groupBy);
+  for (const [field, text] of [
+    ["from_date", fromDate],
+    ["to_date", toDate],
+  ] as const) {
+    if (text !== "" && !isCalendarDate(text))
+      throw new QueryError(`${field} ${JSON.stringify(text)}: expected a calendar date as YYYY-MM-DD`);
+  }
   const params: Record<string, unknown> = { from: fromDate || "1970-01-01", to: toDate || "2999-12-31" };
   const clauses = [
     `crawl_id IN (SELECT argMax(crawl_id, started_at) FROM crawls FINAL
        WHERE published = 1 AND state = 'completed' AND date BETWEEN {from:Date} AND {to:Date} GROUP BY date)`,
     ...where(v, filter, params),
   ];
-  const sql = `SELECT toString(date) AS date, ${group ? `${group} AS ${groupBy}, ` : ""}${v.measures.join(", ")}
+  const sql = `SELECT date, ${group ? `${group} AS ${groupBy}, ` : ""}${v.measures.join(", ")},
+      max(method) AS method
     FROM ${v.table} WHERE ${clauses.join(" AND ")}
     GROUP BY date${group ? `, ${group}` : ""} ${having(v, filter, params)}
     ORDER BY date${group ? `, ${group}` : ""}`;

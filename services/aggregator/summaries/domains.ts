@@ -4,9 +4,9 @@
 // count WWW rows and smtp MX rows whose address of that family had the port
 // open; faster/pingratio and fewer/hopratio are over the domain's distinct
 // hosts with both RTTs / both hop counts.
-// Parameters: {crawl:String}, {date:Date}, {www_prefixes:Array(String)}.
+// Parameters: {crawl:String}, {date:Date}, {www_prefixes:Array(String)}, {method:UInt16}.
 
-import { hostViewSql, METHOD, summarySettings } from "./host-view.js";
+import { hostViewSql, summarySettings } from "./host-view.js";
 
 export const domainsSql = `
 INSERT INTO domains (crawl_id, date, domain, tld, country, www_hosts, www_hosts6, ns_hosts, ns_hosts6, mx_hosts, mx_hosts6,
@@ -31,7 +31,7 @@ SELECT
   if(countIf(traced) = 0, NULL,
     arraySum(h -> h.3, groupUniqArrayIf((host, toFloat64(assumeNotNull(hops4)), toFloat64(assumeNotNull(hops6))), traced)) /
     arraySum(h -> h.2, groupUniqArrayIf((host, toFloat64(assumeNotNull(hops4)), toFloat64(assumeNotNull(hops6))), traced))) AS hopratio,
-  ${METHOD}
+  {method:UInt16}
 FROM (
   SELECT
     j.domain AS domain, j.tld AS tld, j.type AS type, j.host AS host,

@@ -1,9 +1,9 @@
 // HostData (SPEC section 5): per TLD, feature type and country, over the job
 // rows of that type. hosts* count job rows; the ping and path columns count
 // distinct hosts, each once per type and TLD (SPEC: a host with several types
-// counts under each). Parameters: {crawl:String}, {date:Date}.
+// counts under each). Parameters: {crawl:String}, {date:Date}, {method:UInt16}.
 
-import { hostViewSql, METHOD, summarySettings } from "./host-view.js";
+import { hostViewSql, summarySettings } from "./host-view.js";
 
 export const hostDataSql = `
 INSERT INTO host_data (crawl_id, date, tld, type, country, hosts, hosts4, hosts6, dualstack, noip,
@@ -23,7 +23,7 @@ SELECT
   countIf(traced AND host_hops4 > host_hops6) AS fewer,
   sumIf(host_hops4, traced) AS hops4,
   sumIf(host_hops6, traced) AS hops6,
-  ${METHOD}
+  {method:UInt16}
 FROM (
   SELECT
     j.tld AS tld, j.type AS type, j.host AS host,

@@ -1,7 +1,11 @@
 // The per-host view every summary starts from: each host of a crawl with the
-// first address of each family (the legacy "one address per family" view,
-// SPEC 3), their RTT and hop counts, and the host's country (SPEC change 2:
-// of its IPv4 address, else of its IPv6 address, else ZZ). SQL text only.
+// first valid address of each family (the legacy "one address per family"
+// view, SPEC 3; a host whose addresses of a family are all invalid, such as
+// ::1 or 127.0.0.1, has none of that family: decision 010), their RTT and hop
+// counts, and the host's country (SPEC change 2: of its IPv4 address, else of
+// its IPv6 address, else ZZ). SQL text only.
+
+import { firstValid } from "../../runtime/progress.js";
 
 /** A subquery with columns host, has4, has6, avg4, avg6, hops4, hops6, port80_4 ... country. Parameter: {crawl:String}. */
 export const hostViewSql = `
@@ -22,8 +26,8 @@ export const hostViewSql = `
     coalesce(nullIf(g4.country, 'ZZ'), nullIf(g6.country, 'ZZ'), 'ZZ') AS country
   FROM (
     SELECT host,
-      if(length(ipv4) > 0, toIPv6(ipv4[1]), NULL) AS ip4,
-      if(length(ipv6) > 0, ipv6[1], NULL) AS ip6
+      ${firstValid("ipv4", "valid4")} AS ip4,
+      ${firstValid("ipv6", "valid6")} AS ip6
     FROM hosts FINAL WHERE crawl_id = {crawl:String}
   ) AS h
   LEFT JOIN (SELECT ip, ping_avg, trace_hops, tcp80, tcp443, tcp25 FROM addresses FINAL WHERE crawl_id = {crawl:String}) AS a4 ON a4.ip = h.ip4
@@ -34,6 +38,3 @@ export const hostViewSql = `
 
 /** Settings the summaries need: unmatched LEFT JOIN columns are NULL, not 0 or ''. */
 export const summarySettings = "SETTINGS join_use_nulls = 1";
-
-/** The method version written into every summary row (SPEC section 6). */
-export const METHOD = 2;

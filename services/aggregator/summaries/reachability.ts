@@ -2,9 +2,9 @@
 // over WWW job rows (ports 80, 443), SMTP over MX job rows (port 25; the
 // original called it SMTPS). hosts4/hosts6 count job rows with an address of
 // that family; reach4/reach6 those whose address had the port open.
-// Parameters: {crawl:String}, {date:Date}.
+// Parameters: {crawl:String}, {date:Date}, {method:UInt16}.
 
-import { hostViewSql, METHOD, summarySettings } from "./host-view.js";
+import { hostViewSql, summarySettings } from "./host-view.js";
 
 export const reachabilitySql = `
 INSERT INTO reachability (crawl_id, date, tld, service, country, hosts4, hosts6, reach4, reach6, method)
@@ -14,7 +14,7 @@ SELECT
   countIf(coalesce(v.has6, false)) AS hosts6,
   countIf(coalesce(multiIf(s.service = 'HTTP', v.open80_4, s.service = 'HTTPS', v.open443_4, v.open25_4), false)) AS reach4,
   countIf(coalesce(multiIf(s.service = 'HTTP', v.open80_6, s.service = 'HTTPS', v.open443_6, v.open25_6), false)) AS reach6,
-  ${METHOD}
+  {method:UInt16}
 FROM (SELECT tld, type, host FROM jobs FINAL WHERE crawl_id = {crawl:String} AND type IN ('WWW', 'MX')) AS j
 INNER JOIN (SELECT 'WWW' AS type, arrayJoin(['HTTP', 'HTTPS']) AS service UNION ALL SELECT 'MX', 'SMTP') AS s ON s.type = j.type
 LEFT JOIN (${hostViewSql}) AS v ON v.host = j.host
