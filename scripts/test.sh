@@ -37,7 +37,7 @@ fi
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "== lint"
-npx biome check .
+npx biome check --error-on-warnings .
 echo "== contracts"
 bash scripts/generate.sh --check
 node --import tsx deploy/grafana/src/generate.ts --check

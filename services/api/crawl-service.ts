@@ -5,6 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
+import { constants, type Http2Stream } from "node:http2";
 import { join } from "node:path";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import {
@@ -13,10 +14,12 @@ import {
   type SubmitCrawlRequest,
 } from "../../gen/ipv6matrix/v1/crawl.js";
 import { NotFoundError } from "../runtime/api-errors.js";
+import { type Config, parseEndpoint } from "../runtime/config.js";
 import { type CrawlRecord, findCrawlByRequestId, getCrawl, listCrawlPage } from "../runtime/crawls.js";
 import { grpcError, unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { metricNamesOf } from "../runtime/metric-names.js";
+import { NameserverPolicy } from "../runtime/nameserver-policy.js";
 import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import { ProgressRates, readProgress } from "../runtime/progress.js";
@@ -24,7 +27,7 @@ import type { Store } from "../runtime/store.js";
 import type { CrawlManager } from "./crawl-manager.js";
 import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
 import { checkDate } from "./crawl-options.js";
-import { MAJESTIC_MILLION_URL, SourceError, spoolWriter } from "./domain-source.js";
+import { MAJESTIC_MILLION_URL, SourceError, SourceRefused, spoolWriter } from "./domain-source.js";
 
 export interface CrawlServiceOptions {
   readonly store: Store;
@@ -33,7 +36,16 @@ export interface CrawlServiceOptions {
   /** The options a submission leaves empty come from here (the api's configuration). */
   readonly defaults: CrawlOptions;
   readonly measures: AddressMeasures;
+  /** api.max_source_bytes, for streamed lists. */
+  readonly maxSourceBytes: number;
+  /** Which name servers a submission's options may name (resolver.nameservers, resolver.allow_nameservers). */
+  readonly nameservers: NameserverPolicy;
   readonly watchIntervalMs?: number;
+}
+
+/** The name-server policy of a configuration, for CrawlServiceOptions. */
+export function nameserverPolicyOf(config: Config): NameserverPolicy {
+  return new NameserverPolicy(config.resolver.nameservers, config.resolver.allow_nameservers);
 }
 
 const crawlPages = { size: 50, max: 1000 };
@@ -85,40 +97,101 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
       let first: SubmitCrawlRequest | undefined;
       let streamed = 0;
       let writer: ReturnType<typeof spoolWriter> | undefined;
-      const ready = mkdir(join(options.dataDir, "spool"), { recursive: true }).then(() => {
-        writer = spoolWriter(incoming);
-      });
       let failed = false;
+      // A place among api.max_running_crawls from the first byte: 200 clients streaming at once
+      // do not all spool, only as many as may run.
+      let release: () => void = () => {};
+      try {
+        release = manager.reserve();
+      } catch (error) {
+        failed = true;
+        callback(grpcError(error));
+        return;
+      }
+      const ready = mkdir(join(options.dataDir, "spool"), { recursive: true }).then(() => {
+        writer = spoolWriter(incoming, options.maxSourceBytes);
+      });
+      const discard = () =>
+        void ready.then(
+          () => writer!.discard(),
+          () => rm(incoming, { force: true }),
+        );
       const fail = (error: unknown) => {
         if (failed) return;
         failed = true;
-        void rm(incoming, { force: true });
+        release();
+        discard();
         callback(grpcError(error));
       };
       call.on("data", (request: SubmitCrawlRequest) => {
         first ??= request;
         streamed += request.domains.length;
-        void ready.then(() => writer!.write(request.domains));
+        void ready.then(() => {
+          if (failed) return;
+          try {
+            writer!.write(request.domains);
+          } catch (error) {
+            fail(error);
+          }
+        }, fail);
       });
       call.on("error", fail);
+      // A client that gives up mid-stream gets no crawl of the part it sent.
+      call.on("cancelled", () => {
+        if (failed) return;
+        failed = true;
+        release();
+        discard();
+      });
       call.on("end", () => {
         (async () => {
           await ready;
+          if (failed) return;
           await writer!.close();
+          // A cancelled stream ends too (grpc-js half-closes it, then reports the cancel): by
+          // now, after the file's I/O, the cancel may be known, and the part sent is no crawl.
+          if (failed || call.cancelled) return;
           const crawlOptions = mergeOptions(first?.options, options.defaults);
+          for (const text of first?.options?.nameservers ?? []) {
+            const server = parseEndpoint(text, 53);
+            if (!server)
+              throw new SourceError(
+                `options.nameservers ${JSON.stringify(text)}: expected addr or addr:port`,
+              );
+            const refused = options.nameservers.refusal(server);
+            if (refused) throw new SourceRefused(`options.${refused}`);
+          }
           const source = first?.source ?? "";
           if (source !== "" && streamed > 0)
             throw new SourceError("give a source or stream domains, not both");
           const requestId = first?.requestId ?? "";
           if (streamed === 0) await rm(incoming, { force: true });
-          const record = await submitOnce(requestId, () =>
-            streamed > 0
-              ? manager.submit(crawlOptions, "", incoming, requestId)
-              : manager.submit(crawlOptions, source || MAJESTIC_MILLION_URL, undefined, requestId),
-          );
-          // A repeated request id: the list streamed again is not needed.
+          // An empty submission is refused: the original's run script fetched the Majestic
+          // Million when given no list, which would make an empty file a crawl of a million.
+          if (streamed === 0 && source === "")
+            throw new SourceError(
+              `no domains: stream them or give a source (a path under api.source_dir or an http(s) URL, e.g. ${MAJESTIC_MILLION_URL})`,
+            );
+          let answered: (delivered: boolean) => void = () => {};
+          const wanted = new Promise<boolean>((resolve) => {
+            answered = resolve;
+          });
+          let submitted = false;
+          const record = await submitOnce(requestId, () => {
+            submitted = true;
+            return streamed > 0
+              ? manager.submit(crawlOptions, "", incoming, requestId, release, wanted)
+              : manager.submit(crawlOptions, source, undefined, requestId, release, wanted);
+          });
+          // A repeated request id: the list streamed again is not needed, nor its place.
+          if (!submitted) release();
           await rm(incoming, { force: true });
+          if (call.cancelled) {
+            answered(false);
+            return;
+          }
           callback(null, { crawl: toCrawl(record) });
+          whenClosed(call, answered);
         })().catch(fail);
       });
     },
@@ -160,10 +233,26 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 1000));
         }
         call.end();
-      })().catch((error) => call.destroy(grpcError(error)));
+      })().catch((error) => {
+        // emit, not destroy: destroy ends the stream without a status and the client waits for ever.
+        if (!stopped) call.emit("error", grpcError(error));
+      });
     },
   };
   return { name: "ipv6matrix.v1.CrawlService", definition: CrawlServiceService, implementation };
+}
+
+/**
+ * Tells whether the client stayed to the end of its call. A client that cancels a client stream
+ * half-closes it and then resets it (RST_STREAM CANCEL), so its half-close looks like a complete
+ * list: the crawl starts only once the HTTP/2 stream closed without a reset. The stream is
+ * grpc-js's own (not public API); without it, the crawl starts at once, as before.
+ */
+function whenClosed(call: object, done: (clean: boolean) => void): void {
+  const stream = (call as { call?: { stream?: Http2Stream } }).call?.stream;
+  if (!stream || typeof stream.once !== "function") done(true);
+  else if (stream.closed) done(stream.rstCode === constants.NGHTTP2_NO_ERROR);
+  else stream.once("close", () => done(stream.rstCode === constants.NGHTTP2_NO_ERROR));
 }
 
 /** Whether a crawl's stored options (JSON of CrawlOptions) ask the PTR of every address. */

@@ -6,7 +6,7 @@ import { aggregatorActors } from "../aggregator/actors.js";
 import { computeSummaries } from "../aggregator/summaries.js";
 import { CrawlManager } from "../api/crawl-manager.js";
 import { crawlOptionsFrom, today } from "../api/crawl-options.js";
-import { crawlService } from "../api/crawl-service.js";
+import { crawlService, nameserverPolicyOf } from "../api/crawl-service.js";
 import { geoActors } from "../geo/actors.js";
 import { proberActors } from "../prober/actors.js";
 import { proberGrpcService } from "../prober/grpc.js";
@@ -14,7 +14,7 @@ import { resolverActors } from "../resolver/actors.js";
 import { resolverGrpcService } from "../resolver/grpc.js";
 import { type ActorDefinition, type RunningActor, startActor } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
-import { apiToken, requireToken } from "../runtime/grpc-auth.js";
+import { apiToken } from "../runtime/grpc-auth.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import type { AddressMeasures } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
@@ -74,7 +74,7 @@ export async function startRoles(
     if (role === "resolver") {
       const resolver = resolverActors(deps.config);
       actors = resolver.actors as ActorDefinition<never>[];
-      grpcServices.push(resolverGrpcService(resolver.context));
+      grpcServices.push(resolverGrpcService(resolver.context, deps.config));
       closers.push(() => resolver.close());
     } else if (role === "prober") {
       const prober = proberActors(deps.config, {
@@ -82,7 +82,12 @@ export async function startRoles(
         perDestinationPps: deps.config.prober.per_destination_pps,
       });
       actors = prober.actors as ActorDefinition<never>[];
-      grpcServices.push(proberGrpcService(prober.prober));
+      grpcServices.push(
+        proberGrpcService(prober.prober, {
+          callerBudget: deps.config.prober.caller_budget,
+          tokenRequired: apiToken(deps.config) !== "",
+        }),
+      );
       closers.push(() => prober.close());
     } else if (role === "geo") {
       // One instance for the actor and GeoService, so both answer from the same database files.
@@ -104,7 +109,13 @@ export async function startRoles(
         summarise: (crawlId) => computeSummaries(store(role), crawlId),
         autoPublish: deps.config.publish.auto,
         maxDomains: deps.config.api.max_domains,
-        maxSourceBytes: deps.config.api.max_source_bytes,
+        maxRunningCrawls: deps.config.api.max_running_crawls,
+        source: {
+          sourceDir: deps.config.api.source_dir,
+          maxBytes: deps.config.api.max_source_bytes,
+          allowRanges: deps.config.api.source_allow_ranges,
+          timeoutMs: deps.config.api.source_timeout * 1000,
+        },
       });
       const crawls = crawlService({
         store: store(role),
@@ -112,11 +123,10 @@ export async function startRoles(
         dataDir: deps.config.store.data_dir,
         defaults: crawlOptionsFrom(deps.config, today()),
         measures: measuresOf(builtRoles),
+        maxSourceBytes: deps.config.api.max_source_bytes,
+        nameservers: nameserverPolicyOf(deps.config),
       });
-      grpcServices.push({
-        ...crawls,
-        implementation: requireToken(crawls.implementation, apiToken(deps.config)),
-      });
+      grpcServices.push(crawls);
       closers.push(() => manager.close());
       afterStart.push(() => manager.resumeUnfinished());
     } else {

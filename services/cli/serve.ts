@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { createServer } from "node:net";
 import { queryService } from "../aggregator/query-service.js";
 import { type Endpoint, formatEndpoint } from "../runtime/config.js";
-import { apiToken, requireToken } from "../runtime/grpc-auth.js";
+import { apiToken, exposureWarning } from "../runtime/grpc-auth.js";
 import { type RunningGrpcServer, startGrpcServer, tlsOf } from "../runtime/grpc-server.js";
 import { logger, setLogLevel } from "../runtime/log.js";
 import { serveMetrics } from "../runtime/metrics.js";
@@ -40,6 +40,9 @@ ${commonUsage}`,
     if (role !== "all" && config.nats.servers.length === 0)
       throw new UsageError("serve needs nats.servers (e.g. --set nats.servers=nats://127.0.0.1:4222)");
     const log = logger({ service: role });
+    // Before anything starts: a server exposed without token and TLS is refused in one line.
+    const exposed = config.api.listen ? exposureWarning(config, config.api.listen) : undefined;
+    const security = { tls: tlsOf(config), token: apiToken(config) };
     const runningRoles = role === "all" ? builtRoles : [role];
     // Only the api and the aggregator use the store: a resolver, prober or geo instance
     // starts (or restarts after a crash) while the store is away. Those that use it wait for it.
@@ -82,9 +85,10 @@ ${commonUsage}`,
       ];
       grpc = config.api.listen
         ? await listening("api.listen", config.api.listen, () =>
-            startGrpcServer(config.api.listen!, services, tlsOf(config)),
+            startGrpcServer(config.api.listen!, services, security),
           )
         : undefined;
+      if (exposed) log.warn({ listen: config.api.listen }, exposed);
     } catch (error) {
       // What started is stopped, so the process ends with the one line and releases the store.
       metrics?.close();

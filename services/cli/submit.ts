@@ -3,7 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { ServiceError } from "@grpc/grpc-js";
 import type { SubmitCrawlResponse } from "../../gen/ipv6matrix/v1/crawl.js";
@@ -22,7 +22,8 @@ Tranco CSV). Prints the crawl id; follow it with ipv6matrix watch.
 
 Options:
   --api HOST:PORT      the api service (default api.listen)
-  --source PATH|URL    a list the server reads instead of a streamed file
+  --source PATH|URL    a list the server reads instead of a streamed file: a path under
+                       its api.source_dir, or an http(s) URL
   --date YYYY-MM-DD    the crawl's date label (default: today, UTC)
   --request-id ID      names this submission (default: a new UUID); submitting again
                        with the same id answers the crawl already started, and
@@ -42,9 +43,11 @@ ${commonUsage}`,
     const date = values["date"] === undefined ? "" : dateOption(String(values["date"]));
     const file = positionals[0];
     if (file !== undefined) {
-      await access(file).catch(() => {
+      const found = await stat(file).catch(() => {
         throw new DomainFileError(`domain file ${file}: no such file`);
       });
+      // A folder would never end the stream: refused here, in one line.
+      if (!found.isFile()) throw new DomainFileError(`domain file ${file}: not a file`);
     }
     const requestId = (values["request-id"] as string | undefined) ?? randomUUID();
     const client = crawlClient(values, config);
@@ -86,7 +89,11 @@ ${commonUsage}`,
               call.write({ options: undefined, source: "", domains: chunk, requestId: "" });
           }
           call.end();
-        })().catch(reject);
+        })().catch((error: NodeJS.ErrnoException) => {
+          // The stream is open: end it, or the process waits on it for ever.
+          call.cancel();
+          reject(new DomainFileError(`domain file ${file}: cannot read it (${error.code ?? error.message})`));
+        });
       });
       process.stdout.write(`${response.crawl!.crawlId}\n`);
       return 0;

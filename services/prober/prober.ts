@@ -121,6 +121,17 @@ export class Prober {
     });
   }
 
+  /** Why nothing may be sent to `ip` (special-purpose and not allowed, or outside a confinement), or undefined. */
+  refusal(ip: string): string | undefined {
+    const address = isIP(ip.trim()) === 0 ? ip : canonicalIp(ip.trim());
+    return (
+      forbiddenReason(address, this.allowed) ??
+      (this.confined && !this.confined.has(address)
+        ? "outside the ranges this prober is confined to"
+        : undefined)
+    );
+  }
+
   /** Measures one address; never throws for what the network does (only for local shortages). */
   async probe(ip: string, crawlId = "", crawl?: CrawlOptions): Promise<AddressResult> {
     const version = isIP(ip.trim());
@@ -144,11 +155,7 @@ export class Prober {
       smtp: undefined,
       sourceIp: "",
     };
-    const refused =
-      forbiddenReason(address, this.allowed) ??
-      (this.confined && !this.confined.has(address)
-        ? "outside the ranges this prober is confined to"
-        : undefined);
+    const refused = this.refusal(address);
     if (refused) return { ...result, notProbedReason: refused };
 
     const metrics = crawl && crawl.metrics.length > 0 ? new Set(crawl.metrics) : this.options.metrics;

@@ -71,10 +71,12 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.sockets": { type: "int", min: 1, max: 1024 },
   "resolver.registry_idle": { type: "number", min: 1, max: 30 * 86400 },
   "resolver.dns_thread": bool,
+  "resolver.allow_nameservers": { type: "cidrs" },
   "resolver.valid_ranges": { type: "cidrs" },
   "prober.allow_ranges": { type: "cidrs" },
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
+  "prober.caller_budget": { type: "int", min: 0, max: 1_000_000 },
   "concurrency.domains": { type: "int", min: 1, max: 100_000 },
   "concurrency.hosts": { type: "int", min: 1, max: 100_000 },
   "concurrency.addresses": { type: "int", min: 1, max: 100_000 },
@@ -88,6 +90,11 @@ export const schema: Readonly<Record<string, Kind>> = {
   "api.tls_cert": { type: "path" },
   "api.tls_key": { type: "path" },
   "api.max_source_bytes": { type: "int", min: 1024, max: 100_000_000_000 },
+  "api.max_running_crawls": { type: "int", min: 1, max: 10_000 },
+  "api.source_dir": { type: "path" },
+  "api.source_allow_ranges": { type: "cidrs" },
+  "api.source_timeout": seconds(3600),
+  "api.allow_insecure": bool,
   "publish.auto": bool,
   "telemetry.listen": { type: "endpoint", defaultPort: 9464 },
   "telemetry.log_level": { type: "string", allowed: ["trace", "debug", "info", "warn", "error", "silent"] },
@@ -128,9 +135,15 @@ export interface Config {
     sockets: number;
     registry_idle: number;
     dns_thread: boolean;
+    allow_nameservers: string[];
     valid_ranges: string[];
   };
-  readonly prober: { allow_ranges: string[]; pps: number; per_destination_pps: number };
+  readonly prober: {
+    allow_ranges: string[];
+    pps: number;
+    per_destination_pps: number;
+    caller_budget: number;
+  };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
   readonly store: { data_dir: string; url: string };
   readonly nats: { servers: string[] };
@@ -138,6 +151,11 @@ export interface Config {
     listen: Endpoint | null;
     max_domains: number;
     max_source_bytes: number;
+    max_running_crawls: number;
+    source_dir: string;
+    source_allow_ranges: string[];
+    source_timeout: number;
+    allow_insecure: boolean;
     token: string;
     token_file: string;
     tls_cert: string;

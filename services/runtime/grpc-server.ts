@@ -1,7 +1,7 @@
 // The gRPC server every service runs: its own services plus grpc.health.v1
 // health checking and server reflection (so grpcurl works against it), from
-// the descriptor set that `npm run generate` writes. No TLS or auth yet: the
-// API issue adds them.
+// the descriptor set that `npm run generate` writes. With a token, every
+// service it serves requires it (grpc-auth.ts); health and reflection never do.
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -15,6 +15,7 @@ import { loadFileDescriptorSetFromBuffer, loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 import { type Config, ConfigError, type Endpoint, formatEndpoint, projectRoot } from "./config.js";
+import { requireToken } from "./grpc-auth.js";
 
 function serverCredentials(tls: GrpcTls | undefined): ServerCredentials {
   if (!tls) return ServerCredentials.createInsecure();
@@ -49,16 +50,22 @@ export interface GrpcTls {
   readonly key: string;
 }
 
+export interface GrpcSecurity {
+  readonly tls?: GrpcTls;
+  /** The bearer token every call to `services` must carry; empty or absent: none. */
+  readonly token?: string;
+}
+
 export async function startGrpcServer(
   listen: Endpoint,
   services: readonly GrpcService[],
-  tls?: GrpcTls,
+  security: GrpcSecurity = {},
 ): Promise<RunningGrpcServer> {
   const server = new Server();
   const health = new HealthImplementation({ "": "SERVING" });
   health.addToServer(server);
   for (const service of services) {
-    server.addService(service.definition, service.implementation);
+    server.addService(service.definition, requireToken(service.implementation, security.token ?? ""));
     health.setStatus(service.name, "SERVING");
   }
   const descriptors = readFileSync(resolve(projectRoot, "gen/descriptor.binpb"));
@@ -66,7 +73,7 @@ export async function startGrpcServer(
   const described = { ...loadFileDescriptorSetFromBuffer(descriptors), ...loadSync(healthProtoPath) };
   new ReflectionService(described).addToServer(server);
   const port = await new Promise<number>((done, fail) =>
-    server.bindAsync(formatEndpoint(listen), serverCredentials(tls), (error, bound) =>
+    server.bindAsync(formatEndpoint(listen), serverCredentials(security.tls), (error, bound) =>
       error ? fail(error) : done(bound),
     ),
   );

@@ -87,6 +87,8 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
       IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,
       IPV6MATRIX_API_LISTEN: api,
       IPV6MATRIX_TELEMETRY_LOG_LEVEL: "warn",
+      // The test's HTTP server is on loopback, which a source URL may reach only when allowed.
+      IPV6MATRIX_API_SOURCE_ALLOW_RANGES: "127.0.0.0/8",
     };
     server = spawn(process.execPath, [bin, "serve", "all"], {
       env: { ...process.env, ...env },
@@ -148,7 +150,7 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
     assert.match(empty.stderr, /no domain in the streamed list \(3 lines, 1 not domain names\)/);
     const missing = await run(["submit", "--api", api, "--source", `http://127.0.0.1:${httpPort}/nope.csv`]);
     assert.notEqual(missing.code, 0);
-    assert.match(missing.stderr, /nope\.csv: HTTP 404/);
+    assert.match(missing.stderr, /nope\.csv: cannot fetch it/);
   });
 
   it("lists the crawls, newest first", async () => {

@@ -41,7 +41,9 @@ describe("ResolverService.Resolve over gRPC", () => {
     });
     const resolver = resolverActors(config, () => []);
     close = resolver.close;
-    server = await startGrpcServer({ host: "127.0.0.1", port: 0 }, [resolverGrpcService(resolver.context)]);
+    server = await startGrpcServer({ host: "127.0.0.1", port: 0 }, [
+      resolverGrpcService(resolver.context, config),
+    ]);
     client = new ResolverServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
   });
   after(async () => {
@@ -79,6 +81,44 @@ describe("ResolverService.Resolve over gRPC", () => {
   it("asks the name server the request names", async () => {
     const response = await resolve({ name: "www.o.example", nameserver: nsd.endpoint });
     assert.deepEqual(response.answers, ["192.0.2.9"]);
+  });
+
+  it("refuses a name server the configuration does not name, with PERMISSION_DENIED, before asking it", async () => {
+    for (const nameserver of ["127.0.0.1:1", "192.0.2.53", "[2001:db8::53]:5353"]) {
+      await assert.rejects(resolve({ name: "www.r.example", nameserver }), (error: ServiceError) => {
+        assert.equal(error.code, status.PERMISSION_DENIED);
+        assert.match(
+          error.details,
+          /^nameserver \S+: not one of resolver.nameservers nor inside resolver.allow_nameservers$/,
+        );
+        return true;
+      });
+    }
+  });
+
+  it("asks a name server inside resolver.allow_nameservers", async () => {
+    const config = loadConfig({
+      env: {},
+      sets: ["resolver.allow_nameservers=127.0.0.0/8", "resolver.timeout=1", "resolver.retries=0"],
+    });
+    const resolver = resolverActors(config, () => []);
+    const allowing = await startGrpcServer({ host: "127.0.0.1", port: 0 }, [
+      resolverGrpcService(resolver.context, config),
+    ]);
+    const other = new ResolverServiceClient(`127.0.0.1:${allowing.port}`, credentials.createInsecure());
+    try {
+      const response = await new Promise<ResolveResponse>((done, fail) =>
+        other.resolve(
+          { name: "www.o.example", type: "A", nameserver: nsd.endpoint },
+          (error: ServiceError | null, reply: ResolveResponse) => (error ? fail(error) : done(reply)),
+        ),
+      );
+      assert.deepEqual(response.answers, ["192.0.2.9"]);
+    } finally {
+      other.close();
+      await allowing.stop();
+      resolver.close();
+    }
   });
 
   it("refuses bad input with INVALID_ARGUMENT and the reason", async () => {
