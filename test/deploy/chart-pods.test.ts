@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -119,7 +119,7 @@ describe("the chart's pods as containers in the lab: a crawl submitted by the Cr
       },
       api: { token },
       geoip: { volume: { hostPath: { path: geoDir, type: "Directory" } } },
-      crawl: { source: "/data/domains.txt" },
+      crawl: { source: "/data/sources/domains.txt" },
     };
     const valuesFile = join(work, "values.yaml");
     writeFileSync(valuesFile, stringify(values));
@@ -180,9 +180,12 @@ describe("the chart's pods as containers in the lab: a crawl submitted by the Cr
   });
 
   it("the CronJob's container submits the list through the api with the token; the crawl completes", async () => {
-    // The list on the api's spool volume, where crawl.source names it.
-    copyFileSync(lab.domainsFile, join(apiDataDir, "domains.txt"));
-    chownSync(join(apiDataDir, "domains.txt"), 10001, 10001);
+    // The list on the api's volume, under api.source_dir where crawl.source names it.
+    const sources = join(apiDataDir, "sources");
+    mkdirSync(sources, { recursive: true });
+    copyFileSync(lab.domainsFile, join(sources, "domains.txt"));
+    chownSync(sources, 10001, 10001);
+    chownSync(join(sources, "domains.txt"), 10001, 10001);
     const cron = objects.find((o) => o.kind === "CronJob")!;
     const pod = structuredClone(cron.spec.jobTemplate.spec.template.spec);
     const args: string[] = pod.containers[0].args;
