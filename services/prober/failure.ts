@@ -2,7 +2,7 @@
 // TLS handshake), as ooni/probe-cli's failure strings: mapped from the system's errno here and
 // nowhere else, and the TCP port state derived from it. No sockets here: names and mappings only.
 
-import { PortState } from "../../gen/ipv6matrix/v1/common.js";
+import { PortState, ProbeFailure } from "../../gen/ipv6matrix/v1/common.js";
 
 export const failures = [
   // The peer answered the SYN with a reset: nothing listens on the port.
@@ -32,6 +32,30 @@ export const failures = [
 ] as const;
 
 export type Failure = (typeof failures)[number];
+
+// The wire enum of each name (common.proto ProbeFailure), for the typed fields beside the strings.
+// A Record over Failure, so a name added above without its enum value does not compile.
+const enumOf: Readonly<Record<Failure, ProbeFailure>> = {
+  connection_refused: ProbeFailure.PROBE_FAILURE_CONNECTION_REFUSED,
+  connection_reset: ProbeFailure.PROBE_FAILURE_CONNECTION_RESET,
+  generic_timeout: ProbeFailure.PROBE_FAILURE_GENERIC_TIMEOUT,
+  host_unreachable: ProbeFailure.PROBE_FAILURE_HOST_UNREACHABLE,
+  network_unreachable: ProbeFailure.PROBE_FAILURE_NETWORK_UNREACHABLE,
+  administratively_prohibited: ProbeFailure.PROBE_FAILURE_ADMINISTRATIVELY_PROHIBITED,
+  eof_error: ProbeFailure.PROBE_FAILURE_EOF_ERROR,
+  smtp_rejected: ProbeFailure.PROBE_FAILURE_SMTP_REJECTED,
+  smtp_garbage: ProbeFailure.PROBE_FAILURE_SMTP_GARBAGE,
+  smtp_line_too_long: ProbeFailure.PROBE_FAILURE_SMTP_LINE_TOO_LONG,
+  smtp_too_many_lines: ProbeFailure.PROBE_FAILURE_SMTP_TOO_MANY_LINES,
+  starttls_not_offered: ProbeFailure.PROBE_FAILURE_STARTTLS_NOT_OFFERED,
+  ssl_failed_handshake: ProbeFailure.PROBE_FAILURE_SSL_FAILED_HANDSHAKE,
+  unknown_failure: ProbeFailure.PROBE_FAILURE_UNKNOWN_FAILURE,
+};
+
+/** The wire enum of a failure; "" (the step succeeded) is PROBE_FAILURE_NONE. */
+export function probeFailureOf(failure: Failure | ""): ProbeFailure {
+  return failure === "" ? ProbeFailure.PROBE_FAILURE_NONE : enumOf[failure];
+}
 
 const byErrno: Readonly<Record<string, Failure>> = {
   ECONNREFUSED: "connection_refused",

@@ -21,6 +21,7 @@ import { FlowSocket } from "./flow-socket.js";
 import { defaultRateLimits, PacketPacer, paced, type RateLimits } from "./packet-pacer.js";
 import { measurePath } from "./path.js";
 import { ping } from "./ping.js";
+import { smtpResultOf } from "./smtp.js";
 import { defaultSmtpThreads, SmtpThreads } from "./smtp-threads.js";
 import { sourceAddress } from "./source-address.js";
 import { tcpProbe } from "./tcp.js";
@@ -226,14 +227,7 @@ export class Prober {
           const smtp = await this.smtp.probe(address, { timeoutMs: smtpTimeoutMs, tls: metrics.has("tls") });
           result.tcp25 = smtp.tcp25;
           result.starttls = smtp.starttls;
-          result.smtp = {
-            steps: smtp.steps,
-            starttlsOffered: smtp.starttlsOffered,
-            tlsVersion: smtp.tlsVersion,
-            step: smtp.step,
-            failure: smtp.failure,
-            ehlo: smtp.ehlo,
-          };
+          result.smtp = smtpResultOf(smtp);
         }),
       );
     }

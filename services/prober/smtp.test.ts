@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { TLSSocket } from "node:tls";
-import { PortState } from "../../gen/ipv6matrix/v1/common.js";
-import { smtpProbe } from "./smtp.js";
+import { PortState, ProbeFailure } from "../../gen/ipv6matrix/v1/common.js";
+import { SmtpStepKind } from "../../gen/ipv6matrix/v1/work.js";
+import { smtpProbe, smtpResultOf, smtpStepKindOf } from "./smtp.js";
 import { SmtpThreads } from "./smtp-threads.js";
 import { tcpProbe } from "./tcp.js";
 
@@ -113,6 +114,41 @@ test("plain SMTP: open, no STARTTLS", async () => {
   assert.equal(result.ehlo, true);
   assert.deepEqual([result.step, result.failure], ["starttls", "starttls_not_offered"]);
   assert.equal(result.steps.at(-1)?.outcome, "starttls_not_offered");
+});
+
+test("the result carries the outcome twice: strings for old readers, enums beside them", async () => {
+  const result = smtpResultOf(await probe(await serve(mta(false))));
+  assert.deepEqual(
+    [result.step, result.failure, result.stepKind, result.failureKind],
+    [
+      "starttls",
+      "starttls_not_offered",
+      SmtpStepKind.SMTP_STEP_KIND_STARTTLS,
+      ProbeFailure.PROBE_FAILURE_STARTTLS_NOT_OFFERED,
+    ],
+  );
+  assert.deepEqual(
+    result.steps.map((s) => [s.step, s.outcome, s.stepKind, s.failureKind]),
+    [
+      ["connect", "ok", SmtpStepKind.SMTP_STEP_KIND_CONNECT, ProbeFailure.PROBE_FAILURE_NONE],
+      ["greeting", "ok", SmtpStepKind.SMTP_STEP_KIND_GREETING, ProbeFailure.PROBE_FAILURE_NONE],
+      ["ehlo", "ok", SmtpStepKind.SMTP_STEP_KIND_EHLO, ProbeFailure.PROBE_FAILURE_NONE],
+      [
+        "starttls",
+        "starttls_not_offered",
+        SmtpStepKind.SMTP_STEP_KIND_STARTTLS,
+        ProbeFailure.PROBE_FAILURE_STARTTLS_NOT_OFFERED,
+      ],
+    ],
+  );
+});
+
+test("every SMTP step name has its own enum value, and every enum value a name", () => {
+  const kinds = (["connect", "greeting", "ehlo", "starttls", "tls"] as const).map(smtpStepKindOf);
+  const values = Object.values(SmtpStepKind).filter(
+    (v): v is SmtpStepKind => typeof v === "number" && v > SmtpStepKind.SMTP_STEP_KIND_UNSPECIFIED,
+  );
+  assert.deepEqual([...kinds].sort(), [...values].sort());
 });
 
 test("metric tls off: no STARTTLS sent", async () => {

@@ -8,8 +8,8 @@
 import { connect, type Socket } from "node:net";
 import { createSecureContext, type SecureContext, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { PortState } from "../../gen/ipv6matrix/v1/common.js";
-import type { SmtpStep } from "../../gen/ipv6matrix/v1/work.js";
-import { type Failure, failureOfErrno, localErrnos, portStateOf } from "./failure.js";
+import { type SmtpResult, type SmtpStep, SmtpStepKind } from "../../gen/ipv6matrix/v1/work.js";
+import { type Failure, failureOfErrno, localErrnos, portStateOf, probeFailureOf } from "./failure.js";
 import { ehloKeywords, type ParsedReply, type SmtpFailure, SmtpReplyParser } from "./smtp-reply.js";
 import { LocalResourceError } from "./tcp.js";
 
@@ -22,6 +22,20 @@ export interface SmtpOptions {
 }
 
 export type SmtpStepName = "connect" | "greeting" | "ehlo" | "starttls" | "tls";
+
+// The wire enum of each step (work.proto SmtpStepKind), for the typed fields beside the strings.
+const stepKindOf: Readonly<Record<SmtpStepName, SmtpStepKind>> = {
+  connect: SmtpStepKind.SMTP_STEP_KIND_CONNECT,
+  greeting: SmtpStepKind.SMTP_STEP_KIND_GREETING,
+  ehlo: SmtpStepKind.SMTP_STEP_KIND_EHLO,
+  starttls: SmtpStepKind.SMTP_STEP_KIND_STARTTLS,
+  tls: SmtpStepKind.SMTP_STEP_KIND_TLS,
+};
+
+/** The wire enum of a step name. */
+export function smtpStepKindOf(step: SmtpStepName): SmtpStepKind {
+  return stepKindOf[step];
+}
 
 export interface SmtpOutcome {
   /** The TCP state of port 25 from the handshake alone, as for 80 and 443. */
@@ -36,6 +50,23 @@ export interface SmtpOutcome {
   readonly starttlsOffered: boolean;
   readonly tlsVersion: string;
   readonly steps: SmtpStep[];
+}
+
+/**
+ * The outcome as AddressResult.smtp carries it: each closed set twice, the strings for readers
+ * older than the enums (docs/decisions/016) and the enums for everyone else.
+ */
+export function smtpResultOf(outcome: SmtpOutcome): SmtpResult {
+  return {
+    steps: outcome.steps,
+    starttlsOffered: outcome.starttlsOffered,
+    tlsVersion: outcome.tlsVersion,
+    step: outcome.step,
+    failure: outcome.failure,
+    ehlo: outcome.ehlo,
+    stepKind: smtpStepKindOf(outcome.step),
+    failureKind: probeFailureOf(outcome.failure),
+  };
 }
 
 // One context for every handshake: building one per connection (the default) re-reads the CA
@@ -102,6 +133,8 @@ export async function smtpProbe(ip: string, options: SmtpOptions): Promise<SmtpO
       outcome: failure || "ok",
       detail: detail.slice(0, 200),
       elapsedMs: Math.round((now - stepStarted) * 1000) / 1000,
+      stepKind: smtpStepKindOf(step),
+      failureKind: probeFailureOf(failure),
     });
     stepStarted = now;
   };

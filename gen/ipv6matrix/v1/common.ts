@@ -438,6 +438,145 @@ export function metricToJSON(object: Metric): string {
 }
 
 /**
+ * How a network step failed (the TCP handshake, a step of the SMTP dialogue, the
+ * TLS handshake): the one closed set of failure names of services/prober/failure.ts,
+ * as ooni/probe-cli's failure strings; PROBE_FAILURE_X is the name "x". A unit test
+ * keeps the two lists one to one.
+ */
+export enum ProbeFailure {
+  /** PROBE_FAILURE_UNSPECIFIED - Not filled (a result from a prober older than this field). */
+  PROBE_FAILURE_UNSPECIFIED = 0,
+  /** PROBE_FAILURE_NONE - The step succeeded: no failure ("ok" or "" in the string fields). */
+  PROBE_FAILURE_NONE = 1,
+  /** PROBE_FAILURE_CONNECTION_REFUSED - The peer answered the SYN with a reset: nothing listens on the port. */
+  PROBE_FAILURE_CONNECTION_REFUSED = 2,
+  /** PROBE_FAILURE_CONNECTION_RESET - An established connection was reset by the peer. */
+  PROBE_FAILURE_CONNECTION_RESET = 3,
+  /** PROBE_FAILURE_GENERIC_TIMEOUT - Nothing came back within the timeout. */
+  PROBE_FAILURE_GENERIC_TIMEOUT = 4,
+  /** PROBE_FAILURE_HOST_UNREACHABLE - No route to the host (ICMP host unreachable). */
+  PROBE_FAILURE_HOST_UNREACHABLE = 5,
+  /** PROBE_FAILURE_NETWORK_UNREACHABLE - No route to the network (ICMP network unreachable). */
+  PROBE_FAILURE_NETWORK_UNREACHABLE = 6,
+  /** PROBE_FAILURE_ADMINISTRATIVELY_PROHIBITED - The network said no for policy (ICMP administratively prohibited, a local firewall). */
+  PROBE_FAILURE_ADMINISTRATIVELY_PROHIBITED = 7,
+  /** PROBE_FAILURE_EOF_ERROR - The peer closed the connection where a reply was due. */
+  PROBE_FAILURE_EOF_ERROR = 8,
+  /** PROBE_FAILURE_SMTP_REJECTED - SMTP: a reply, but not the one the step needs (554 instead of 220, ...). */
+  PROBE_FAILURE_SMTP_REJECTED = 9,
+  /** PROBE_FAILURE_SMTP_GARBAGE - SMTP: bytes that are not reply lines. */
+  PROBE_FAILURE_SMTP_GARBAGE = 10,
+  /** PROBE_FAILURE_SMTP_LINE_TOO_LONG - SMTP: a reply line longer than the parser accepts. */
+  PROBE_FAILURE_SMTP_LINE_TOO_LONG = 11,
+  /** PROBE_FAILURE_SMTP_TOO_MANY_LINES - SMTP: a multi-line reply with more lines than the parser accepts. */
+  PROBE_FAILURE_SMTP_TOO_MANY_LINES = 12,
+  /** PROBE_FAILURE_STARTTLS_NOT_OFFERED - SMTP: EHLO did not list STARTTLS (RFC 3207), so no TLS was tried. */
+  PROBE_FAILURE_STARTTLS_NOT_OFFERED = 13,
+  /** PROBE_FAILURE_SSL_FAILED_HANDSHAKE - The TLS handshake after STARTTLS did not complete. */
+  PROBE_FAILURE_SSL_FAILED_HANDSHAKE = 14,
+  /** PROBE_FAILURE_UNKNOWN_FAILURE - Anything else; the raw error text is kept beside it (SmtpStep.detail). */
+  PROBE_FAILURE_UNKNOWN_FAILURE = 15,
+  UNRECOGNIZED = -1,
+}
+
+export function probeFailureFromJSON(object: any): ProbeFailure {
+  switch (object) {
+    case 0:
+    case "PROBE_FAILURE_UNSPECIFIED":
+      return ProbeFailure.PROBE_FAILURE_UNSPECIFIED;
+    case 1:
+    case "PROBE_FAILURE_NONE":
+      return ProbeFailure.PROBE_FAILURE_NONE;
+    case 2:
+    case "PROBE_FAILURE_CONNECTION_REFUSED":
+      return ProbeFailure.PROBE_FAILURE_CONNECTION_REFUSED;
+    case 3:
+    case "PROBE_FAILURE_CONNECTION_RESET":
+      return ProbeFailure.PROBE_FAILURE_CONNECTION_RESET;
+    case 4:
+    case "PROBE_FAILURE_GENERIC_TIMEOUT":
+      return ProbeFailure.PROBE_FAILURE_GENERIC_TIMEOUT;
+    case 5:
+    case "PROBE_FAILURE_HOST_UNREACHABLE":
+      return ProbeFailure.PROBE_FAILURE_HOST_UNREACHABLE;
+    case 6:
+    case "PROBE_FAILURE_NETWORK_UNREACHABLE":
+      return ProbeFailure.PROBE_FAILURE_NETWORK_UNREACHABLE;
+    case 7:
+    case "PROBE_FAILURE_ADMINISTRATIVELY_PROHIBITED":
+      return ProbeFailure.PROBE_FAILURE_ADMINISTRATIVELY_PROHIBITED;
+    case 8:
+    case "PROBE_FAILURE_EOF_ERROR":
+      return ProbeFailure.PROBE_FAILURE_EOF_ERROR;
+    case 9:
+    case "PROBE_FAILURE_SMTP_REJECTED":
+      return ProbeFailure.PROBE_FAILURE_SMTP_REJECTED;
+    case 10:
+    case "PROBE_FAILURE_SMTP_GARBAGE":
+      return ProbeFailure.PROBE_FAILURE_SMTP_GARBAGE;
+    case 11:
+    case "PROBE_FAILURE_SMTP_LINE_TOO_LONG":
+      return ProbeFailure.PROBE_FAILURE_SMTP_LINE_TOO_LONG;
+    case 12:
+    case "PROBE_FAILURE_SMTP_TOO_MANY_LINES":
+      return ProbeFailure.PROBE_FAILURE_SMTP_TOO_MANY_LINES;
+    case 13:
+    case "PROBE_FAILURE_STARTTLS_NOT_OFFERED":
+      return ProbeFailure.PROBE_FAILURE_STARTTLS_NOT_OFFERED;
+    case 14:
+    case "PROBE_FAILURE_SSL_FAILED_HANDSHAKE":
+      return ProbeFailure.PROBE_FAILURE_SSL_FAILED_HANDSHAKE;
+    case 15:
+    case "PROBE_FAILURE_UNKNOWN_FAILURE":
+      return ProbeFailure.PROBE_FAILURE_UNKNOWN_FAILURE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ProbeFailure.UNRECOGNIZED;
+  }
+}
+
+export function probeFailureToJSON(object: ProbeFailure): string {
+  switch (object) {
+    case ProbeFailure.PROBE_FAILURE_UNSPECIFIED:
+      return "PROBE_FAILURE_UNSPECIFIED";
+    case ProbeFailure.PROBE_FAILURE_NONE:
+      return "PROBE_FAILURE_NONE";
+    case ProbeFailure.PROBE_FAILURE_CONNECTION_REFUSED:
+      return "PROBE_FAILURE_CONNECTION_REFUSED";
+    case ProbeFailure.PROBE_FAILURE_CONNECTION_RESET:
+      return "PROBE_FAILURE_CONNECTION_RESET";
+    case ProbeFailure.PROBE_FAILURE_GENERIC_TIMEOUT:
+      return "PROBE_FAILURE_GENERIC_TIMEOUT";
+    case ProbeFailure.PROBE_FAILURE_HOST_UNREACHABLE:
+      return "PROBE_FAILURE_HOST_UNREACHABLE";
+    case ProbeFailure.PROBE_FAILURE_NETWORK_UNREACHABLE:
+      return "PROBE_FAILURE_NETWORK_UNREACHABLE";
+    case ProbeFailure.PROBE_FAILURE_ADMINISTRATIVELY_PROHIBITED:
+      return "PROBE_FAILURE_ADMINISTRATIVELY_PROHIBITED";
+    case ProbeFailure.PROBE_FAILURE_EOF_ERROR:
+      return "PROBE_FAILURE_EOF_ERROR";
+    case ProbeFailure.PROBE_FAILURE_SMTP_REJECTED:
+      return "PROBE_FAILURE_SMTP_REJECTED";
+    case ProbeFailure.PROBE_FAILURE_SMTP_GARBAGE:
+      return "PROBE_FAILURE_SMTP_GARBAGE";
+    case ProbeFailure.PROBE_FAILURE_SMTP_LINE_TOO_LONG:
+      return "PROBE_FAILURE_SMTP_LINE_TOO_LONG";
+    case ProbeFailure.PROBE_FAILURE_SMTP_TOO_MANY_LINES:
+      return "PROBE_FAILURE_SMTP_TOO_MANY_LINES";
+    case ProbeFailure.PROBE_FAILURE_STARTTLS_NOT_OFFERED:
+      return "PROBE_FAILURE_STARTTLS_NOT_OFFERED";
+    case ProbeFailure.PROBE_FAILURE_SSL_FAILED_HANDSHAKE:
+      return "PROBE_FAILURE_SSL_FAILED_HANDSHAKE";
+    case ProbeFailure.PROBE_FAILURE_UNKNOWN_FAILURE:
+      return "PROBE_FAILURE_UNKNOWN_FAILURE";
+    case ProbeFailure.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
  * What one crawl looks at: SPEC sections 2 and 4, the original's config.props.
  * In a submission or a probe, an empty list or a 0 is the server's configured
  * default (none of these is meaningful as 0).

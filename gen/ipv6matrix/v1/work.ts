@@ -20,6 +20,9 @@ import {
   PortState,
   portStateFromJSON,
   portStateToJSON,
+  ProbeFailure,
+  probeFailureFromJSON,
+  probeFailureToJSON,
 } from "./common.js";
 
 export const protobufPackage = "ipv6matrix.v1";
@@ -66,6 +69,70 @@ export function traceMethodToJSON(object: TraceMethod): string {
     case TraceMethod.TRACE_METHOD_TCP:
       return "TRACE_METHOD_TCP";
     case TraceMethod.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** The steps of the SMTP dialogue on port 25, in dialogue order. */
+export enum SmtpStepKind {
+  /** SMTP_STEP_KIND_UNSPECIFIED - Not filled (a result from a prober older than this field). */
+  SMTP_STEP_KIND_UNSPECIFIED = 0,
+  /** SMTP_STEP_KIND_CONNECT - The TCP handshake on port 25. */
+  SMTP_STEP_KIND_CONNECT = 1,
+  /** SMTP_STEP_KIND_GREETING - The server's 220 greeting. */
+  SMTP_STEP_KIND_GREETING = 2,
+  /** SMTP_STEP_KIND_EHLO - EHLO and its reply (the extensions, STARTTLS among them). */
+  SMTP_STEP_KIND_EHLO = 3,
+  /** SMTP_STEP_KIND_STARTTLS - The STARTTLS command and its 220 reply (RFC 3207). */
+  SMTP_STEP_KIND_STARTTLS = 4,
+  /** SMTP_STEP_KIND_TLS - The TLS handshake after STARTTLS. */
+  SMTP_STEP_KIND_TLS = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function smtpStepKindFromJSON(object: any): SmtpStepKind {
+  switch (object) {
+    case 0:
+    case "SMTP_STEP_KIND_UNSPECIFIED":
+      return SmtpStepKind.SMTP_STEP_KIND_UNSPECIFIED;
+    case 1:
+    case "SMTP_STEP_KIND_CONNECT":
+      return SmtpStepKind.SMTP_STEP_KIND_CONNECT;
+    case 2:
+    case "SMTP_STEP_KIND_GREETING":
+      return SmtpStepKind.SMTP_STEP_KIND_GREETING;
+    case 3:
+    case "SMTP_STEP_KIND_EHLO":
+      return SmtpStepKind.SMTP_STEP_KIND_EHLO;
+    case 4:
+    case "SMTP_STEP_KIND_STARTTLS":
+      return SmtpStepKind.SMTP_STEP_KIND_STARTTLS;
+    case 5:
+    case "SMTP_STEP_KIND_TLS":
+      return SmtpStepKind.SMTP_STEP_KIND_TLS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SmtpStepKind.UNRECOGNIZED;
+  }
+}
+
+export function smtpStepKindToJSON(object: SmtpStepKind): string {
+  switch (object) {
+    case SmtpStepKind.SMTP_STEP_KIND_UNSPECIFIED:
+      return "SMTP_STEP_KIND_UNSPECIFIED";
+    case SmtpStepKind.SMTP_STEP_KIND_CONNECT:
+      return "SMTP_STEP_KIND_CONNECT";
+    case SmtpStepKind.SMTP_STEP_KIND_GREETING:
+      return "SMTP_STEP_KIND_GREETING";
+    case SmtpStepKind.SMTP_STEP_KIND_EHLO:
+      return "SMTP_STEP_KIND_EHLO";
+    case SmtpStepKind.SMTP_STEP_KIND_STARTTLS:
+      return "SMTP_STEP_KIND_STARTTLS";
+    case SmtpStepKind.SMTP_STEP_KIND_TLS:
+      return "SMTP_STEP_KIND_TLS";
+    case SmtpStepKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -221,6 +288,11 @@ export interface TraceResult {
 
 /** One step of the SMTP dialogue on port 25: connect, greeting, ehlo, starttls, tls. */
 export interface SmtpStep {
+  /**
+   * connect, greeting, ehlo, starttls or tls. Deprecated: read step_kind.
+   *
+   * @deprecated
+   */
   step: string;
   /**
    * "ok", or how the step failed, in the one closed set of failure names
@@ -228,31 +300,52 @@ export interface SmtpStep {
    * generic_timeout, host_unreachable, network_unreachable,
    * administratively_prohibited, eof_error, smtp_rejected, smtp_garbage,
    * smtp_line_too_long, smtp_too_many_lines, starttls_not_offered,
-   * ssl_failed_handshake, unknown_failure.
+   * ssl_failed_handshake, unknown_failure. Deprecated: read failure_kind.
+   *
+   * @deprecated
    */
   outcome: string;
   /** The reply code and first line, or the error text, truncated. */
   detail: string;
+  /** Time the step took, in milliseconds. */
   elapsedMs: number;
+  /** The step (the same as step). */
+  stepKind: SmtpStepKind;
+  /** How the step failed, PROBE_FAILURE_NONE when it succeeded (the same as outcome). */
+  failureKind: ProbeFailure;
 }
 
 export interface SmtpResult {
   /** In dialogue order; a step that was not reached is absent. */
   steps: SmtpStep[];
+  /** EHLO listed STARTTLS (RFC 3207). */
   starttlsOffered: boolean;
   /** e.g. TLSv1.3, when the handshake completed. */
   tlsVersion: string;
   /**
    * The SMTP outcome, kept apart from the TCP state of port 25 (tcp25): the
-   * last step tried and how it failed ("" when it succeeded).
+   * last step tried (connect, greeting, ehlo, starttls, tls)...
+   * Deprecated: read step_kind.
+   *
+   * @deprecated
    */
   step: string;
+  /**
+   * ...and how it failed, in failure.ts's names ("" when it succeeded).
+   * Deprecated: read failure_kind.
+   *
+   * @deprecated
+   */
   failure: string;
   /**
    * The server greeted and answered EHLO: what smtp4 / smtp6 and the SMTP row
    * of Reachability count (SPEC 4).
    */
   ehlo: boolean;
+  /** The last step tried (the same as step). */
+  stepKind: SmtpStepKind;
+  /** How the last step failed, PROBE_FAILURE_NONE when it succeeded (the same as failure). */
+  failureKind: ProbeFailure;
 }
 
 /** What the prober measured at one address. */
@@ -2143,7 +2236,7 @@ export const TraceResult: MessageFns<TraceResult> = {
 };
 
 function createBaseSmtpStep(): SmtpStep {
-  return { step: "", outcome: "", detail: "", elapsedMs: 0 };
+  return { step: "", outcome: "", detail: "", elapsedMs: 0, stepKind: 0, failureKind: 0 };
 }
 
 export const SmtpStep: MessageFns<SmtpStep> = {
@@ -2159,6 +2252,12 @@ export const SmtpStep: MessageFns<SmtpStep> = {
     }
     if (message.elapsedMs !== 0) {
       writer.uint32(33).double(message.elapsedMs);
+    }
+    if (message.stepKind !== 0) {
+      writer.uint32(40).int32(message.stepKind);
+    }
+    if (message.failureKind !== 0) {
+      writer.uint32(48).int32(message.failureKind);
     }
     return writer;
   },
@@ -2208,6 +2307,22 @@ export const SmtpStep: MessageFns<SmtpStep> = {
             message.elapsedMs = reader.double();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.stepKind = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.failureKind = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2230,6 +2345,16 @@ export const SmtpStep: MessageFns<SmtpStep> = {
         : isSet(object.elapsed_ms)
         ? globalThis.Number(object.elapsed_ms)
         : 0,
+      stepKind: isSet(object.stepKind)
+        ? smtpStepKindFromJSON(object.stepKind)
+        : isSet(object.step_kind)
+        ? smtpStepKindFromJSON(object.step_kind)
+        : 0,
+      failureKind: isSet(object.failureKind)
+        ? probeFailureFromJSON(object.failureKind)
+        : isSet(object.failure_kind)
+        ? probeFailureFromJSON(object.failure_kind)
+        : 0,
     };
   },
 
@@ -2247,6 +2372,12 @@ export const SmtpStep: MessageFns<SmtpStep> = {
     if (message.elapsedMs !== 0) {
       obj.elapsedMs = floatToJson(message.elapsedMs);
     }
+    if (message.stepKind !== 0) {
+      obj.stepKind = smtpStepKindToJSON(message.stepKind);
+    }
+    if (message.failureKind !== 0) {
+      obj.failureKind = probeFailureToJSON(message.failureKind);
+    }
     return obj;
   },
 
@@ -2259,12 +2390,23 @@ export const SmtpStep: MessageFns<SmtpStep> = {
     message.outcome = object.outcome ?? "";
     message.detail = object.detail ?? "";
     message.elapsedMs = object.elapsedMs ?? 0;
+    message.stepKind = object.stepKind ?? 0;
+    message.failureKind = object.failureKind ?? 0;
     return message;
   },
 };
 
 function createBaseSmtpResult(): SmtpResult {
-  return { steps: [], starttlsOffered: false, tlsVersion: "", step: "", failure: "", ehlo: false };
+  return {
+    steps: [],
+    starttlsOffered: false,
+    tlsVersion: "",
+    step: "",
+    failure: "",
+    ehlo: false,
+    stepKind: 0,
+    failureKind: 0,
+  };
 }
 
 export const SmtpResult: MessageFns<SmtpResult> = {
@@ -2286,6 +2428,12 @@ export const SmtpResult: MessageFns<SmtpResult> = {
     }
     if (message.ehlo !== false) {
       writer.uint32(48).bool(message.ehlo);
+    }
+    if (message.stepKind !== 0) {
+      writer.uint32(56).int32(message.stepKind);
+    }
+    if (message.failureKind !== 0) {
+      writer.uint32(64).int32(message.failureKind);
     }
     return writer;
   },
@@ -2351,6 +2499,22 @@ export const SmtpResult: MessageFns<SmtpResult> = {
             message.ehlo = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.stepKind = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.failureKind = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2379,6 +2543,16 @@ export const SmtpResult: MessageFns<SmtpResult> = {
       step: isSet(object.step) ? globalThis.String(object.step) : "",
       failure: isSet(object.failure) ? globalThis.String(object.failure) : "",
       ehlo: isSet(object.ehlo) ? globalThis.Boolean(object.ehlo) : false,
+      stepKind: isSet(object.stepKind)
+        ? smtpStepKindFromJSON(object.stepKind)
+        : isSet(object.step_kind)
+        ? smtpStepKindFromJSON(object.step_kind)
+        : 0,
+      failureKind: isSet(object.failureKind)
+        ? probeFailureFromJSON(object.failureKind)
+        : isSet(object.failure_kind)
+        ? probeFailureFromJSON(object.failure_kind)
+        : 0,
     };
   },
 
@@ -2402,6 +2576,12 @@ export const SmtpResult: MessageFns<SmtpResult> = {
     if (message.ehlo !== false) {
       obj.ehlo = message.ehlo;
     }
+    if (message.stepKind !== 0) {
+      obj.stepKind = smtpStepKindToJSON(message.stepKind);
+    }
+    if (message.failureKind !== 0) {
+      obj.failureKind = probeFailureToJSON(message.failureKind);
+    }
     return obj;
   },
 
@@ -2416,6 +2596,8 @@ export const SmtpResult: MessageFns<SmtpResult> = {
     message.step = object.step ?? "";
     message.failure = object.failure ?? "";
     message.ehlo = object.ehlo ?? false;
+    message.stepKind = object.stepKind ?? 0;
+    message.failureKind = object.failureKind ?? 0;
     return message;
   },
 };
