@@ -27,3 +27,8 @@ export class ResourceExhaustedError extends Error {
 export class PermissionDeniedError extends Error {
   override name = "PermissionDeniedError";
 }
+
+/** The service cannot do it now (a local shortage, a socket it could not open); the same request may succeed later. */
+export class UnavailableError extends Error {
+  override name = "UnavailableError";
+}

@@ -9,6 +9,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
+  UnavailableError,
 } from "./api-errors.js";
 
 const codes: ReadonlyArray<readonly [new (...args: never[]) => Error, status]> = [
@@ -17,6 +18,7 @@ const codes: ReadonlyArray<readonly [new (...args: never[]) => Error, status]> =
   [FailedPreconditionError, status.FAILED_PRECONDITION],
   [ResourceExhaustedError, status.RESOURCE_EXHAUSTED],
   [PermissionDeniedError, status.PERMISSION_DENIED],
+  [UnavailableError, status.UNAVAILABLE],
 ];
 
 export function grpcStatusOf(error: unknown): status {

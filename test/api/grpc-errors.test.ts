@@ -7,11 +7,18 @@ import { status } from "@grpc/grpc-js";
 import { QueryError } from "../../services/aggregator/queries/views.js";
 import { SourceError } from "../../services/api/domain-source.js";
 import {
+  ProbeBudgetError,
+  ProbeRefusedError,
+  ProbeRequestError,
+  ProbeUnavailableError,
+} from "../../services/prober/grpc.js";
+import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
+  UnavailableError,
 } from "../../services/runtime/api-errors.js";
 import { DomainFileError } from "../../services/runtime/domain-file.js";
 import { grpcError, grpcStatusOf } from "../../services/runtime/grpc-errors.js";
@@ -26,6 +33,11 @@ describe("the one error-to-status mapper", () => {
     assert.equal(grpcStatusOf(new QueryError("x")), status.INVALID_ARGUMENT);
     assert.equal(grpcStatusOf(new SourceError("x")), status.INVALID_ARGUMENT);
     assert.equal(grpcStatusOf(new DomainFileError("x")), status.INVALID_ARGUMENT);
+    assert.equal(grpcStatusOf(new UnavailableError("x")), status.UNAVAILABLE);
+    assert.equal(grpcStatusOf(new ProbeRequestError("x")), status.INVALID_ARGUMENT);
+    assert.equal(grpcStatusOf(new ProbeRefusedError("x")), status.PERMISSION_DENIED);
+    assert.equal(grpcStatusOf(new ProbeBudgetError("x")), status.RESOURCE_EXHAUSTED);
+    assert.equal(grpcStatusOf(new ProbeUnavailableError("x")), status.UNAVAILABLE);
   });
 
   it("never reads the message: an unknown error is INTERNAL whatever it says", () => {
