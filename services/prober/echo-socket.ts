@@ -3,7 +3,6 @@
 // matched by identifier and sequence (and its source), an error by the echo request it quotes.
 // It knows nothing of pings or paths: it sends one probe and says what came back.
 
-import { createRequire } from "node:module";
 import { canonicalIp } from "../runtime/address.js";
 import { rawSocketError } from "./capability.js";
 import {
@@ -15,6 +14,24 @@ import {
   parseIcmp6,
 } from "./icmp-packet.js";
 import { type PacketPacer, paced } from "./packet-pacer.js";
+import {
+  ICMP_FILTER,
+  ICMP6_FILTER,
+  IP_MTU_DISCOVER,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_DONTFRAG,
+  IPV6_MTU_DISCOVER,
+  IPV6_UNICAST_HOPS,
+  PMTUDISC_PROBE,
+  type RawSocket,
+  rawSocketOpener,
+  SO_RCVBUFFORCE,
+  SOL_ICMPV6,
+  SOL_RAW,
+  SOL_SOCKET,
+} from "./raw-socket.js";
 
 export interface EchoProbe {
   /** Canonical text (canonicalIp). */
@@ -47,39 +64,6 @@ export interface EchoCounts {
   unexpectedSource: number;
 }
 
-interface RawWrap {
-  send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
-  recv(buffer: Buffer, done: (buffer: Buffer, bytes: number, source: string) => void): void;
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  removeAllListeners(event: string): void;
-  on(event: string, listener: () => void): void;
-}
-interface RawSocket {
-  wrap: RawWrap;
-  on(event: "error", listener: (error: Error) => void): void;
-  close(): void;
-}
-interface RawSocketModule {
-  createSocket(options: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
-}
-
-// Linux socket options raw-socket does not name.
-const SOL_SOCKET = 1;
-const SO_RCVBUFFORCE = 33;
-const IPPROTO_IP = 0;
-const IP_TTL = 2;
-const IP_MTU_DISCOVER = 10;
-const IPPROTO_IPV6 = 41;
-const IPV6_UNICAST_HOPS = 16;
-const IPV6_MTU_DISCOVER = 23;
-const IPV6_DONTFRAG = 62;
-// PROBE: set DF (IPv4) / never fragment (IPv6) and ignore the kernel's cached path MTU, so a
-// probe of any size leaves as it is and the PMTU search sees the network's answer (RFC 1191, 8201).
-const PMTUDISC_PROBE = 3;
-const SOL_RAW = 255;
-const ICMP_FILTER = 1;
-const SOL_ICMPV6 = 58;
-const ICMP6_FILTER = 1;
 const KEY_SPACE = 1 << 20;
 
 interface Pending {
@@ -136,12 +120,9 @@ export class EchoSocket {
     readonly family: 4 | 6,
     private readonly limiter: PacketPacer,
   ) {
-    const raw = createRequire(import.meta.url)("raw-socket") as RawSocketModule;
+    const open = rawSocketOpener();
     try {
-      this.socket = raw.createSocket({
-        protocol: family === 4 ? 1 : 58,
-        addressFamily: family === 4 ? 1 : 2,
-      });
+      this.socket = open(family === 4 ? 1 : 58, family);
     } catch (error) {
       throw rawSocketError(family, error as Error);
     }

@@ -4,12 +4,25 @@
 // TCP destination's SYN-ACK or RST comes on the raw TCP socket, open only while a TCP probe waits.
 // It knows nothing of paths: it sends one probe and says what came back, as EchoSocket does.
 
-import { createRequire } from "node:module";
 import { canonicalIp } from "../runtime/address.js";
 import type { EchoOutcome, EchoSocket } from "./echo-socket.js";
 import { ipPacketSize, parseTcpAnswer, tcpSyn, UDP_HEADER, udpProbe } from "./flow-packet.js";
 import type { IcmpMessage } from "./icmp-packet.js";
 import { type PacketPacer, paced } from "./packet-pacer.js";
+import {
+  IP_MTU_DISCOVER,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_DONTFRAG,
+  IPV6_MTU_DISCOVER,
+  IPV6_UNICAST_HOPS,
+  PMTUDISC_PROBE,
+  type RawSocket,
+  rawSocketOpener,
+  SO_RCVBUF,
+  SOL_SOCKET,
+} from "./raw-socket.js";
 
 export type FlowMethod = "udp" | "tcp";
 
@@ -29,33 +42,6 @@ export interface FlowProbe {
   readonly timeoutMs: number;
 }
 
-interface RawWrap {
-  send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
-  recv(buffer: Buffer, done: (buffer: Buffer, bytes: number, source: string) => void): void;
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  pause(recv: boolean, send: boolean): void;
-  removeAllListeners(event: string): void;
-  on(event: string, listener: () => void): void;
-}
-interface RawSocket {
-  wrap: RawWrap;
-  on(event: "error", listener: (error: Error) => void): void;
-  close(): void;
-}
-interface RawSocketModule {
-  createSocket(options: { protocol: number; addressFamily: number }): RawSocket;
-}
-
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
-const IPPROTO_IP = 0;
-const IP_TTL = 2;
-const IP_MTU_DISCOVER = 10;
-const IPPROTO_IPV6 = 41;
-const IPV6_UNICAST_HOPS = 16;
-const IPV6_MTU_DISCOVER = 23;
-const IPV6_DONTFRAG = 62;
-const PMTUDISC_PROBE = 3;
 const FIRST_PORT = 33_435;
 const PORTS = 16_384;
 
@@ -151,11 +137,7 @@ export class FlowSocket {
   private socket(method: FlowMethod): RawSocket {
     let socket = this.sockets.get(method);
     if (socket) return socket;
-    const raw = createRequire(import.meta.url)("raw-socket") as RawSocketModule;
-    socket = raw.createSocket({
-      protocol: method === "udp" ? 17 : 6,
-      addressFamily: this.family === 4 ? 1 : 2,
-    });
+    socket = rawSocketOpener()(method === "udp" ? 17 : 6, this.family);
     socket.on("error", () => {});
     const wrap = socket.wrap;
     if (this.family === 4) wrap.setOption(IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC_PROBE);
