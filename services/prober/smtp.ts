@@ -54,7 +54,7 @@ export interface SmtpOutcome {
 
 /**
  * The outcome as AddressResult.smtp carries it: each closed set twice, the strings for readers
- * older than the enums (docs/decisions/016) and the enums for everyone else.
+ * older than the enums (docs/decisions/012) and the enums for everyone else.
  */
 export function smtpResultOf(outcome: SmtpOutcome): SmtpResult {
   return {
