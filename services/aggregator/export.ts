@@ -40,6 +40,20 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       FROM reachability WHERE crawl_id = {crawl:String} {zz} ORDER BY tld, service, country`,
     placed: true,
   },
+  // Issue 19: ZZ kept, as in DomainPenetration (a domain's country, not a host's); NULL: no verdict.
+  readiness: {
+    sql: `SELECT toString(date) AS date, crawl_id, tld, country, domains, dns6_applicable, dns6_yes,
+      web6_applicable, web6_yes, web6_same_applicable, web6_same_yes, mail6_applicable, mail6_yes,
+      ntp6_applicable, ntp6_yes, ipv6_only_ready_applicable, ipv6_only_ready_yes, method
+      FROM readiness WHERE crawl_id = {crawl:String} ORDER BY tld, country`,
+    placed: false,
+  },
+  readiness_domains: {
+    sql: `SELECT toString(date) AS date, crawl_id, domain, tld, country, dns6, dns6_reason, web6, web6_reason,
+      web6_same, web6_same_reason, mail6, mail6_reason, ntp6, ntp6_reason, ipv6_only_ready, ipv6_only_reason, method
+      FROM readiness_domains WHERE crawl_id = {crawl:String} ORDER BY domain`,
+    placed: false,
+  },
   jobs: {
     sql: `SELECT toString(date) AS date, crawl_id, type, domain, tld, host, priority, outcome, rcode
       FROM jobs FINAL WHERE crawl_id = {crawl:String} ORDER BY domain, type, priority, host`,

@@ -1,4 +1,4 @@
-// Computes a crawl's summaries in ClickHouse SQL (SPEC section 5), replacing
+// Computes a crawl's summaries in ClickHouse SQL (SPEC section 5, and Readiness), replacing
 // whatever an earlier computation of the same crawl left. Recomputable at any
 // time from the raw tables; a crawl that has summaries and no raw rows (one
 // imported from the original's MySQL dump) is refused, never emptied.
@@ -10,6 +10,8 @@ import { domainPenetrationSql } from "./summaries/domain-penetration.js";
 import { domainsSql } from "./summaries/domains.js";
 import { hostDataSql } from "./summaries/host-data.js";
 import { reachabilitySql } from "./summaries/reachability.js";
+import { readinessDomainsSql, readinessSummarySql } from "./summaries/readiness.js";
+import { readinessSources, withSources } from "./summaries/readiness-sources.js";
 
 /** Summary table -> the INSERT ... SELECT that fills it for one crawl, in the order they must run. */
 export const summaryTables: Readonly<Record<string, string>> = {
@@ -18,6 +20,9 @@ export const summaryTables: Readonly<Record<string, string>> = {
   domains: domainsSql,
   // Reads the countries the Domains summary just gave.
   domain_penetration: domainPenetrationSql,
+  // Issue 19. The domain's country is the Domains summary's, and Readiness sums readiness_domains.
+  readiness_domains: readinessDomainsSql,
+  readiness: readinessSummarySql,
 };
 
 /** The summaries of this crawl cannot be computed again: they are kept as they are. */
@@ -44,12 +49,13 @@ export async function computeSummaries(store: Store, crawlId: string): Promise<v
       );
   }
   const options = parseOptions(crawl);
+  const sources = await readinessSources(store);
   for (const [table, sql] of Object.entries(summaryTables)) {
     await store.exec(
       `ALTER TABLE ${table} DELETE WHERE crawl_id = {crawl:String} SETTINGS mutations_sync = 2`,
       params,
     );
-    await store.exec(sql, {
+    await store.exec(withSources(sql, sources), {
       crawl: crawlId,
       date: crawl.date,
       www_prefixes: options.wwwPrefixes,

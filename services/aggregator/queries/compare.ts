@@ -1,18 +1,34 @@
 // CompareCrawls: two crawls side by side, per TLD, country or type, with the
 // change. By TLD or country it compares IPv6 penetration of domains
-// (DomainPenetration: domains6 / domains); by type, hosts with IPv6 (HostData:
-// (hosts6 + dualstack) / hosts). With each crawl's method (SPEC section 6): an
-// imported crawl of the original against one of ours is a change of method too.
-// Pure SQL text.
+// (DomainPenetration: domains6 / domains), or, for the readiness subject,
+// domains ready for a client with IPv6 alone (Readiness:
+// ipv6_only_ready_yes / ipv6_only_ready_applicable, the domains with a
+// verdict); by type, hosts with IPv6 (HostData: (hosts6 + dualstack) / hosts).
+// With each crawl's method (SPEC section 6): an imported crawl of the original
+// against one of ours is a change of method too. Pure SQL text.
 
 import type { Params } from "../../runtime/store.js";
 import { QueryError } from "./views.js";
 
-export function compareSql(crawlA: string, crawlB: string, groupBy: string): { sql: string; params: Params } {
+/** What is compared: IPv6 penetration (the default) or IPv6-only readiness (issue 19). */
+export type CompareSubject = "penetration" | "readiness";
+
+export function compareSql(
+  crawlA: string,
+  crawlB: string,
+  groupBy: string,
+  subject: CompareSubject = "penetration",
+): { sql: string; params: Params } {
   const params = { a: crawlA, b: crawlB };
   let inner: string;
   let table: string;
-  if (groupBy === "tld" || groupBy === "country") {
+  if (subject === "readiness") {
+    if (groupBy !== "tld" && groupBy !== "country")
+      throw new QueryError(`cannot compare readiness by ${groupBy} (one of tld, country)`);
+    inner = `SELECT ${groupBy} AS key, crawl_id, sum(ipv6_only_ready_applicable) AS total, sum(ipv6_only_ready_yes) AS ipv6
+      FROM readiness WHERE crawl_id IN ({a:String}, {b:String}) GROUP BY key, crawl_id`;
+    table = "readiness";
+  } else if (groupBy === "tld" || groupBy === "country") {
     inner = `SELECT ${groupBy} AS key, crawl_id, sum(domains) AS total, sum(domains6) AS ipv6
       FROM domain_penetration WHERE crawl_id IN ({a:String}, {b:String}) GROUP BY key, crawl_id`;
     table = "domain_penetration";
