@@ -16,7 +16,7 @@ import { unaryHandler } from "../runtime/grpc-errors.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
 import type { Store } from "../runtime/store.js";
-import { compareSql } from "./queries/compare.js";
+import { type CompareSubject, compareSql } from "./queries/compare.js";
 import { domainHistorySql, searchDomainsSql } from "./queries/domains.js";
 import { summarySql, trendSql } from "./queries/views.js";
 import { TableQueries } from "./query-table.js";
@@ -28,7 +28,17 @@ const viewNames: Partial<Record<View, string>> = {
   [View.VIEW_DUALSTACK]: "dualstack",
   [View.VIEW_PING]: "ping",
   [View.VIEW_PATH]: "path",
+  [View.VIEW_READINESS]: "readiness",
 };
+
+/** What CompareCrawls compares: penetration unless readiness is asked for (issue 19). */
+export function compareSubjectOf(dataView: View): CompareSubject {
+  if (dataView === View.VIEW_UNSPECIFIED) return "penetration";
+  if (dataView === View.VIEW_READINESS) return "readiness";
+  throw new InvalidArgumentError(
+    `data_view ${dataView}: CompareCrawls compares penetration (unspecified) or readiness (VIEW_READINESS)`,
+  );
+}
 
 const groupingNames: Partial<Record<Grouping, string>> = {
   [Grouping.GROUPING_NONE]: "none",
@@ -92,6 +102,7 @@ export function queryService(store: Store): GrpcService {
           await crawlOf(request.crawlA),
           await crawlOf(request.crawlB),
           groupingOf(request.group, request.groupBy, "tld"),
+          compareSubjectOf(request.dataView),
         ),
       ),
     })),

@@ -218,7 +218,10 @@ describe("QueryService over gRPC", () => {
 
   it("compares two crawls, named by date or id", async () => {
     const compared = await call<{ table?: Table }>((done) =>
-      client.compareCrawls({ crawlA: "2026-10-01", crawlB: "nov", groupBy: "tld", group: 0 }, done),
+      client.compareCrawls(
+        { crawlA: "2026-10-01", crawlB: "nov", groupBy: "tld", group: 0, dataView: 0 },
+        done,
+      ),
     );
     assert.deepEqual(compared.table!.columns, [
       "tld",
@@ -235,7 +238,7 @@ describe("QueryService over gRPC", () => {
     assert.deepEqual(rows(compared.table), ["com 10 2 20 10 4 40 20 1 2", "org 5 0 0 5 1 20 20 1 2"]);
     // By type: November's MX has no October row, and the crawl's method is still there.
     const byType = await call<{ table?: Table }>((done) =>
-      client.compareCrawls({ crawlA: "oct", crawlB: "nov", groupBy: "type", group: 0 }, done),
+      client.compareCrawls({ crawlA: "oct", crawlB: "nov", groupBy: "type", group: 0, dataView: 0 }, done),
     );
     assert.deepEqual(rows(byType.table), ["MX 0 0  4 1 25  1 2", "WWW 20 4 20 20 8 40 20 1 2"]);
   });
@@ -366,7 +369,7 @@ describe("QueryService over gRPC", () => {
     // Percentages are reals; a share of nothing is no value (NULL), not 0.
     const compared = await call<{ table?: Table }>((done) =>
       client.compareCrawls(
-        { crawlA: "oct", crawlB: "nov", groupBy: "", group: Grouping.GROUPING_TYPE },
+        { crawlA: "oct", crawlB: "nov", groupBy: "", group: Grouping.GROUPING_TYPE, dataView: 0 },
         done,
       ),
     );
@@ -400,7 +403,7 @@ describe("QueryService over gRPC", () => {
             done,
           ),
         ),
-        { code: 3, details: `unknown view ${view} (one of hosts, domains, reach, dualstack, ping, path)` },
+        { code: 3, details: `unknown view ${view} (one of hosts, domains, reach, dualstack, ping, path, readiness)` },
       );
       await assert.rejects(
         call((done) =>

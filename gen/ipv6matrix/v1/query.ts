@@ -39,6 +39,12 @@ export enum View {
   VIEW_PING = 5,
   /** VIEW_PATH - HostData: hosts traced over both families and those with fewer IPv6 hops. */
   VIEW_PATH = 6,
+  /**
+   * VIEW_READINESS - Readiness (issue 19): domains, and per verdict (dns6, web6, web6_same, mail6,
+   * ntp6, ipv6_only_ready) those it applies to and was measured for, and those
+   * that passed. Grouped by TLD or country (a domain's, as DomainPenetration); ZZ kept.
+   */
+  VIEW_READINESS = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -65,6 +71,9 @@ export function viewFromJSON(object: any): View {
     case 6:
     case "VIEW_PATH":
       return View.VIEW_PATH;
+    case 7:
+    case "VIEW_READINESS":
+      return View.VIEW_READINESS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -88,6 +97,8 @@ export function viewToJSON(object: View): string {
       return "VIEW_PING";
     case View.VIEW_PATH:
       return "VIEW_PATH";
+    case View.VIEW_READINESS:
+      return "VIEW_READINESS";
     case View.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -305,7 +316,7 @@ export interface Row {
 
 export interface GetSummaryRequest {
   /**
-   * hosts, domains, reach, dualstack, ping or path. Deprecated: set data_view
+   * hosts, domains, reach, dualstack, ping, path or readiness. Deprecated: set data_view
    * (which wins when both are set).
    *
    * @deprecated
@@ -382,10 +393,19 @@ export interface CompareCrawlsRequest {
   groupBy: string;
   /** tld, country or type; unspecified for tld. */
   group: Grouping;
+  /**
+   * What is compared: unspecified for IPv6 penetration (DomainPenetration by tld or
+   * country, HostData by type); VIEW_READINESS for domains ready for IPv6 alone
+   * (Readiness: ipv6_only_ready_yes of ipv6_only_ready_applicable, by tld or country).
+   */
+  dataView: View;
 }
 
 export interface CompareCrawlsResponse {
-  /** Per group: total_a, ipv6_a, percent_a, total_b, ipv6_b, percent_b, change. */
+  /**
+   * Per group: total_a, ipv6_a, percent_a, total_b, ipv6_b, percent_b, change, method_a,
+   * method_b. For readiness, total is the domains with a readiness verdict and ipv6 those ready.
+   */
   table: Table | undefined;
 }
 
@@ -395,7 +415,12 @@ export interface GetDomainHistoryRequest {
 }
 
 export interface GetDomainHistoryResponse {
-  /** One row a published crawl the domain was in, oldest first (Domains summary columns). */
+  /**
+   * One row a published crawl the domain was in, oldest first (Domains summary columns),
+   * then its readiness verdicts and their reasons (readiness_domains: dns6, dns6_reason,
+   * web6, ..., ipv6_only_ready, ipv6_only_reason; no value where a verdict does not apply,
+   * was not measured, or the crawl has no readiness rows).
+   */
   table: Table | undefined;
 }
 
@@ -1600,7 +1625,7 @@ export const GetTrendResponse: MessageFns<GetTrendResponse> = {
 };
 
 function createBaseCompareCrawlsRequest(): CompareCrawlsRequest {
-  return { crawlA: "", crawlB: "", groupBy: "", group: 0 };
+  return { crawlA: "", crawlB: "", groupBy: "", group: 0, dataView: 0 };
 }
 
 export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
@@ -1616,6 +1641,9 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
     }
     if (message.group !== 0) {
       writer.uint32(32).int32(message.group);
+    }
+    if (message.dataView !== 0) {
+      writer.uint32(40).int32(message.dataView);
     }
     return writer;
   },
@@ -1665,6 +1693,14 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
             message.group = reader.int32() as any;
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dataView = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1695,6 +1731,11 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
         ? globalThis.String(object.group_by)
         : "",
       group: isSet(object.group) ? groupingFromJSON(object.group) : 0,
+      dataView: isSet(object.dataView)
+        ? viewFromJSON(object.dataView)
+        : isSet(object.data_view)
+        ? viewFromJSON(object.data_view)
+        : 0,
     };
   },
 
@@ -1712,6 +1753,9 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
     if (message.group !== 0) {
       obj.group = groupingToJSON(message.group);
     }
+    if (message.dataView !== 0) {
+      obj.dataView = viewToJSON(message.dataView);
+    }
     return obj;
   },
 
@@ -1724,6 +1768,7 @@ export const CompareCrawlsRequest: MessageFns<CompareCrawlsRequest> = {
     message.crawlB = object.crawlB ?? "";
     message.groupBy = object.groupBy ?? "";
     message.group = object.group ?? 0;
+    message.dataView = object.dataView ?? 0;
     return message;
   },
 };
@@ -2182,7 +2227,7 @@ export const QueryServiceService = {
       Buffer.from(CompareCrawlsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CompareCrawlsResponse => CompareCrawlsResponse.decode(value),
   },
-  /** One domain's Domains row in every published crawl. */
+  /** One domain's Domains row in every published crawl, with its readiness verdicts and reasons. */
   getDomainHistory: {
     path: "/ipv6matrix.v1.QueryService/GetDomainHistory" as const,
     requestStream: false as const,
@@ -2214,7 +2259,7 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
   getTrend: handleUnaryCall<GetTrendRequest, GetTrendResponse>;
   /** Two crawls side by side with the change in IPv6 share. */
   compareCrawls: handleUnaryCall<CompareCrawlsRequest, CompareCrawlsResponse>;
-  /** One domain's Domains row in every published crawl. */
+  /** One domain's Domains row in every published crawl, with its readiness verdicts and reasons. */
   getDomainHistory: handleUnaryCall<GetDomainHistoryRequest, GetDomainHistoryResponse>;
   /** Domains of the published crawls whose name starts with a prefix, a page at a time. */
   searchDomains: handleUnaryCall<SearchDomainsRequest, SearchDomainsResponse>;
@@ -2269,7 +2314,7 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CompareCrawlsResponse) => void,
   ): ClientUnaryCall;
-  /** One domain's Domains row in every published crawl. */
+  /** One domain's Domains row in every published crawl, with its readiness verdicts and reasons. */
   getDomainHistory(
     request: GetDomainHistoryRequest,
     callback: (error: ServiceError | null, response: GetDomainHistoryResponse) => void,

@@ -1,5 +1,6 @@
 // The data views of the original website (SPEC section 5, last paragraph) as
 // SQL over the summary tables: hosts, domains, reach, dualstack, ping, path;
+// and readiness (issue 19);
 // grouped by TLD, country or type; filtered by countries, types, TLDs and a
 // minimum sample. Pure: builds SQL text and its parameters, runs nothing.
 // ZZ rows are left out of the HostData and Reachability views (SPEC).
@@ -87,6 +88,18 @@ export const views: Readonly<Record<string, ViewSpec>> = {
       "sum(hops6) AS hops6",
     ],
     placedOnly: true,
+  },
+  // Issue 19: per verdict, the domains it applies to (and was measured for) and those that passed.
+  readiness: {
+    table: "readiness",
+    measures: [
+      "sum(domains) AS domains",
+      ...["dns6", "web6", "web6_same", "mail6", "ntp6", "ipv6_only_ready"].flatMap((verdict) => [
+        `sum(${verdict}_applicable) AS ${verdict}_applicable`,
+        `sum(${verdict}_yes) AS ${verdict}_yes`,
+      ]),
+    ],
+    placedOnly: false,
   },
 };
 

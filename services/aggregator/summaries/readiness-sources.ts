@@ -18,7 +18,8 @@ const present: Record<Placeholder, (final: string) => string> = {
     FROM dns6_chains ${final} WHERE crawl_id = {crawl:String} GROUP BY domain)`,
   "@web@": (final) => `(SELECT host, scheme, status4, status6, same, differences
     FROM web_parity ${final} WHERE crawl_id = {crawl:String})`,
-  "@ntp@": () => `(SELECT ip, ntp_measured, ntp_answered FROM addresses FINAL WHERE crawl_id = {crawl:String})`,
+  "@ntp@": () =>
+    `(SELECT ip, ntp_measured, ntp_answered FROM addresses FINAL WHERE crawl_id = {crawl:String})`,
 };
 
 const absent: ReadinessSources = {
@@ -43,7 +44,9 @@ export async function readinessSources(store: Store): Promise<ReadinessSources> 
   );
   const final = (engine: string | undefined) => (engine?.includes("Replacing") ? "FINAL" : "");
   return {
-    "@dns6@": tables.has("dns6_chains") ? present["@dns6@"](final(tables.get("dns6_chains"))) : absent["@dns6@"],
+    "@dns6@": tables.has("dns6_chains")
+      ? present["@dns6@"](final(tables.get("dns6_chains")))
+      : absent["@dns6@"],
     "@web@": tables.has("web_parity") ? present["@web@"](final(tables.get("web_parity"))) : absent["@web@"],
     "@ntp@": Number(ntp?.n) === 2 ? present["@ntp@"]("FINAL") : absent["@ntp@"],
   };
