@@ -10,11 +10,13 @@ import { type Command, commonUsage, configFrom, UsageError } from "./command.js"
 import { checkFormat, printTable, unary } from "./query.js";
 
 export const historyCommand: Command = {
-  summary: "one domain's Domains row in every published crawl, from the api service",
+  summary: "one domain's Domains row and readiness verdicts in every published crawl, from the api service",
   usage: `Usage: ipv6matrix history [--api HOST:PORT] [--format table|jsonl] <domain>
 
 One row per published crawl the domain was in, oldest first: its hosts per
-feature and with IPv6, reachability per family, ping and path comparisons.
+feature and with IPv6, reachability per family, ping and path comparisons, and
+its readiness verdicts with the reason for each no (dns6, web6, web6_same,
+mail6, ntp6, ipv6_only_ready; empty where one does not apply or was not measured).
 
 Options:
   --api HOST:PORT          the api service (default api.listen)

@@ -18,6 +18,7 @@ const viewsByName: Record<string, View> = {
   dualstack: View.VIEW_DUALSTACK,
   ping: View.VIEW_PING,
   path: View.VIEW_PATH,
+  readiness: View.VIEW_READINESS,
 };
 
 const groupings: Record<string, Grouping> = {
@@ -89,7 +90,10 @@ export const queryCommand: Command = {
 
 Views (SPEC section 5): hosts (hosts with IPv6), domains (domains with IPv6,
 per feature), reach (reachable per family and service), dualstack, ping
-(faster over IPv6), path (fewer hops over IPv6). Without --from/--to: one
+(faster over IPv6), path (fewer hops over IPv6); readiness (issue 19: per
+verdict dns6, web6, web6_same, mail6, ntp6, ipv6_only_ready, the domains it
+applies to and was measured for, and those that passed; by tld or country).
+Without --from/--to: one
 crawl, the latest published unless --crawl names one (an id, or a date for the
 latest completed crawl of that day). With --from and/or --to: a trend, one
 row per published crawl date (and group). Host and reach views leave out

@@ -403,7 +403,10 @@ describe("QueryService over gRPC", () => {
             done,
           ),
         ),
-        { code: 3, details: `unknown view ${view} (one of hosts, domains, reach, dualstack, ping, path, readiness)` },
+        {
+          code: 3,
+          details: `unknown view ${view} (one of hosts, domains, reach, dualstack, ping, path, readiness)`,
+        },
       );
       await assert.rejects(
         call((done) =>

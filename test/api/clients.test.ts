@@ -294,7 +294,7 @@ describe("clients of the QueryService and CrawlService against serve all", () =>
     const cases: [string[], RegExp][] = [
       [
         ["query", "constructor"],
-        /^ipv6matrix query: unknown view constructor \(one of hosts, domains, reach, dualstack, ping, path\)\n$/,
+        /^ipv6matrix query: unknown view constructor \(one of hosts, domains, reach, dualstack, ping, path, readiness\)\n$/,
       ],
       [
         ["query", "domains", "--from", "2026-13-45"],
