@@ -19,6 +19,7 @@ import {
   checkAddresses,
   checkHosts,
   checkJobs,
+  checkReadiness,
   checkSummaries,
   exportedTables,
   type Row,
@@ -64,6 +65,9 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       Domains: [],
       DomainPenetration: [],
     });
+  });
+  it("gives every domain its hand-written readiness verdicts and the Readiness summary (issue 19)", () => {
+    assert.deepEqual(checkReadiness(expected, tables), { ReadinessDomains: [], Readiness: [] });
   });
 
   it("asks the lab's resolver each question once: shared hosts and addresses are resolved once a crawl", () => {

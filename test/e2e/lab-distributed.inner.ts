@@ -18,6 +18,7 @@ import {
   checkAddresses,
   checkHosts,
   checkJobs,
+  checkReadiness,
   checkSummaries,
   exportedTables,
   type Row,
@@ -152,5 +153,6 @@ describe("the default scenario, every service a process of its own, on NATS", ()
       Domains: [],
       DomainPenetration: [],
     });
+    assert.deepEqual(checkReadiness(expected, tables), { ReadinessDomains: [], Readiness: [] });
   });
 });

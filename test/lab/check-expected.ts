@@ -10,6 +10,7 @@ import {
   checkAddresses,
   checkHosts,
   checkJobs,
+  checkReadiness,
   checkSummaries,
   exportedTables,
   type Row,
@@ -37,6 +38,7 @@ const parts: Record<string, string[]> = {
   addresses: checkHosts(expected, tables),
   metrics: checkAddresses(expected, tables),
   ...checkSummaries(expected, tables),
+  ...checkReadiness(expected, tables),
 };
 let failed = false;
 for (const [part, problems] of Object.entries(parts)) {
