@@ -186,6 +186,8 @@ describe("the trends dashboard's SQL on two dated lab crawls", () => {
         "hopratio",
         "method",
       ],
+      "IPv6-only readiness by TLD": ["time", "tld", "ipv6_only_ready"],
+      "Readiness verdicts (crawl B)": ["verdict", "applicable", "yes", "yes_pct"],
     };
     assert.deepEqual(trends.panels.map((p) => p.title).sort(), Object.keys(columns).sort());
     for (const panel of trends.panels) {
@@ -287,6 +289,24 @@ describe("the trends dashboard's SQL on two dated lab crawls", () => {
         ["2026-10-01", "US", 2, 2, 1, 0, 1, 2],
         ["2026-11-01", "US", 2, 2, 1, 0, 1, 2],
       ],
+    );
+  });
+
+  // Issue 19 (be): oscar.be's mail fails (one of two MX hosts without AAAA), so it is not ready;
+  // quebec.be's mail passes, and whatever its other verdicts say, it is not ready for sure only
+  // when one fails: be has no ready domain in either crawl.
+  it("readiness of .be: mail6 applies to 2 domains, 1 passes; no domain ready for IPv6 alone", async () => {
+    const verdicts = await run(panelSql("Readiness verdicts (crawl B)"), { tld: ["be"] });
+    assert.deepEqual(
+      verdicts.map((r) => r["verdict"]),
+      ["dns6", "web6", "web6_same", "mail6", "ntp6", "ipv6_only_ready"],
+    );
+    const mail6 = verdicts.find((r) => r["verdict"] === "mail6")!;
+    assert.deepEqual([mail6["applicable"], mail6["yes"], mail6["yes_pct"]], [2, 1, 50]);
+    const byTld = await run(panelSql("IPv6-only readiness by TLD"), { tld: ["be"] });
+    assert.deepEqual(
+      byTld.map((r) => `${r["time"]} ${r["tld"]} ${r["ipv6_only_ready"]}`),
+      ["2026-10-01 00:00:00 be 0", "2026-11-01 00:00:00 be 0"],
     );
   });
 

@@ -1,5 +1,5 @@
-// The trends dashboard: the four summaries (services/runtime/migrations/004) of
-// published crawls, over time and for two crawls side by side, read through the
+// The trends dashboard: the four summaries (services/runtime/migrations/004) and
+// Readiness (014, issue 19) of published crawls, over time and for two crawls side by side, read through the
 // ClickHouse data source. Its SQL is tested on a lab crawl (test/deploy/dashboards.test.ts);
 // it computes nothing the summaries do not already hold.
 
@@ -98,6 +98,25 @@ SELECT date, crawl_id, country,
 FROM domains
 WHERE domain = '\${domain}' AND ${published}
 ORDER BY date`,
+  // Issue 19: of the domains with a readiness verdict, those a client with IPv6 alone could use.
+  readinessByTld: `
+SELECT toDateTime(date) AS time, tld,
+  round(100 * sum(ipv6_only_ready_yes) / nullIf(sum(ipv6_only_ready_applicable), 0), 2) AS ipv6_only_ready
+FROM readiness
+WHERE $__dateFilter(date) AND ${published} AND ${byCountryAndTld}
+GROUP BY time, tld
+ORDER BY time, tld`,
+  readinessVerdicts: `
+SELECT verdict, applicable, yes, round(100 * yes / nullIf(applicable, 0), 1) AS yes_pct
+FROM (
+  SELECT
+    [sum(dns6_applicable), sum(web6_applicable), sum(web6_same_applicable), sum(mail6_applicable),
+     sum(ntp6_applicable), sum(ipv6_only_ready_applicable)] AS applicables,
+    [sum(dns6_yes), sum(web6_yes), sum(web6_same_yes), sum(mail6_yes), sum(ntp6_yes), sum(ipv6_only_ready_yes)] AS yeses
+  FROM readiness
+  WHERE crawl_id = '\${crawl_b}' AND ${byCountryAndTld}
+)
+ARRAY JOIN ['dns6', 'web6', 'web6_same', 'mail6', 'ntp6', 'ipv6_only_ready'] AS verdict, applicables AS applicable, yeses AS yes`,
 } as const;
 
 export const trendsVariableSql = {
@@ -136,7 +155,7 @@ export function trendsDashboard(): Dashboard {
     .uid("ipv6matrix-trends")
     .tags(["ipv6matrix"])
     .description(
-      "The four summaries of published crawls (ClickHouse): penetration, hosts, reachability, RTT and hops.",
+      "The four summaries and Readiness of published crawls (ClickHouse): penetration, hosts, reachability, RTT and hops, IPv6-only readiness.",
     )
     .time({ from: "now-2y", to: "now" })
     .timezone("utc")
@@ -262,6 +281,27 @@ export function trendsDashboard(): Dashboard {
         .description("The domain's Domains summary row in every published crawl.")
         .gridPos(at(0, 38, 24, 8))
         .withTarget(new ClickHouseQueryBuilder(trendsSql.domainHistory)),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .title("IPv6-only readiness by TLD")
+        .description(
+          "Domains a client with IPv6 alone could use (DNS chain, web, mail, time over IPv6, the same site), " +
+            "% of the domains with a readiness verdict.",
+        )
+        .unit("percent")
+        .min(0)
+        .gridPos(at(0, 46, 12, 9))
+        .withTarget(new ClickHouseQueryBuilder(trendsSql.readinessByTld, "timeseries")),
+    )
+    .withPanel(
+      new TablePanel()
+        .title("Readiness verdicts (crawl B)")
+        .description(
+          "Per verdict: the domains it applies to and was measured for, those that passed, and their share.",
+        )
+        .gridPos(at(12, 46, 12, 9))
+        .withTarget(new ClickHouseQueryBuilder(trendsSql.readinessVerdicts)),
     )
     .build();
 }
