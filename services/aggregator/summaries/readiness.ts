@@ -1,4 +1,4 @@
-// Readiness (issue 19; docs/SPEC.md, Readiness): could a client with IPv6 alone
+// Readiness (issue 19; docs/SPEC.md 5a): could a client with IPv6 alone
 // use this domain? One readiness_domains row a domain with its verdicts dns6,
 // web6, web6_same, mail6, ntp6, ipv6_only_ready and the reason for each no;
 // then the Readiness summary per (tld, country). The domain's country is the
