@@ -1,4 +1,5 @@
-// `ipv6matrix summarise <crawl|date>`: computes a crawl's four summaries again
+// `ipv6matrix summarise <crawl|date>`: computes a crawl's four summaries (and its
+// readiness verdicts and Readiness summary, SPEC 5a) again
 // from its raw rows (after a fix to the summary SQL, or a better geo database
 // applied to the raw rows), replacing the old ones. A crawl with summaries and
 // no raw rows (imported from the original's MySQL dump) is refused and kept.
