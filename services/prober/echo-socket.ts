@@ -15,7 +15,7 @@ import {
   parseIcmp4,
   parseIcmp6,
 } from "./icmp-packet.js";
-import { type PacketPacer, paced } from "./packet-pacer.js";
+import type { PacketPacer } from "./packet-pacer.js";
 import {
   ICMP_FILTER,
   ICMP6_FILTER,
@@ -159,8 +159,24 @@ export class EchoSocket {
       const key = this.allocateKey();
       const entry: Pending = { key, destination: probe.destination, sentAt: 0, deadline: 0, resolve };
       this.pending.set(key, entry);
-      paced(this.limiter, probe.destination).then(() => this.send(key, entry, probe, 0));
+      this.whenPaced(probe.destination, () => this.send(key, entry, probe, 0));
     });
+  }
+
+  /**
+   * Calls `send` once the pacer lets a packet to `destination` go (packet-pacer.ts's paced(),
+   * without its promises): at once when it may go now, which is most sends of a crawl.
+   */
+  private whenPaced(destination: string, send: () => void): void {
+    const wait = this.limiter.reserveDestination(destination, performance.now());
+    if (wait > 1) setTimeout(() => this.whenGlobal(send), wait);
+    else this.whenGlobal(send);
+  }
+
+  private whenGlobal(send: () => void): void {
+    const wait = this.limiter.reserveGlobal(performance.now());
+    if (wait > 1) setTimeout(send, wait);
+    else send();
   }
 
   close(): void {
