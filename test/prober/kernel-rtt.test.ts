@@ -92,12 +92,16 @@ describe("a busy crawl's RTTs agree with scamper's, pinging the same addresses a
     }
   });
 
-  it("reports a median RTT within 1 ms of scamper's", () => {
+  it("reports a median RTT within 1 ms of scamper's", (t) => {
     const crawled = new Map(addresses.map((row) => [String(row["ip"]), row]));
     const crawlMedian = medianOfMeans(
       new Map(answering.map((ip) => [ip, [Number(crawled.get(ip)?.["ping_avg"] ?? Number.NaN)]])),
     );
     const scamperMedian = medianOfMeans(scamperPingRtts(scamperOutput));
+    t.diagnostic(
+      `median RTT: crawl ${crawlMedian} ms, scamper ${scamperMedian} ms (${answering.length} addresses, ` +
+        `${scamperRoundsDuringCrawl} of ${scamperRounds} scamper rounds during the crawl)`,
+    );
     assert.ok(
       Math.abs(crawlMedian - scamperMedian) <= 1,
       `crawl median ${crawlMedian} ms, scamper median ${scamperMedian} ms`,

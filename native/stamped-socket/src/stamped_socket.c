@@ -393,10 +393,16 @@ static napi_value clock_now(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+static void set_base(void) {
   struct timespec t;
   clock_gettime(CLOCK_REALTIME, &t);
   base_seconds = t.tv_sec;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  // Once per process: worker threads that load the addon share the clock's origin.
+  static uv_once_t once = UV_ONCE_INIT;
+  uv_once(&once, set_base);
   napi_property_descriptor methods[] = {
       {"setOption", NULL, socket_set_option, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, socket_send, NULL, NULL, NULL, napi_default, NULL},
