@@ -73,6 +73,7 @@ const KEY_SPACE = 1 << 20;
 interface Pending {
   readonly key: number;
   readonly destination: string;
+  readonly probe: EchoProbe;
   /** The socket's clock read right before sendto (raw-socket.ts), in ms. */
   sentAt: number;
   /** When it times out (performance.now() ms); 0 until sent. */
@@ -157,26 +158,26 @@ export class EchoSocket {
     if (this.closed) return Promise.resolve({ kind: "send-failed", reason: "socket closed" });
     return new Promise((resolve) => {
       const key = this.allocateKey();
-      const entry: Pending = { key, destination: probe.destination, sentAt: 0, deadline: 0, resolve };
+      const entry: Pending = { key, destination: probe.destination, probe, sentAt: 0, deadline: 0, resolve };
       this.pending.set(key, entry);
-      this.whenPaced(probe.destination, () => this.send(key, entry, probe, 0));
+      this.whenPaced(entry);
     });
   }
 
   /**
-   * Calls `send` once the pacer lets a packet to `destination` go (packet-pacer.ts's paced(),
-   * without its promises): at once when it may go now, which is most sends of a crawl.
+   * Sends `entry` once the pacer lets a packet to its destination go (packet-pacer.ts's paced(),
+   * without its promises and closures): at once when it may go now, as most sends of a crawl.
    */
-  private whenPaced(destination: string, send: () => void): void {
-    const wait = this.limiter.reserveDestination(destination, performance.now());
-    if (wait > 1) setTimeout(() => this.whenGlobal(send), wait);
-    else this.whenGlobal(send);
+  private whenPaced(entry: Pending): void {
+    const wait = this.limiter.reserveDestination(entry.destination, performance.now());
+    if (wait > 1) setTimeout(() => this.whenGlobal(entry), wait);
+    else this.whenGlobal(entry);
   }
 
-  private whenGlobal(send: () => void): void {
+  private whenGlobal(entry: Pending): void {
     const wait = this.limiter.reserveGlobal(performance.now());
-    if (wait > 1) setTimeout(send, wait);
-    else send();
+    if (wait > 1) setTimeout(() => this.send(entry, 0), wait);
+    else this.send(entry, 0);
   }
 
   close(): void {
@@ -207,8 +208,9 @@ export class EchoSocket {
     }
   }
 
-  private send(key: number, entry: Pending, probe: EchoProbe, attempt: number): void {
+  private send(entry: Pending, attempt: number): void {
     if (this.closed) return;
+    const { key, probe } = entry;
     const packet = this.packet(Math.floor(key / 65_536), key & 0xffff, probe.packetSize ?? 0);
     try {
       // The TTL goes with the send: the addon sets it only when it changes.
@@ -216,7 +218,7 @@ export class EchoSocket {
     } catch (error) {
       // A full socket buffer is our own congestion, not the network's answer: try again shortly.
       if (isSocketCongestion(error) && attempt < 100) {
-        setTimeout(() => this.send(key, entry, probe, attempt + 1), 2);
+        setTimeout(() => this.send(entry, attempt + 1), 2);
         return;
       }
       this.counts.sendFailed++;
