@@ -19,13 +19,13 @@ import {
   checkAddresses,
   checkHosts,
   checkJobs,
-  checkReadiness,
   checkSummaries,
   exportedTables,
   type Row,
   type Tables,
 } from "../lab/expectations.js";
 import { type Lab, startLab } from "../lab/lab.js";
+import { checkReadiness, readinessTables } from "../lab/readiness-expectations.js";
 import { startClickHouseHttp } from "../support/clickhouse-http.js";
 import { crawlInLab, exportTable } from "./lab-run.js";
 
@@ -43,7 +43,8 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
     const logStart = statSync(unboundLog).size;
     await crawlInLab(lab, lab.domainsFile);
     resolverLog = readFileSync(unboundLog).subarray(logStart).toString("utf8");
-    for (const table of exportedTables) tables[table] = await exportTable(lab, table);
+    for (const table of [...exportedTables, ...readinessTables])
+      tables[table] = await exportTable(lab, table);
   });
   after(async () => {
     await lab?.[Symbol.asyncDispose]();

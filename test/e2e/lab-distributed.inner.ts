@@ -18,12 +18,12 @@ import {
   checkAddresses,
   checkHosts,
   checkJobs,
-  checkReadiness,
   checkSummaries,
   exportedTables,
   type Row,
   type Tables,
 } from "../lab/expectations.js";
+import { checkReadiness, readinessTables } from "../lab/readiness-expectations.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
 import { runCommand } from "../support/command.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
@@ -127,7 +127,7 @@ describe("the default scenario, every service a process of its own, on NATS", ()
       env,
     });
     assert.equal(watched.code, 0, watched.stdout + watched.stderr + logs());
-    for (const table of exportedTables) {
+    for (const table of [...exportedTables, ...readinessTables]) {
       const out = await runCommand(
         process.execPath,
         [bin, "export", table, "--crawl", crawlId, "--format", "jsonl"],

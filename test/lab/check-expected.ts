@@ -10,18 +10,18 @@ import {
   checkAddresses,
   checkHosts,
   checkJobs,
-  checkReadiness,
   checkSummaries,
   exportedTables,
   type Row,
   type Tables,
 } from "./expectations.js";
+import { checkReadiness, readinessTables } from "./readiness-expectations.js";
 
 const [expectedFile, config] = process.argv.slice(2);
 if (!expectedFile || !config) throw new Error("usage: check-expected.ts <expected.yaml> <config.yaml>");
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
 const tables: Tables = {};
-for (const table of exportedTables) {
+for (const table of [...exportedTables, ...readinessTables]) {
   const out = execFileSync(
     process.execPath,
     [bin, "export", table, "--format", "jsonl", "--config", config],
@@ -38,8 +38,8 @@ const parts: Record<string, string[]> = {
   addresses: checkHosts(expected, tables),
   metrics: checkAddresses(expected, tables),
   ...checkSummaries(expected, tables),
-  ...checkReadiness(expected, tables),
 };
+Object.assign(parts, checkReadiness(expected, tables));
 let failed = false;
 for (const [part, problems] of Object.entries(parts)) {
   process.stdout.write(`${problems.length === 0 ? "ok  " : "FAIL"} ${part}\n`);

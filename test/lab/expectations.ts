@@ -19,8 +19,6 @@ export const exportedTables = [
   "reachability",
   "domains",
   "penetration",
-  "readiness_domains",
-  "readiness",
 ];
 
 function same(expected: unknown, actual: unknown): boolean {
@@ -34,7 +32,7 @@ function same(expected: unknown, actual: unknown): boolean {
   return String(expected) === String(actual);
 }
 
-function rowDiff(what: string, expected: Row, actual: Row | undefined): string[] {
+export function rowDiff(what: string, expected: Row, actual: Row | undefined): string[] {
   if (!actual) return [`${what}: no such row`];
   return Object.entries(expected)
     .filter(([column, value]) => !(column in actual) || !same(value, actual[column]))
@@ -156,7 +154,13 @@ export function checkAddresses(expected: Row, tables: Tables): string[] {
   return problems;
 }
 
-function checkKeyed(name: string, table: string, keys: string[], expected: Row, tables: Tables): string[] {
+export function checkKeyed(
+  name: string,
+  table: string,
+  keys: string[],
+  expected: Row,
+  tables: Tables,
+): string[] {
   const wanted = expected[name] as Row[];
   const problems = wanted.flatMap((want) =>
     rowDiff(
@@ -186,26 +190,5 @@ export function checkSummaries(expected: Row, tables: Tables): Record<string, st
     Reachability: checkKeyed("Reachability", "reachability", ["tld", "service", "country"], expected, tables),
     Domains: domains,
     DomainPenetration: checkKeyed("DomainPenetration", "penetration", ["tld", "country"], expected, tables),
-  };
-}
-
-/**
- * Readiness (issue 19): readiness_domains per domain and the Readiness summary per (tld,
- * country). Only the keys an expectation gives are compared (rowDiff), so the verdicts the
- * other items of the issue measure (dns6, web6, web6_same, ntp6, ipv6_only_ready) are added to
- * the file as they are written; every domain listed must have its row.
- */
-export function checkReadiness(expected: Row, tables: Tables): Record<string, string[]> {
-  const domains = Object.entries((expected["ReadinessDomains"] ?? {}) as Record<string, Row>).flatMap(
-    ([domain, want]) =>
-      rowDiff(
-        `ReadinessDomains ${domain}`,
-        want,
-        tables["readiness_domains"]!.find((row) => row["domain"] === domain),
-      ),
-  );
-  return {
-    ReadinessDomains: domains,
-    Readiness: checkKeyed("Readiness", "readiness", ["tld", "country"], expected, tables),
   };
 }
