@@ -242,7 +242,7 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
 /**
  * Issue 19: the stored WWW hosts with a valid IPv6 address whose parity rows are not all stored
  * (their WebTask died with the process that held it), sent again to the prober from their host
- * rows. A host with one scheme's row is fetched again whole; its rows replace the stored one.
+ * rows, naming the schemes still missing.
  */
 async function republishWeb(run: RunOptions, crawlId: string): Promise<number> {
   const { store, transport, options } = run;
@@ -256,9 +256,16 @@ async function republishWeb(run: RunOptions, crawlId: string): Promise<number> {
      GROUP BY host`,
     { crawl: crawlId },
   );
+  const stored = await store.query<{ host: string; schemes: string[] }>(
+    "SELECT host, groupUniqArray(scheme) AS schemes FROM web_parity WHERE crawl_id = {crawl:String} GROUP BY host",
+    { crawl: crawlId },
+  );
+  const storedSchemes = new Map(stored.map((row) => [row.host, row.schemes]));
   for (const { host, ip4, ip6 } of hosts) {
     if (!ip6) continue;
-    const task = WebTask.encode({ crawlId, host, ip4: ip4 ?? "", ip6, options }).finish();
+    // Only the schemes whose row is missing: a stored row is not fetched, nor written, twice.
+    const schemes = ["http", "https"].filter((scheme) => !storedSchemes.get(host)?.includes(scheme));
+    const task = WebTask.encode({ crawlId, host, ip4: ip4 ?? "", ip6, options, schemes }).finish();
     await transport.publish(Subjects.web, task, `${crawlId}:${host}`);
   }
   return hosts.length;

@@ -67,6 +67,7 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
           ip4: ip4?.ip ?? "",
           ip6: ip6.ip,
           options: task.options,
+          schemes: [],
         }).finish();
         await actor.publish(Subjects.web, webTask, `${task.crawlId}:${task.host}`);
       }

@@ -41,6 +41,7 @@ describe("distributed crawl of the lab: nats-server, api, 2 resolvers, 2 probers
           V6M_LAB_CONFIG: lab.configPath,
           V6M_LAB_DOMAINS: lab.domainsFile,
           V6M_LAB_EXPECTED: lab.expectedFile,
+          V6M_LAB_STATE_DIR: lab.stateDir,
         },
       },
     );

@@ -172,7 +172,14 @@ export interface WebTask {
   /** The first valid address of each family; ip4 empty when the host has none. */
   ip4: string;
   ip6: string;
-  options: CrawlOptions | undefined;
+  options:
+    | CrawlOptions
+    | undefined;
+  /**
+   * The schemes to fetch ("http", "https"); empty: both. A resumed crawl names
+   * only those whose web_parity row is not stored, so no row is written twice.
+   */
+  schemes: string[];
 }
 
 /** Subject crawl.ips: one distinct address of a crawl, for the prober and geo. */
@@ -741,7 +748,7 @@ export const HostTask: MessageFns<HostTask> = {
 };
 
 function createBaseWebTask(): WebTask {
-  return { crawlId: "", host: "", ip4: "", ip6: "", options: undefined };
+  return { crawlId: "", host: "", ip4: "", ip6: "", options: undefined, schemes: [] };
 }
 
 export const WebTask: MessageFns<WebTask> = {
@@ -760,6 +767,9 @@ export const WebTask: MessageFns<WebTask> = {
     }
     if (message.options !== undefined) {
       CrawlOptions.encode(message.options, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.schemes) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -817,6 +827,14 @@ export const WebTask: MessageFns<WebTask> = {
             message.options = CrawlOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.schemes.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -840,6 +858,7 @@ export const WebTask: MessageFns<WebTask> = {
       ip4: isSet(object.ip4) ? globalThis.String(object.ip4) : "",
       ip6: isSet(object.ip6) ? globalThis.String(object.ip6) : "",
       options: isSet(object.options) ? CrawlOptions.fromJSON(object.options) : undefined,
+      schemes: globalThis.Array.isArray(object?.schemes) ? object.schemes.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -860,6 +879,9 @@ export const WebTask: MessageFns<WebTask> = {
     if (message.options !== undefined) {
       obj.options = CrawlOptions.toJSON(message.options);
     }
+    if (message.schemes?.length) {
+      obj.schemes = message.schemes;
+    }
     return obj;
   },
 
@@ -875,6 +897,7 @@ export const WebTask: MessageFns<WebTask> = {
     message.options = (object.options !== undefined && object.options !== null)
       ? CrawlOptions.fromPartial(object.options)
       : undefined;
+    message.schemes = object.schemes?.map((e) => e) || [];
     return message;
   },
 };

@@ -24,12 +24,13 @@ const answered = (scheme: string): PageFetch => ({
   offSiteLocation: "",
 });
 
-const task = (ip4: string, ip6: string) => ({
+const task = (ip4: string, ip6: string, schemes: string[] = []) => ({
   crawlId: "c1",
   host: "www.x.se",
   ip4,
   ip6,
   options: undefined,
+  schemes,
 });
 
 describe("WebProber", () => {
@@ -63,6 +64,18 @@ describe("WebProber", () => {
         ["http", 100, [], true],
         ["https", 100, [], true],
       ],
+    );
+  });
+
+  it("fetches only the schemes a resumed task names", async () => {
+    const rows = await new WebProber(
+      options,
+      () => undefined,
+      async (_ip, scheme) => answered(scheme),
+    ).measure(task("192.0.2.1", "2001:db8::1", ["https"]));
+    assert.deepEqual(
+      rows.map((row) => row.scheme),
+      ["https"],
     );
   });
 

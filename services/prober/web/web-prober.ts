@@ -80,9 +80,11 @@ export class WebProber {
     return this.slots.run(() => this.fetcher(ip, scheme, host, this.options));
   }
 
-  /** The two rows (http, https) of one task. */
+  /** The rows of one task: http and https, or the schemes it names. */
   async measure(task: WebTask): Promise<WebParity[]> {
-    const schemes = ["http", "https"] as const;
+    const schemes = (["http", "https"] as const).filter(
+      (scheme) => task.schemes.length === 0 || task.schemes.includes(scheme),
+    );
     const pairs = await Promise.all(
       schemes.map(async (scheme) => {
         const [v4, v6] = await Promise.all([
