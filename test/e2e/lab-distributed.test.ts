@@ -46,6 +46,6 @@ describe("distributed crawl of the lab: nats-server, api, 2 resolvers, 2 probers
       },
     );
     assert.equal(inner.code, 0, inner.stdout.slice(-6000) + inner.stderr.slice(-2000));
-    assert.match(inner.stdout, /# pass 2\n# fail 0/);
+    assert.match(inner.stdout, /# pass 3\n# fail 0/);
   });
 });
