@@ -27,8 +27,23 @@ export class NatsConsumer implements Subscription {
   private readonly slots: Slots;
   private readonly fetcher: Fetcher;
   private stopping = false;
+  /** Messages whose handler still runs here: told to the server as in progress (see heartbeat). */
+  private readonly working = new Set<JsMsg>();
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: NatsConsumerOptions) {
+    // Redelivery after ack_wait is for an instance that died or lost its connection. A live one
+    // whose handler is slow (an aggregator waiting on a busy store, a prober's long probe) says
+    // so, and the server restarts the message's ack_wait: without it the copy redelivered went
+    // to another instance (or back to this one) and the work was done twice, making a slow
+    // store slower still (issue 17: ~300 redelivered results a 5k crawl under load).
+    this.heartbeat = setInterval(
+      () => {
+        for (const message of this.working) send(() => message.working());
+      },
+      Math.max(100, Math.floor(options.ackWaitMs / 3)),
+    );
+    this.heartbeat.unref();
     this.slots = new Slots(Math.max(1, options.maxInFlight));
     this.fetcher = new Fetcher(options.consumer, this.slots, options.link, {
       stopped: () => this.stopping,
@@ -42,6 +57,11 @@ export class NatsConsumer implements Subscription {
     await this.fetcher.interrupt();
   }
 
+  /** The connection is closing: nothing held here can be acknowledged any more, so stop saying it is in progress. */
+  abandon(): void {
+    clearInterval(this.heartbeat);
+  }
+
   /** Stop, then wait for the pulling to end (a pull's lifetime at most) and for every held message to be settled. */
   async drain(): Promise<void> {
     await this.stop();
@@ -52,6 +72,7 @@ export class NatsConsumer implements Subscription {
     ]);
     clearTimeout(timer);
     await this.slots.idle();
+    clearInterval(this.heartbeat);
   }
 
   /** Dispatch: one fetched message to the handler, holding a slot until it is released. */
@@ -69,6 +90,9 @@ export class NatsConsumer implements Subscription {
     });
     const delivery = deliveryOf(this.options.subject, message, reply);
     const finished = runHandler(this.options.handler, delivery);
+    // In progress: while its handler runs here, the message is no one else's to redeliver.
+    this.working.add(message);
+    void finished.then(() => this.working.delete(message));
     // Redelivery: after ack_wait the server sends the message again (to any instance), and a
     // delivery its handler left unsettled frees its slot. One whose handler still runs keeps it:
     // freeing it would pull more work into a consumer that is already too slow (the redelivered
