@@ -3,7 +3,7 @@
 // adapter (@clickhouse/client) is tested against this instead. It speaks the
 // part of the HTTP interface that client uses; it is not a ClickHouse server:
 // no users or auth (credentials are ignored), no multipart params, no progress
-// headers, one request at a time.
+// headers; bound queries one at a time.
 //
 // Run: node --import tsx test/support/clickhouse-http-server.ts <dataDir> [--delete-data-on-exit]
 // Prints {"port":N} on stdout once listening on 127.0.0.1; exits on SIGTERM or
@@ -243,16 +243,27 @@ function reply(
   res.end(body);
 }
 
-// One request at a time: bound queries share per-process parameter state in
-// libchdb (its own queryBind serializes them too), and tests need no more.
-let queue: Promise<void> = Promise.resolve();
+// Bound queries (param_*) one at a time: they share per-process parameter state in libchdb
+// (its own queryBind serializes them too). Every other request runs at once on a connection of
+// its own, as the embedded store runs unbound statements: a crawl's inserts do not wait behind
+// its progress queries, nor one process's inserts behind another's.
+let bound: Promise<void> = Promise.resolve();
+const running = new Set<Promise<void>>();
 const server = createServer((req, res) => {
-  queue = queue.then(() =>
+  const run = () =>
     handle(req, res).catch((err) => {
       if (!res.headersSent) reply(res, 500, { "Content-Type": "text/plain" }, `${errorText(err)}\n`);
       else res.destroy();
-    }),
-  );
+    });
+  const params = new URL(req.url ?? "/", "http://127.0.0.1").searchParams;
+  const isBound = [...params.keys()].some((key) => key.startsWith("param_"));
+  let request: Promise<void>;
+  if (isBound) {
+    request = bound.then(run);
+    bound = request;
+  } else request = run();
+  running.add(request);
+  void request.finally(() => running.delete(request));
 });
 
 let stopping = false;
@@ -261,8 +272,8 @@ function stop(): void {
   stopping = true;
   server.close();
   server.closeAllConnections();
-  // Let the running request finish before the engine goes: closing a busy connection aborts chDB.
-  void queue.finally(() => {
+  // Let the running requests finish before the engine goes: closing a busy connection aborts chDB.
+  void Promise.allSettled([...running]).finally(() => {
     for (const session of sessions.values()) session.close();
     for (const list of idle.values()) for (const session of list) session.close();
     anchor.close();
