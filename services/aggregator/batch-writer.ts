@@ -94,14 +94,21 @@ export class BatchWriter {
   }
 
   /**
-   * The delay is over: seal now if an insert can start, else when one ends. A store slower than
+   * The delay is over: seal now if an insert can start at once, else when one ends and no sealed
+   * batch is waiting (each seal makes an insert per table, so sealing whenever a slot frees still
+   * queued small inserts behind each other). A store slower than
    * maxDelayMs an insert (a remote one under load) then gets fewer, larger inserts instead of a
    * queue of small ones, each paying the statement's fixed cost (issue 17: NATS mode's stalls).
    */
   private sealWhenFree(): void {
     this.timer = undefined;
-    if (this.running < this.maxInserts) this.seal();
+    if (this.storeIsFree()) this.seal();
     else this.due = true;
+  }
+
+  /** An insert could start now: a free slot and no sealed batch already waiting for one. */
+  private storeIsFree(): boolean {
+    return this.running < this.maxInserts && this.sealed.length === 0;
   }
 
   private seal(): void {
@@ -122,7 +129,7 @@ export class BatchWriter {
       this.running += 1;
       void this.insert(batch).finally(() => {
         this.running -= 1;
-        if (this.due && this.count > 0) this.seal();
+        if (this.due && this.count > 0 && this.storeIsFree()) this.seal();
         else this.startInserts();
         if (this.running === 0 && this.sealed.length === 0) {
           for (const resolve of this.idle.splice(0)) resolve();
