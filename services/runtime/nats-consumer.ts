@@ -27,8 +27,8 @@ export class NatsConsumer implements Subscription {
   private readonly slots: Slots;
   private readonly fetcher: Fetcher;
   private stopping = false;
-  /** Messages whose handler still runs here: told to the server as in progress (see heartbeat). */
-  private readonly working = new Set<JsMsg>();
+  /** Messages whose handler still runs here, with when the server last heard of each (see heartbeat). */
+  private readonly working = new Map<JsMsg, number>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: NatsConsumerOptions) {
@@ -37,12 +37,18 @@ export class NatsConsumer implements Subscription {
     // so, and the server restarts the message's ack_wait: without it the copy redelivered went
     // to another instance (or back to this one) and the work was done twice, making a slow
     // store slower still (issue 17: ~300 redelivered results a 5k crawl under load).
-    this.heartbeat = setInterval(
-      () => {
-        for (const message of this.working) send(() => message.working());
-      },
-      Math.max(100, Math.floor(options.ackWaitMs / 3)),
-    );
+    // Only messages held about a whole period since they were delivered or last reported: most are
+    // acknowledged well within ack_wait and cost nothing; the others are reported before two
+    // periods (two thirds of ack_wait) have passed.
+    const period = Math.max(100, Math.floor(options.ackWaitMs / 3));
+    this.heartbeat = setInterval(() => {
+      const now = performance.now();
+      for (const [message, since] of this.working)
+        if (now - since >= period * 0.9) {
+          send(() => message.working());
+          this.working.set(message, now);
+        }
+    }, period);
     this.heartbeat.unref();
     this.slots = new Slots(Math.max(1, options.maxInFlight));
     this.fetcher = new Fetcher(options.consumer, this.slots, options.link, {
@@ -91,7 +97,7 @@ export class NatsConsumer implements Subscription {
     const delivery = deliveryOf(this.options.subject, message, reply);
     const finished = runHandler(this.options.handler, delivery);
     // In progress: while its handler runs here, the message is no one else's to redeliver.
-    this.working.add(message);
+    this.working.set(message, performance.now());
     void finished.then(() => this.working.delete(message));
     // Redelivery: after ack_wait the server sends the message again (to any instance), and a
     // delivery its handler left unsettled frees its slot. One whose handler still runs keeps it:
