@@ -1,6 +1,7 @@
 // One instance's share of a durable JetStream pull consumer, in the steps a message goes
 // through: fetch (pull as many as there are free slots), dispatch (hand it to the handler),
-// reply (ack, nak or term, once), redelivery (ack_wait) and stop (drain). Declaring the
+// reply (ack, nak or term, once), in progress (working, while its handler runs), redelivery
+// (ack_wait, for what a gone instance held) and stop (drain). Declaring the
 // consumer is nats-streams.ts; when to give up on a message and record a dead letter is the
 // actor runtime's (it calls term), never the server's.
 
