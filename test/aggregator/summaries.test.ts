@@ -13,6 +13,7 @@ import { saveCrawl } from "../../services/runtime/crawls.js";
 import { migrate } from "../../services/runtime/migrate.js";
 import type { Row, Store } from "../../services/runtime/store.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
+import { webRow } from "./readiness-fixture.js";
 
 const crawl = "t1";
 const date = "2026-11-01";
@@ -185,6 +186,8 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
     await store.insert("hosts", hosts);
     await store.insert("addresses", addresses);
     await store.insert("geo", geos);
+    // Issue 19: web_parity is exported too (one fetch of www.a.com over both families).
+    await store.insert("web_parity", [webRow(crawl, date, "www.a.com", "http", 200, 200)]);
     await store.insert("soa", [
       {
         crawl_id: crawl,
