@@ -66,6 +66,51 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
     });
   });
 
+  it("asks every address for the time (NTP, UDP 123) and tells servers, closed ports and a kiss-o'-death apart", () => {
+    // Written by hand from the scenario: its `ntp: true` addresses answer (stratum 2), `ntp: kiss`
+    // ones send RATE, every other address's UDP 123 is closed. quebec.at is NTP over IPv4 only.
+    const answered = [
+      "203.0.113.123",
+      "203.0.113.41",
+      "2001:db8:a::71",
+      "203.0.113.124",
+      "203.0.113.125",
+      "2001:db8:a::125",
+    ];
+    const kiss = ["203.0.113.126", "2001:db8:a::126"];
+    const rows = tables["addresses"]!;
+    const got = (ip: string) => {
+      const row = rows.find((r) => r["ip"] === ip);
+      return `${row?.["ntp_measured"]} ${row?.["ntp_answered"]} ${row?.["ntp_stratum"]} ${row?.["ntp_failure"]} ${row?.["ntp_kiss"]}`;
+    };
+    assert.deepEqual(
+      answered.map(got),
+      answered.map(() => "1 1 2  "),
+    );
+    assert.deepEqual(
+      kiss.map(got),
+      kiss.map(() => "1 0 0 ntp_kiss_of_death RATE"),
+    );
+    const others = rows
+      .map((r) => String(r["ip"]))
+      .filter((ip) => !answered.includes(ip) && !kiss.includes(ip));
+    assert.equal(others.length, rows.length - 8);
+    assert.deepEqual(
+      others.map(got),
+      others.map(() => "1 0 0 connection_refused "),
+    );
+    for (const ip of answered) {
+      const row = rows.find((r) => r["ip"] === ip)!;
+      // One clock for server and prober: the offset is bounded by half the round trip (and the
+      // round trip by the probe's timeout); both are measured, neither is fixed.
+      assert.ok(
+        Number(row["ntp_rtt_ms"]) > 0 && Number(row["ntp_rtt_ms"]) < 2000,
+        `${ip} rtt ${row["ntp_rtt_ms"]}`,
+      );
+      assert.ok(Math.abs(Number(row["ntp_offset_ms"])) < 500, `${ip} offset ${row["ntp_offset_ms"]}`);
+    }
+  });
+
   it("asks the lab's resolver each question once: shared hosts and addresses are resolved once a crawl", () => {
     // unbound logs "info: <client address> <name>. <TYPE> IN" for every question it receives.
     const asked = new Map<string, number>();
@@ -77,7 +122,7 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       asked.set(key, (asked.get(key) ?? 0) + 1);
     }
     // The scenario's shared providers: mx.mailprov.net is the MX of six crawled domains,
-    // ns1.dnsprov.net a name server of nine and ns2.dnsprov.net of eight; each is one host of
+    // ns1.dnsprov.net a name server of twelve and ns2.dnsprov.net of eleven; each is one host of
     // the crawl, asked for A and AAAA once.
     const shared = ["mx.mailprov.net", "ns1.dnsprov.net", "ns2.dnsprov.net"];
     assert.deepEqual(
