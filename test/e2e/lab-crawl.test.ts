@@ -223,6 +223,31 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
     assert.deepEqual(disagreements, []);
   });
 
+  it("agrees with an independent NTP client: ntpsec's ntpdig on every address", async () => {
+    // ntpdig (Debian's ntpsec-ntpdig) asks once and prints JSON; it never sets the clock without
+    // -s / -S. A stratum-0 reply it drops as a "probable KOD packet"; silence or a refusal leaves
+    // "no eligible servers".
+    const ips = Object.keys(expected["addresses"] as Row);
+    const theirs = await Promise.all(
+      ips.map(async (ip) => {
+        const dug = await lab.exec("ntpdig", ["-j", "-t", "1", ip], 20_000);
+        const answer = /^\{.*\}$/m.exec(dug.stdout)?.[0];
+        if (dug.code === 0 && answer)
+          return `answered stratum ${(JSON.parse(answer) as { stratum: number }).stratum}`;
+        return /KOD/.test(dug.stdout + dug.stderr) ? "kiss-o'-death" : "no answer";
+      }),
+    );
+    const ours = ips.map((ip) => {
+      const row = tables["addresses"]!.find((r) => r["ip"] === ip);
+      if (row?.["ntp_answered"] === 1) return `answered stratum ${row["ntp_stratum"]}`;
+      return row?.["ntp_failure"] === "ntp_kiss_of_death" ? "kiss-o'-death" : "no answer";
+    });
+    assert.deepEqual(
+      ips.map((ip, i) => `${ip} ${theirs[i]}`),
+      ips.map((ip, i) => `${ip} ${ours[i]}`),
+    );
+  });
+
   it("gives the same summaries on a ClickHouse server's SQL as on chDB's", async () => {
     // The crawl's raw rows, copied from its chDB folder to the ClickHouse HTTP endpoint, summarised there.
     const config = loadConfig({ file: lab.configPath, env: {} });
