@@ -70,9 +70,11 @@ wire_router() {
   ip -n $SRV route add 192.0.2.128/30 via 192.0.2.133
   ip -n $SRV -6 route add 2001:db8:5c::/64 via 2001:db8:5d::1
   # Every probe of a traceroute gets its ICMP error: the kernel's per-host rate limit (one a
-  # second after a burst) would make the lab, not the prober, the bottleneck.
+  # second after a burst) would make the lab, not the prober, the bottleneck. The global limit's
+  # burst too (default 50): without it most UDP probes to closed ports (NTP on 123) got no port
+  # unreachable and waited out their timeout.
   for ns in $RTR $SRV; do
-    ip netns exec $ns sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 net.ipv6.icmp.ratelimit=0
+    ip netns exec $ns sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=100000 net.ipv6.icmp.ratelimit=0
   done
 }
 
