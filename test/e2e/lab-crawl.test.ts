@@ -20,7 +20,9 @@ import {
   checkHosts,
   checkJobs,
   checkSummaries,
+  checkWebParity,
   exportedTables,
+  labCertificates,
   type Row,
   type Tables,
 } from "../lab/expectations.js";
@@ -56,6 +58,9 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
   });
   it("measures every address: ports, STARTTLS, ping, hops, path MTU, PTR, ip6Type", () => {
     assert.deepEqual(checkAddresses(expected, tables), []);
+  });
+  it("fetches every WWW host with a valid IPv6 address over both families: same site or which differences (issue 19)", () => {
+    assert.deepEqual(checkWebParity(expected, tables, labCertificates(lab.stateDir)), []);
   });
   it("computes the four summaries as written by hand", () => {
     assert.deepEqual(checkSummaries(expected, tables), {
@@ -122,7 +127,7 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       asked.set(key, (asked.get(key) ?? 0) + 1);
     }
     // The scenario's shared providers: mx.mailprov.net is the MX of six crawled domains,
-    // ns1.dnsprov.net a name server of twelve and ns2.dnsprov.net of eleven; each is one host of
+    // ns1.dnsprov.net a name server of eighteen and ns2.dnsprov.net of seventeen; each is one host of
     // the crawl, asked for A and AAAA once.
     const shared = ["mx.mailprov.net", "ns1.dnsprov.net", "ns2.dnsprov.net"];
     assert.deepEqual(

@@ -363,6 +363,11 @@ export enum Metric {
   /** METRIC_IP6TYPE - ip6Type: the IPv6 prefix type (6to4, Teredo, ...). */
   METRIC_IP6TYPE = 10,
   /**
+   * METRIC_WEB6 - web6: GET / of every WWW host with a valid IPv6 address over both families,
+   * the same site or not (issue 19; 11 and 13 are dns6's and ntp's).
+   */
+  METRIC_WEB6 = 12,
+  /**
    * METRIC_NTP - ntp: an NTP client request (mode 3, UDP 123) to every address (issue 19). 13: after
    * dns6 (11) and web6 (12), the other metrics issue 19 adds.
    */
@@ -405,6 +410,9 @@ export function metricFromJSON(object: any): Metric {
     case 10:
     case "METRIC_IP6TYPE":
       return Metric.METRIC_IP6TYPE;
+    case 12:
+    case "METRIC_WEB6":
+      return Metric.METRIC_WEB6;
     case 13:
     case "METRIC_NTP":
       return Metric.METRIC_NTP;
@@ -439,6 +447,8 @@ export function metricToJSON(object: Metric): string {
       return "METRIC_PATH";
     case Metric.METRIC_IP6TYPE:
       return "METRIC_IP6TYPE";
+    case Metric.METRIC_WEB6:
+      return "METRIC_WEB6";
     case Metric.METRIC_NTP:
       return "METRIC_NTP";
     case Metric.UNRECOGNIZED:
