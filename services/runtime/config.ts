@@ -51,6 +51,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "metrics.path": bool,
   "metrics.ip6Type": bool,
   "metrics.web6": bool,
+  "metrics.ntp": bool,
   "WWW.prefixes": { type: "names" },
   "NTP.prefixes": { type: "names" },
   "ping.count": { type: "int", min: 0, max: 100 },
@@ -58,6 +59,8 @@ export const schema: Readonly<Record<string, Kind>> = {
   "ping.timeout": seconds(60),
   "tcp.timeout": seconds(120),
   "tcp.smtpTimeout": seconds(300),
+  "ntp_probe.timeout": seconds(60),
+  "ntp_probe.retries": { type: "int", min: 0, max: 5 },
   "trace.max_ttl": { type: "int", min: 1, max: 255 },
   "trace.timeout": seconds(60),
   "geoip.citydb": { type: "path" },
@@ -126,11 +129,14 @@ export interface Config {
     path: boolean;
     ip6Type: boolean;
     web6: boolean;
+    ntp: boolean;
   };
   readonly WWW: { prefixes: string[] };
   readonly NTP: { prefixes: string[] };
   readonly ping: { count: number; interval: number; timeout: number };
   readonly tcp: { timeout: number; smtpTimeout: number };
+  /** The NTP probe (issue 19); `NTP:` is the host prefixes, hence the other name. */
+  readonly ntp_probe: { timeout: number; retries: number };
   readonly trace: { max_ttl: number; timeout: number };
   readonly geoip: { citydb: string; asndb: string; v6prefix: string };
   readonly domain: { blocklist: string };
