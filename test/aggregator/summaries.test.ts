@@ -205,6 +205,35 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
         minimum: 300,
       },
     ]);
+    // Issue 19: the same site over both families (migration 012).
+    await store.insert("web_parity", [
+      {
+        crawl_id: crawl,
+        date,
+        host: "www.a.com",
+        scheme: "http",
+        ip4: "::ffff:192.0.2.1",
+        ip6: "2001:db8::1",
+        status4: 200,
+        status6: 200,
+        final_url4: "http://www.a.com/",
+        final_url6: "http://www.a.com/",
+        bytes4: 120,
+        bytes6: 120,
+        cert4: "",
+        cert6: "",
+        ttfb4_ms: 1.5,
+        ttfb6_ms: 1.25,
+        download4_ms: 0.5,
+        download6_ms: 0.5,
+        error4: "",
+        error6: "",
+        similarity: 100,
+        differences: [],
+        same: 1,
+        prober_version: "test",
+      },
+    ]);
     await computeSummaries(store, crawl);
     // Computing twice replaces, never adds.
     await computeSummaries(store, crawl);
