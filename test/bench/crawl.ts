@@ -7,6 +7,8 @@
 // against test/lab/scale/rule.ts and fails when they differ; it never judges a duration.
 // Options: --domains 1000  --mode embedded  --skip-field-tools  --massdns PATH ($MASSDNS)
 //          --scamper PATH  --out DIR  --profile DIR (the crawl's --cpu-prof)
+//          --dns-only: A + AAAA of one WWW prefix (www) and nothing else, against massdns alone
+//          --set KEY=VALUE (more settings for the crawl, repeatable)
 // Needs root and the lab lock: flock /run/v6m-lab.lock npm run bench -- --domains 1000
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,8 +33,11 @@ const { values } = parseArgs({
     scamper: { type: "string", default: "scamper" },
     out: { type: "string", default: join(root, "bench/results") },
     profile: { type: "string" },
+    "dns-only": { type: "boolean", default: false },
+    set: { type: "string", multiple: true, default: [] },
   },
 });
+const dnsOnly = values["dns-only"]!;
 const count = Number(values.domains);
 if (!Number.isInteger(count) || count < 1)
   throw new Error(`--domains: a positive integer, not '${values.domains}'`);
@@ -61,11 +66,23 @@ const node = [
   ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`] : []),
 ];
 const cli = [...node, join(root, "bin/ipv6matrix.mjs")];
+// DNS only: the questions massdns is compared with (A + AAAA of www.<domain>), every metric off.
+const DNS_ONLY = [
+  "features.NS=false",
+  "features.MX=false",
+  "features.NTP=false",
+  "WWW.prefixes=www",
+  ...["soa", "reverse", "geoip", "ping", "tcp80", "tcp443", "tcp25", "tls", "path", "ip6Type"].map(
+    (m) => `metrics.${m}=false`,
+  ),
+];
 const sets = [
   `store.data_dir=${dataDir}`,
   "prober.allow_ranges=198.18.0.0/15,2001:db8::/32",
   "ping.count=3",
   "telemetry.log_level=warn",
+  ...(dnsOnly ? DNS_ONLY : []),
+  ...values.set!,
 ].flatMap((s) => ["--set", s]);
 
 const loadBefore = loadavg();
@@ -115,7 +132,7 @@ try {
       { c: crawlId },
     )
   ).map((r) => (Number(r["family"]) === 4 ? String(r["ip"]).replace(/^::ffff:/, "") : String(r["ip"])));
-  const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout);
+  const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout, dnsOnly);
   await store.close();
 
   // The field's tools on the same questions and addresses.
@@ -135,13 +152,15 @@ try {
     const m = runMassdns(massdns, lab.vantage, `${RESOLVER_ADDR}:53`, byType, work);
     const unboundForMassdns = s2.stop()["unbound"];
     await lab.stopResolver();
-    const s = runScamper(scamper, lab.vantage, addresses, work);
+    // DNS only stores no address to probe: massdns alone is the comparison.
+    const s = dnsOnly ? undefined : runScamper(scamper, lab.vantage, addresses, work);
     field = { massdns: { ...m, unbound: unboundForMassdns }, scamper: s };
   }
 
   result = {
     bench: "crawl",
     mode: "embedded",
+    dnsOnly,
     domains: count,
     commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim(),
     machine: {
