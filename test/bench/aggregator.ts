@@ -5,9 +5,10 @@
 // configuration caps it (store.max_memory_mb) unless --max-memory-mb says otherwise (0: no cap).
 // Prints one line per figure; writes nothing outside its temporary folder.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BatchWriter } from "../../services/aggregator/batch-writer.js";
 import { computeSummaries } from "../../services/aggregator/summaries.js";
@@ -254,6 +255,37 @@ try {
       `peak RSS, ${name}: ${mb(peak.rss)} MB (V8 heap ${mb(peak.heapTotal)} MB, buffers ${mb(peak.arrayBuffers)} MB, ` +
         `chDB and code ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB)`,
     );
+  if (store.kind === "chdb") {
+    // As a user computes them again: `ipv6matrix summarise` in a process of its own, whose peak
+    // RSS is the summaries' alone (the figures above include what chDB kept from the ingest).
+    await store.close();
+    const timeFile = join(dir, "summarise.time");
+    const cli = resolve(import.meta.dirname, "../../bin/ipv6matrix.mjs");
+    const sets = [`store.data_dir=${join(dir, "data")}`, `store.max_memory_mb=${maxMemoryMb}`];
+    const started = performance.now();
+    const run = spawnSync(
+      "/usr/bin/time",
+      [
+        "-o",
+        timeFile,
+        "-f",
+        "%M %U %S",
+        process.execPath,
+        cli,
+        "summarise",
+        ...sets.flatMap((x) => ["--set", x]),
+        crawl,
+      ],
+      { encoding: "utf8", env: { ...process.env, IPV6MATRIX_TELEMETRY_LOG_LEVEL: "warn" } },
+    );
+    if (run.status !== 0)
+      throw new Error(`ipv6matrix summarise failed (${run.status}): ${run.stderr.slice(-2000)}`);
+    const [kb, user, sys] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
+    console.log(
+      `ipv6matrix summarise (own process): ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
+        `CPU ${(user! + sys!).toFixed(1)} s, peak RSS ${Math.round(kb! / 1024)} MB`,
+    );
+  }
 } finally {
   clearInterval(sampler);
   await store.close();
