@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadConfig } from "./config.js";
 import { chdbMemory } from "./chdb-memory.js";
+import { loadConfig } from "./config.js";
 import { openChdbStore } from "./store-chdb.js";
 
 test("no cap: chDB's defaults, nothing passed", () => {

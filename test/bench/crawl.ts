@@ -21,6 +21,7 @@ import { crawlLabUp, RESOLVER_ADDR } from "./crawl-lab.js";
 import { type BenchResult, crawlChecks, formatTable } from "./crawl-report.js";
 import { sampleProcesses } from "./crawl-sampler.js";
 import { questionsFromLog, runMassdns, runScamper, timedIn } from "./crawl-tools.js";
+import { median } from "./rtt-median.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const { values } = parseArgs({
@@ -132,6 +133,14 @@ try {
       { c: crawlId },
     )
   ).map((r) => (Number(r["family"]) === 4 ? String(r["ip"]).replace(/^::ffff:/, "") : String(r["ip"])));
+  const rttMedianMs = median(
+    (
+      await store.query(
+        `SELECT ping_avg FROM addresses FINAL WHERE crawl_id = {c:String} AND ping_received > 0`,
+        { c: crawlId },
+      )
+    ).map((r) => Number(r["ping_avg"])),
+  );
   const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout, dnsOnly);
   await store.close();
 
@@ -180,6 +189,7 @@ try {
     questions,
     addresses: addresses.length,
     rows,
+    rttMedianMs,
     stageSeconds,
     processes: crawlProcesses,
     field,
