@@ -44,3 +44,17 @@ test("a store opened with a cap runs with it", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a query past the cap fails naming store.max_memory_mb", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "v6m-chdb-memory-"));
+  const store = await openChdbStore(join(dir, "data"), { maxMemoryMb: 512 });
+  try {
+    await assert.rejects(
+      store.query("SELECT groupArray(number) FROM numbers(200000000) SETTINGS max_threads = 1"),
+      (error: Error & { code?: number }) => error.code === 241 && /store\.max_memory_mb/.test(error.message),
+    );
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

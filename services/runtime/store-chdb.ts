@@ -216,7 +216,16 @@ class ChdbStore implements Store {
   }
 }
 
+/** ClickHouse's MEMORY_LIMIT_EXCEEDED: here, the embedded store's cap. */
+const MEMORY_LIMIT_EXCEEDED = 241;
+
 function chdbError(err: unknown, sql: string): StoreError {
   const text = err instanceof Error ? err.message : String(err);
-  return storeErrorFromText(text, sql, err);
+  const error = storeErrorFromText(text, sql, err);
+  if (error.code !== MEMORY_LIMIT_EXCEEDED) return error;
+  return new StoreError(
+    `${error.message} (the embedded store's memory cap is store.max_memory_mb; raise it, or 0 for chDB's default)`,
+    sql,
+    { cause: err, code: error.code },
+  );
 }
