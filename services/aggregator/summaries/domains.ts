@@ -6,7 +6,9 @@
 // port open, smtp MX rows whose address of that family greeted and answered
 // EHLO (SPEC 4: the SMTP outcome, not tcp25); faster/pingratio and fewer/hopratio are over the domain's distinct
 // hosts with both RTTs / both hop counts.
-// Parameters: {crawl:String}, {date:Date}, {www_prefixes:Array(String)}, {method:UInt16}.
+// Parameters: {crawl:String}, {date:Date}, {www_prefixes:Array(String)}, {method:UInt16}, and
+// {share:UInt64} of {shares:UInt64}: the domains whose hash falls in that share (all of them when
+// shares is 1), so that a large crawl is grouped a share at a time (summaries.ts).
 
 import { hostViewSql, summarySettings } from "./host-view.js";
 
@@ -53,7 +55,8 @@ FROM (
     v.avg4 IS NOT NULL AND v.avg6 IS NOT NULL AS pinged,
     v.hops4 IS NOT NULL AND v.hops6 IS NOT NULL AS traced,
     v.country AS country
-  FROM (SELECT domain, tld, type, host, priority FROM jobs FINAL WHERE crawl_id = {crawl:String}) AS j
+  FROM (SELECT domain, tld, type, host, priority FROM jobs FINAL
+    WHERE crawl_id = {crawl:String} AND cityHash64(domain) % {shares:UInt64} = {share:UInt64}) AS j
   LEFT JOIN (${hostViewSql}) AS v ON v.host = j.host
 )
 GROUP BY domain
