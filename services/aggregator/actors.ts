@@ -14,7 +14,16 @@ import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import { throughStoreOutage } from "../runtime/unreachable-store.js";
 import { BatchWriter } from "./batch-writer.js";
-import { addressRow, deadLetterRow, geoRow, hostRow, jobRows, reverseRow, soaRows } from "./rows.js";
+import {
+  addressRow,
+  deadLetterRow,
+  geoRow,
+  hostRow,
+  jobRows,
+  reverseRow,
+  soaRows,
+  webParityRow,
+} from "./rows.js";
 
 export function aggregatorActors(
   _config: Config,
@@ -61,6 +70,8 @@ export function aggregatorActors(
           return writer.write([{ table: "geo", rows: [geoRow(result.value, date)] }], log);
         case "reverse":
           return writer.write([{ table: "reverse", rows: [reverseRow(result.value, date)] }], log);
+        case "web":
+          return writer.write([{ table: "web_parity", rows: [webParityRow(result.value, date)] }], log);
       }
     },
   };

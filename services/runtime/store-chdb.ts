@@ -5,7 +5,7 @@
 import { constants } from "node:fs";
 import { access, mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { drainPending, Session } from "chdb";
+import type { Session } from "chdb";
 import { cgroupMemoryReadable, chdbConnectionArgs } from "./chdb-cgroups.js";
 import { chdbMemory } from "./chdb-memory.js";
 import { logger } from "./log.js";
@@ -28,6 +28,11 @@ import {
 // closed (and chDB has drained its in-flight work) another folder may be opened.
 let binding: { dir: string; open: number } | undefined;
 let released: Promise<void> = Promise.resolve();
+// libchdb (about 160 MB resident once loaded) is loaded by the first store opened, not by
+// importing this module: a resolver, prober or geo process never opens the store (issue 17:
+// NATS mode's processes each paid it).
+let chdb: Promise<typeof import("chdb")> | undefined;
+const loadChdb = () => (chdb ??= import("chdb"));
 
 export interface ChdbStoreOptions {
   /** store.max_memory_mb: chDB's memory cap; 0 or absent, chDB's default (90 % of the machine). */
@@ -60,6 +65,7 @@ export async function openChdbStore(dataDir: string, options: ChdbStoreOptions =
       throw new StoreOpenError(
         `the store ${dir} is in use by another process (pid ${holder}); stop it, or use a ClickHouse server for both`,
       );
+    const { Session } = await loadChdb();
     const memory = chdbMemory(options.maxMemoryMb);
     session = new Session(dir, { connectionArgs: connectionArgs(memory.engineArgs) });
     const store = new ChdbStore(session);
@@ -146,7 +152,7 @@ function release(): void {
     binding = undefined;
     // close() returns before a connection still running a query is gone; the
     // next open of another folder must wait for it or chDB refuses.
-    released = drainPending();
+    released = loadChdb().then(({ drainPending }) => drainPending());
   }
 }
 

@@ -11,7 +11,9 @@ import {
   checkHosts,
   checkJobs,
   checkSummaries,
+  checkWebParity,
   exportedTables,
+  labCertificates,
   type Row,
   type Tables,
 } from "./expectations.js";
@@ -37,6 +39,8 @@ const parts: Record<string, string[]> = {
   addresses: checkHosts(expected, tables),
   metrics: checkAddresses(expected, tables),
   ...checkSummaries(expected, tables),
+  // Issue 19: the certificates are the running lab's (its state directory, as lab.ts reads it).
+  web_parity: checkWebParity(expected, tables, labCertificates(process.env.V6M_LAB_STATE ?? "/run/v6m-lab")),
 };
 let failed = false;
 for (const [part, problems] of Object.entries(parts)) {

@@ -362,6 +362,11 @@ export enum Metric {
   METRIC_PATH = 9,
   /** METRIC_IP6TYPE - ip6Type: the IPv6 prefix type (6to4, Teredo, ...). */
   METRIC_IP6TYPE = 10,
+  /**
+   * METRIC_WEB6 - web6: GET / of every WWW host with a valid IPv6 address over both families,
+   * the same site or not (issue 19; 11 and 13 are dns6's and ntp's).
+   */
+  METRIC_WEB6 = 12,
   UNRECOGNIZED = -1,
 }
 
@@ -400,6 +405,9 @@ export function metricFromJSON(object: any): Metric {
     case 10:
     case "METRIC_IP6TYPE":
       return Metric.METRIC_IP6TYPE;
+    case 12:
+    case "METRIC_WEB6":
+      return Metric.METRIC_WEB6;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -431,6 +439,8 @@ export function metricToJSON(object: Metric): string {
       return "METRIC_PATH";
     case Metric.METRIC_IP6TYPE:
       return "METRIC_IP6TYPE";
+    case Metric.METRIC_WEB6:
+      return "METRIC_WEB6";
     case Metric.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
