@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { schema } from "../../services/runtime/config.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { DEFAULT_TLDS, domainName, totals, type World } from "../lab/scale/rule.js";
 import { crawlLabUp, RESOLVER_ADDR } from "./crawl-lab.js";
@@ -75,9 +76,10 @@ const DNS_ONLY = [
   "features.MX=false",
   "features.NTP=false",
   "WWW.prefixes=www",
-  ...["soa", "reverse", "geoip", "ping", "tcp80", "tcp443", "tcp25", "tls", "path", "ip6Type"].map(
-    (m) => `metrics.${m}=false`,
-  ),
+  // Every metric the configuration knows, so that one added later is off here too.
+  ...Object.keys(schema)
+    .filter((key) => key.startsWith("metrics."))
+    .map((key) => `${key}=false`),
 ];
 const sets = [
   `store.data_dir=${dataDir}`,
