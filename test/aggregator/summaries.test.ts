@@ -303,6 +303,17 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
     );
   });
 
+  it("Domains computed a share of the domains at a time (a large crawl's way) gives the same rows", async () => {
+    const domainsSql = `SELECT domain, tld, country, www_hosts, www_hosts6, ns_hosts, ns_hosts6, mx_hosts, mx_hosts6,
+      ntp_hosts, ntp_hosts6, http4, http6, https4, https6, smtp4, smtp6, faster, round(pingratio, 4) AS pingratio,
+      fewer, round(hopratio, 4) AS hopratio FROM domains WHERE crawl_id = {crawl:String} ORDER BY domain`;
+    const whole = await rows(domainsSql);
+    // One domain a share: three passes for the three domains.
+    await computeSummaries(store, crawl, { domainsAShare: 1 });
+    assert.equal(whole.length, 3);
+    assert.deepEqual(await rows(domainsSql), whole);
+  });
+
   it("DomainPenetration", async () => {
     const got = await rows(`SELECT tld, country, domains, domains6, www, ns, mx, ntp FROM domain_penetration
       WHERE crawl_id = {crawl:String} ORDER BY tld, country`);
