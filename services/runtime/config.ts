@@ -92,6 +92,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "concurrency.addresses": { type: "int", min: 1, max: 100_000 },
   "store.data_dir": { type: "path" },
   "store.url": { type: "url", schemes: ["http", "https"] },
+  "store.max_memory_mb": { type: "int", min: 0, max: 1_000_000 },
   "nats.servers": { type: "urls", schemes: ["nats", "tls"] },
   "api.listen": { type: "endpoint", defaultPort: 7600 },
   "api.max_domains": { type: "int", min: 1, max: 100_000_000 },
@@ -167,7 +168,7 @@ export interface Config {
     similarity_threshold: number;
   };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
-  readonly store: { data_dir: string; url: string };
+  readonly store: { data_dir: string; url: string; max_memory_mb: number };
   readonly nats: { servers: string[] };
   readonly api: {
     listen: Endpoint | null;
