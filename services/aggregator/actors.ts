@@ -14,7 +14,7 @@ import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import { throughStoreOutage } from "../runtime/unreachable-store.js";
 import { BatchWriter } from "./batch-writer.js";
-import { addressRow, deadLetterRow, geoRow, hostRow, jobRows, reverseRow, soaRows } from "./rows.js";
+import { addressRow, deadLetterRow, dns6Rows, geoRow, hostRow, jobRows, reverseRow, soaRows } from "./rows.js";
 
 export function aggregatorActors(
   _config: Config,
@@ -50,6 +50,7 @@ export function aggregatorActors(
             [
               { table: "jobs", rows: jobRows(result.value, date) },
               { table: "soa", rows: soaRows(result.value, date) },
+              { table: "dns6_chains", rows: dns6Rows(result.value, date) },
             ],
             log,
           );

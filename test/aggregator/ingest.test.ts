@@ -65,6 +65,7 @@ describe("aggregator ingest", () => {
               },
             ],
             soa: undefined,
+            dns6: undefined,
           },
         },
       }).finish();
