@@ -17,6 +17,7 @@ import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js";
 import {
   checkAddresses,
+  checkDns6,
   checkHosts,
   checkJobs,
   checkSummaries,
@@ -64,6 +65,10 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       Domains: [],
       DomainPenetration: [],
     });
+  });
+
+  it("walks every domain's DNS chain over IPv6 from the lab's root, with the hand-written verdict (issue 19)", () => {
+    assert.deepEqual(checkDns6(expected, tables), []);
   });
 
   it("asks the lab's resolver each question once: shared hosts and addresses are resolved once a crawl", () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import {
   checkAddresses,
+  checkDns6,
   checkHosts,
   checkJobs,
   checkSummaries,
@@ -37,6 +38,7 @@ const parts: Record<string, string[]> = {
   addresses: checkHosts(expected, tables),
   metrics: checkAddresses(expected, tables),
   ...checkSummaries(expected, tables),
+  "dns6 chains": checkDns6(expected, tables),
 };
 let failed = false;
 for (const [part, problems] of Object.entries(parts)) {
