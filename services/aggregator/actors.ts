@@ -14,7 +14,16 @@ import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import { throughStoreOutage } from "../runtime/unreachable-store.js";
 import { BatchWriter } from "./batch-writer.js";
-import { addressRow, deadLetterRow, dns6Rows, geoRow, hostRow, jobRows, reverseRow, soaRows } from "./rows.js";
+import {
+  addressRow,
+  deadLetterRow,
+  dns6Rows,
+  geoRow,
+  hostRow,
+  jobRows,
+  reverseRow,
+  soaRows,
+} from "./rows.js";
 
 export function aggregatorActors(
   _config: Config,

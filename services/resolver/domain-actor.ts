@@ -76,7 +76,11 @@ export function domainActor(context: ResolverContext, maxInFlight: number): Acto
 }
 
 /** The dns6 row of a domain; a name that cannot be asked has no zone (no_domain), and nothing is sent. */
-async function dns6Of(context: ResolverContext, crawlId: string, domain: string | undefined): Promise<Dns6Chain> {
+async function dns6Of(
+  context: ResolverContext,
+  crawlId: string,
+  domain: string | undefined,
+): Promise<Dns6Chain> {
   if (domain === undefined)
     return {
       ready: false,

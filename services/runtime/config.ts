@@ -424,7 +424,8 @@ function check(key: string, value: unknown, kind: Kind, source: string, base: st
     case "ipv6s":
       if (!Array.isArray(value)) return fail("a list of IPv6 addresses");
       for (const address of value)
-        if (typeof address !== "string" || isIP(address) !== 6) fail("IPv6 addresses such as 2001:db8::53", address);
+        if (typeof address !== "string" || isIP(address) !== 6)
+          fail("IPv6 addresses such as 2001:db8::53", address);
       return value;
     case "urls":
       if (!Array.isArray(value)) return fail(`a list of ${kind.schemes.join(" or ")} URLs`);
