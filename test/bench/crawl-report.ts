@@ -17,6 +17,8 @@ export interface BenchResult {
   summaries: ProcessFigures & { seconds: number };
   /** Questions unbound received from the crawl. */
   questions: number;
+  /** Questions the dns6 chain walk sent straight to the lab's root and name servers over IPv6. */
+  dns6Questions: number;
   /** Distinct addresses the crawl stored (and probed). */
   addresses: number;
   /** Rows of the store's tables after the crawl (raw and summaries). */
@@ -40,6 +42,8 @@ export async function crawlChecks(
   stdout: string,
 ): Promise<Record<string, [number, number]>> {
   const one = async (sql: string) => Number((await store.query(sql, { c: crawlId }))[0]?.["n"] ?? -1);
+  const dns6 = (where: string) =>
+    one(`SELECT count() AS n FROM dns6_chains FINAL WHERE crawl_id = {c:String} AND ${where}`);
   return {
     "domains completed": [Number(/completed: (\d+) domains/.exec(stdout)?.[1] ?? -1), want.domains],
     "www hosts with A": [
@@ -58,6 +62,11 @@ export async function crawlChecks(
       await one(`SELECT count() AS n FROM addresses FINAL WHERE crawl_id = {c:String} AND ping_received = 0`),
       0,
     ],
+    // The dns6 chain walk (decision 014): in-house name servers with AAAA glue (N % 4 == 0) make a
+    // ready zone of two; without it (N % 4 == 2) no_aaaa_glue; a provider's pair has one.
+    "dns6 ready": [await dns6("ready = 1"), want.nsInHouse - want.nsInHouseNoAAAA],
+    "dns6 no_aaaa_glue": [await dns6("reason = 'no_aaaa_glue'"), want.nsInHouseNoAAAA],
+    "dns6 one_ipv6_nameserver": [await dns6("reason = 'one_ipv6_nameserver'"), want.nsProvider],
   };
 }
 
@@ -81,6 +90,8 @@ export function formatTable(r: BenchResult): string {
       f(r.questions / r.crawl.seconds, 0),
       field ? f(field.massdns.questions / field.massdns.seconds, 0) : "",
     ],
+    // The chain walk asks authoritative servers itself, beside unbound's questions.
+    ["dns6 walk questions/domain", f(r.dns6Questions / r.domains, 2), ""],
     [
       "addresses/s",
       f(r.addresses / r.crawl.seconds),

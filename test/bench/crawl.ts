@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { DEFAULT_TLDS, domainName, totals, type World } from "../lab/scale/rule.js";
-import { crawlLabUp, RESOLVER_ADDR } from "./crawl-lab.js";
+import { crawlLabUp, PARENT_ADDR6, RESOLVER_ADDR } from "./crawl-lab.js";
 import { type BenchResult, crawlChecks, formatTable } from "./crawl-report.js";
 import { sampleProcesses } from "./crawl-sampler.js";
 import { questionsFromLog, runMassdns, runScamper, timedIn } from "./crawl-tools.js";
@@ -65,6 +65,8 @@ const sets = [
   `store.data_dir=${dataDir}`,
   "prober.allow_ranges=198.18.0.0/15,2001:db8::/32",
   "ping.count=3",
+  // The dns6 chain walk starts at the lab's root, over IPv6.
+  `resolver.root_hints=${PARENT_ADDR6}`,
   "telemetry.log_level=warn",
 ].flatMap((s) => ["--set", s]);
 
@@ -116,6 +118,13 @@ try {
     )
   ).map((r) => (Number(r["family"]) === 4 ? String(r["ip"]).replace(/^::ffff:/, "") : String(r["ip"])));
   const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout);
+  const dns6Questions = Number(
+    (
+      await store.query(`SELECT sum(queries) AS n FROM dns6_chains FINAL WHERE crawl_id = {c:String}`, {
+        c: crawlId,
+      })
+    )[0]?.["n"] ?? 0,
+  );
   await store.close();
 
   // The field's tools on the same questions and addresses.
@@ -159,6 +168,7 @@ try {
       cpuSeconds: summaries.cpuSeconds,
     },
     questions,
+    dns6Questions,
     addresses: addresses.length,
     rows,
     stageSeconds,
