@@ -362,6 +362,11 @@ export enum Metric {
   METRIC_PATH = 9,
   /** METRIC_IP6TYPE - ip6Type: the IPv6 prefix type (6to4, Teredo, ...). */
   METRIC_IP6TYPE = 10,
+  /**
+   * METRIC_DNS6 - dns6: the walk of the DNS chain from the root to the domain's zone over IPv6 alone
+   * (issue 19; 12 and 13 are web6's and ntp's).
+   */
+  METRIC_DNS6 = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -400,6 +405,9 @@ export function metricFromJSON(object: any): Metric {
     case 10:
     case "METRIC_IP6TYPE":
       return Metric.METRIC_IP6TYPE;
+    case 11:
+    case "METRIC_DNS6":
+      return Metric.METRIC_DNS6;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -431,6 +439,8 @@ export function metricToJSON(object: Metric): string {
       return "METRIC_PATH";
     case Metric.METRIC_IP6TYPE:
       return "METRIC_IP6TYPE";
+    case Metric.METRIC_DNS6:
+      return "METRIC_DNS6";
     case Metric.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
