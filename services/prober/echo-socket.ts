@@ -1,6 +1,8 @@
 // The edge where ICMP echo probes leave and their answers come back: one raw socket per
-// family (raw-socket), shared by every ping, traceroute and PMTU probe in flight. A reply is
-// matched by identifier and sequence (and its source), an error by the echo request it quotes.
+// family (raw-socket.ts), shared by every ping, traceroute and PMTU probe in flight. A reply is
+// matched by identifier and sequence (and its source), an error by the echo request it quotes;
+// its round-trip time is the kernel's receive stamp minus the clock read at sendto (decision
+// 009), so a busy event loop delays the answer but not the time it reports.
 // It knows nothing of pings or paths: it sends one probe and says what came back.
 
 import { canonicalIp } from "../runtime/address.js";
@@ -13,19 +15,20 @@ import {
   parseIcmp4,
   parseIcmp6,
 } from "./icmp-packet.js";
-import { type PacketPacer, paced } from "./packet-pacer.js";
+import type { PacketPacer } from "./packet-pacer.js";
 import {
   ICMP_FILTER,
   ICMP6_FILTER,
   IP_MTU_DISCOVER,
-  IP_TTL,
   IPPROTO_IP,
   IPPROTO_IPV6,
   IPV6_DONTFRAG,
   IPV6_MTU_DISCOVER,
-  IPV6_UNICAST_HOPS,
+  isSocketCongestion,
   PMTUDISC_PROBE,
   type RawSocket,
+  RECV_BYTES,
+  RECV_TIME,
   rawSocketOpener,
   SO_RCVBUFFORCE,
   SOL_ICMPV6,
@@ -56,6 +59,7 @@ export interface EchoCounts {
   errors: number;
   timeouts: number;
   sendFailed: number;
+  /** Malformed packets, and errors the socket reported on a read. */
   garbage: number;
   ignored: number;
   /** Replies or errors for a probe not in flight (late, or another program's). */
@@ -69,6 +73,8 @@ const KEY_SPACE = 1 << 20;
 interface Pending {
   readonly key: number;
   readonly destination: string;
+  readonly probe: EchoProbe;
+  /** The socket's clock read right before sendto (raw-socket.ts), in ms. */
   sentAt: number;
   /** When it times out (performance.now() ms); 0 until sent. */
   deadline: number;
@@ -95,25 +101,22 @@ export class EchoSocket {
   private readonly socket: RawSocket;
   private readonly pending = new Map<number, Pending>();
   private readonly receiveBuffer = Buffer.alloc(65_536);
+  /** recv's bytes, kernel receive time and whether the kernel stamped it (raw-socket.ts). */
+  private readonly receiveMeta = new Float64Array(3);
   private readonly baseId = Math.floor(Math.random() * 65_536);
   private nextKey = 0;
-  private currentTtl = -1;
   private closed = false;
   private readonly expiries = new Map<number, { entries: Pending[]; head: number }>();
   private readonly sweeper: NodeJS.Timeout;
   /** Echo requests by packet size, rewritten in place: a send copies the bytes at once. */
   private readonly packets = new Map<number, Buffer>();
-  private received: IcmpMessage | undefined;
-  /** Errors quoting a UDP or TCP probe go to the family's FlowSocket (flow-socket.ts). */
-  onFlowError: ((message: Extract<IcmpMessage, { kind: "flow-error" }>, now: number) => void) | undefined;
-  private readonly onPacket = (buffer: Buffer, bytes: number, source: string) => {
-    const packet = buffer.subarray(0, bytes);
-    // inet_ntop's text is RFC 5952 already, except for dotted IPv4 tails.
-    this.received =
-      this.family === 4
-        ? parseIcmp4(packet)
-        : parseIcmp6(packet, source.includes(".") ? canonicalIp(source) : source);
-  };
+  /**
+   * Errors quoting a UDP or TCP probe go to the family's FlowSocket (flow-socket.ts), with the
+   * kernel's receive time on the socket's clock.
+   */
+  onFlowError:
+    | ((message: Extract<IcmpMessage, { kind: "flow-error" }>, receivedAt: number) => void)
+    | undefined;
 
   /** Throws RawSocketUnavailable without CAP_NET_RAW (or without the family in the kernel). */
   constructor(
@@ -126,14 +129,9 @@ export class EchoSocket {
     } catch (error) {
       throw rawSocketError(family, error as Error);
     }
-    const wrap = this.socket.wrap;
-    this.socket.on("error", () => {
-      this.counts.garbage++;
-    });
-    const optional = (level: number, option: number, value: number | Buffer, length?: number) => {
+    const optional = (level: number, option: number, value: number | Buffer) => {
       try {
-        if (length === undefined) wrap.setOption(level, option, value);
-        else wrap.setOption(level, option, value, length);
+        this.socket.setOption(level, option, value);
       } catch {
         // A kernel without the option still probes; only speed or PMTU precision suffers.
       }
@@ -148,13 +146,11 @@ export class EchoSocket {
       optional(IPPROTO_IPV6, IPV6_DONTFRAG, 1);
       const filter = Buffer.alloc(32, 0xff);
       for (const type of [1, 2, 3, 4, 129]) filter[type >> 3]! &= ~(1 << (type & 7));
-      optional(SOL_ICMPV6, ICMP6_FILTER, filter, 32);
+      optional(SOL_ICMPV6, ICMP6_FILTER, filter);
     }
     this.sweeper = setInterval(() => this.sweep(performance.now()), SWEEP_MS);
     this.sweeper.unref();
-    // raw-socket reads one packet per readiness event; drain the queue instead.
-    wrap.removeAllListeners("recvReady");
-    wrap.on("recvReady", () => this.drain());
+    this.socket.onReadable(() => this.drain());
   }
 
   /** Sends one echo request when the rate limits allow, and says what came back. */
@@ -162,10 +158,26 @@ export class EchoSocket {
     if (this.closed) return Promise.resolve({ kind: "send-failed", reason: "socket closed" });
     return new Promise((resolve) => {
       const key = this.allocateKey();
-      const entry: Pending = { key, destination: probe.destination, sentAt: 0, deadline: 0, resolve };
+      const entry: Pending = { key, destination: probe.destination, probe, sentAt: 0, deadline: 0, resolve };
       this.pending.set(key, entry);
-      paced(this.limiter, probe.destination).then(() => this.send(key, entry, probe, 0));
+      this.whenPaced(entry);
     });
+  }
+
+  /**
+   * Sends `entry` once the pacer lets a packet to its destination go (packet-pacer.ts's paced(),
+   * without its promises and closures): at once when it may go now, as most sends of a crawl.
+   */
+  private whenPaced(entry: Pending): void {
+    const wait = this.limiter.reserveDestination(entry.destination, performance.now());
+    if (wait > 1) setTimeout(() => this.whenGlobal(entry), wait);
+    else this.whenGlobal(entry);
+  }
+
+  private whenGlobal(entry: Pending): void {
+    const wait = this.limiter.reserveGlobal(performance.now());
+    if (wait > 1) setTimeout(() => this.send(entry, 0), wait);
+    else this.send(entry, 0);
   }
 
   close(): void {
@@ -196,34 +208,25 @@ export class EchoSocket {
     }
   }
 
-  private send(key: number, entry: Pending, probe: EchoProbe, attempt: number): void {
+  private send(entry: Pending, attempt: number): void {
     if (this.closed) return;
+    const { key, probe } = entry;
     const packet = this.packet(Math.floor(key / 65_536), key & 0xffff, probe.packetSize ?? 0);
-    const wrap = this.socket.wrap;
     try {
-      if (probe.ttl !== this.currentTtl) {
-        wrap.setOption(
-          this.family === 4 ? IPPROTO_IP : IPPROTO_IPV6,
-          this.family === 4 ? IP_TTL : IPV6_UNICAST_HOPS,
-          probe.ttl,
-        );
-        this.currentTtl = probe.ttl;
-      }
-      entry.sentAt = performance.now();
-      wrap.send(packet, 0, packet.length, probe.destination, () => {});
+      // The TTL goes with the send: the addon sets it only when it changes.
+      entry.sentAt = this.socket.send(packet, 0, packet.length, probe.destination, probe.ttl);
     } catch (error) {
-      const reason = (error as Error).message;
       // A full socket buffer is our own congestion, not the network's answer: try again shortly.
-      if (/temporarily unavailable|no buffer space/i.test(reason) && attempt < 100) {
-        setTimeout(() => this.send(key, entry, probe, attempt + 1), 2);
+      if (isSocketCongestion(error) && attempt < 100) {
+        setTimeout(() => this.send(entry, attempt + 1), 2);
         return;
       }
       this.counts.sendFailed++;
-      this.finish(key, entry, { kind: "send-failed", reason });
+      this.finish(key, entry, { kind: "send-failed", reason: (error as Error).message });
       return;
     }
     this.counts.sent++;
-    entry.deadline = entry.sentAt + probe.timeoutMs;
+    entry.deadline = performance.now() + probe.timeoutMs;
     let queue = this.expiries.get(probe.timeoutMs);
     if (!queue) {
       queue = { entries: [], head: 0 };
@@ -276,18 +279,32 @@ export class EchoSocket {
 
   /** Reads up to `limit` packets (a readiness event reads 1024, so other I/O gets a turn). */
   private drain(limit = 1024): void {
+    const meta = this.receiveMeta;
+    let failures = 0;
     for (let i = 0; i < limit && !this.closed; i++) {
-      this.received = undefined;
+      let source: string | null;
       try {
-        this.socket.wrap.recv(this.receiveBuffer, this.onPacket);
+        source = this.socket.recv(this.receiveBuffer, meta);
       } catch {
-        return; // EAGAIN: the queue is empty.
+        // A pending socket error (EMSGSIZE after a frag-needed, ...) is reported once and
+        // cleared, so read on; one that persists waits for the next readiness event.
+        this.counts.garbage++;
+        if (++failures > 8) return;
+        continue;
       }
-      if (this.received) this.dispatch(this.received, performance.now());
+      if (source === null) return; // The queue is empty.
+      const packet = this.receiveBuffer.subarray(0, meta[RECV_BYTES]);
+      // inet_ntop's text is RFC 5952 already, except for dotted IPv4 tails.
+      const message =
+        this.family === 4
+          ? parseIcmp4(packet)
+          : parseIcmp6(packet, source.includes(".") ? canonicalIp(source) : source);
+      this.dispatch(message, meta[RECV_TIME]!);
     }
   }
 
-  private dispatch(message: IcmpMessage, now: number): void {
+  /** `receivedAt`: the kernel's receive time, on the clock of sentAt. */
+  private dispatch(message: IcmpMessage, receivedAt: number): void {
     if (message.kind === "garbage") {
       this.counts.garbage++;
       return;
@@ -297,7 +314,7 @@ export class EchoSocket {
       return;
     }
     if (message.kind === "flow-error") {
-      if (this.onFlowError) this.onFlowError(message, now);
+      if (this.onFlowError) this.onFlowError(message, receivedAt);
       else this.counts.ignored++;
       return;
     }
@@ -305,11 +322,12 @@ export class EchoSocket {
     const seq = message.kind === "echo-reply" ? message.seq : message.quoted.seq;
     const key = id * 65_536 + seq;
     const entry = this.pending.get(key);
-    if (!entry || entry.sentAt === 0) {
+    if (!entry || entry.deadline === 0) {
       this.counts.unmatched++;
       return;
     }
-    const rttMs = now - entry.sentAt;
+    // Never below zero: a clock step between the two readings is not a measurement.
+    const rttMs = Math.max(0, receivedAt - entry.sentAt);
     if (message.kind === "echo-reply") {
       if (message.from !== entry.destination) {
         this.counts.unexpectedSource++;

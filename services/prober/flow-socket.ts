@@ -2,6 +2,7 @@
 // and TCP sockets of one family, opened when first needed. Routers' and destinations' ICMP
 // errors come back on the family's EchoSocket, which hands over those quoting UDP or TCP; a
 // TCP destination's SYN-ACK or RST comes on the raw TCP socket, open only while a TCP probe waits.
+// Round-trip times are the kernel's receive stamp minus the clock at sendto, as EchoSocket's.
 // It knows nothing of paths: it sends one probe and says what came back, as EchoSocket does.
 
 import { canonicalIp } from "../runtime/address.js";
@@ -11,14 +12,14 @@ import type { IcmpMessage } from "./icmp-packet.js";
 import { type PacketPacer, paced } from "./packet-pacer.js";
 import {
   IP_MTU_DISCOVER,
-  IP_TTL,
   IPPROTO_IP,
   IPPROTO_IPV6,
   IPV6_DONTFRAG,
   IPV6_MTU_DISCOVER,
-  IPV6_UNICAST_HOPS,
   PMTUDISC_PROBE,
   type RawSocket,
+  RECV_BYTES,
+  RECV_TIME,
   rawSocketOpener,
   SO_RCVBUF,
   SOL_SOCKET,
@@ -46,7 +47,8 @@ const FIRST_PORT = 33_435;
 const PORTS = 16_384;
 
 interface Pending {
-  readonly sentAt: number;
+  /** The socket's clock read right before sendto (raw-socket.ts), in ms. */
+  sentAt: number;
   readonly timer: NodeJS.Timeout;
   readonly method: FlowMethod;
   resolve(outcome: EchoOutcome): void;
@@ -58,8 +60,8 @@ export class FlowSocket {
   /** Tags used so far per flow (destination, method, source port). */
   private readonly tags = new Map<string, number>();
   private readonly receiveBuffer = Buffer.alloc(65_536);
+  private readonly receiveMeta = new Float64Array(3);
   private nextPort = Math.floor(Math.random() * PORTS);
-  private currentTtl = new Map<FlowMethod, number>();
   private tcpWaiting = 0;
   private closed = false;
 
@@ -68,7 +70,7 @@ export class FlowSocket {
     private readonly limiter: PacketPacer,
     private readonly echo: EchoSocket,
   ) {
-    echo.onFlowError = (message, now) => this.onError(message, now);
+    echo.onFlowError = (message, receivedAt) => this.onError(message, receivedAt);
   }
 
   /** A source port for one flow (a trace, or one path MTU probe). */
@@ -101,23 +103,17 @@ export class FlowSocket {
           let socket: RawSocket;
           try {
             socket = this.socket(probe.method);
-            if (this.currentTtl.get(probe.method) !== probe.ttl) {
-              socket.wrap.setOption(
-                this.family === 4 ? IPPROTO_IP : IPPROTO_IPV6,
-                this.family === 4 ? IP_TTL : IPV6_UNICAST_HOPS,
-                probe.ttl,
-              );
-              this.currentTtl.set(probe.method, probe.ttl);
-            }
           } catch (error) {
             resolve({ kind: "send-failed", reason: (error as Error).message });
             return;
           }
           const timer = setTimeout(() => this.expire(key), probe.timeoutMs);
-          this.pending.set(key, { sentAt: performance.now(), timer, method: probe.method, resolve });
+          const entry: Pending = { sentAt: 0, timer, method: probe.method, resolve };
+          this.pending.set(key, entry);
           if (probe.method === "tcp") this.tcpWaiting++;
           try {
-            socket.wrap.send(packet, 0, packet.length, probe.destination, () => {});
+            // The TTL goes with the send: the addon sets it only when it changes.
+            entry.sentAt = socket.send(packet, 0, packet.length, probe.destination, probe.ttl);
           } catch (error) {
             this.finish(key, { kind: "send-failed", reason: (error as Error).message });
           }
@@ -138,22 +134,16 @@ export class FlowSocket {
     let socket = this.sockets.get(method);
     if (socket) return socket;
     socket = rawSocketOpener()(method === "udp" ? 17 : 6, this.family);
-    socket.on("error", () => {});
-    const wrap = socket.wrap;
-    if (this.family === 4) wrap.setOption(IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC_PROBE);
+    if (this.family === 4) socket.setOption(IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC_PROBE);
     else {
-      wrap.setOption(IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
-      wrap.setOption(IPPROTO_IPV6, IPV6_DONTFRAG, 1);
+      socket.setOption(IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
+      socket.setOption(IPPROTO_IPV6, IPV6_DONTFRAG, 1);
     }
-    wrap.removeAllListeners("recvReady");
-    if (method === "udp") {
-      // Answers to UDP probes are ICMP errors (the EchoSocket's); the copies of every UDP
-      // datagram this raw socket would queue are never read.
-      wrap.setOption(SOL_SOCKET, SO_RCVBUF, 1);
-      wrap.pause(true, true);
-    } else wrap.on("recvReady", () => this.drainTcp());
+    // Answers to UDP probes are ICMP errors (the EchoSocket's); the copies of every UDP
+    // datagram this raw socket would queue are never read, and it is never watched.
+    if (method === "udp") socket.setOption(SOL_SOCKET, SO_RCVBUF, 1);
+    else socket.onReadable(() => this.drainTcp());
     this.sockets.set(method, socket);
-    this.currentTtl.delete(method);
     return socket;
   }
 
@@ -161,31 +151,33 @@ export class FlowSocket {
   private drainTcp(): void {
     const socket = this.sockets.get("tcp");
     if (!socket) return;
+    const meta = this.receiveMeta;
     for (;;) {
-      let answer: ReturnType<typeof parseTcpAnswer>;
-      let got = false;
+      let source: string | null;
       try {
-        socket.wrap.recv(this.receiveBuffer, (buffer, bytes, source) => {
-          got = true;
-          answer = parseTcpAnswer(
-            this.family,
-            buffer.subarray(0, bytes),
-            source.includes(".") && this.family === 6 ? canonicalIp(source) : source,
-          );
-        });
+        source = socket.recv(this.receiveBuffer, meta);
       } catch {
-        return; // EAGAIN: nothing more queued.
+        return; // A socket error, reported once; what is queued waits for the next event.
       }
-      if (!got) return;
+      if (source === null) return; // Nothing more queued.
+      const answer = parseTcpAnswer(
+        this.family,
+        this.receiveBuffer.subarray(0, meta[RECV_BYTES]),
+        source.includes(".") && this.family === 6 ? canonicalIp(source) : source,
+      );
       if (!answer) continue;
       const key = `${answer.from}|tcp|${answer.sourcePort}|${answer.tag}`;
       const entry = this.pending.get(key);
       if (entry)
-        this.finish(key, { kind: "reply", from: answer.from, rttMs: performance.now() - entry.sentAt });
+        this.finish(key, {
+          kind: "reply",
+          from: answer.from,
+          rttMs: Math.max(0, meta[RECV_TIME]! - entry.sentAt),
+        });
     }
   }
 
-  private onError(message: Extract<IcmpMessage, { kind: "flow-error" }>, now: number): void {
+  private onError(message: Extract<IcmpMessage, { kind: "flow-error" }>, receivedAt: number): void {
     const { quoted } = message;
     const key = `${quoted.destination}|${quoted.protocol}|${quoted.sourcePort}|${quoted.tag}`;
     const entry = this.pending.get(key);
@@ -196,7 +188,7 @@ export class FlowSocket {
       code: message.code,
       from: message.from,
       mtu: message.mtu,
-      rttMs: now - entry.sentAt,
+      rttMs: Math.max(0, receivedAt - entry.sentAt),
     });
   }
 

@@ -23,6 +23,8 @@ export interface BenchResult {
   addresses: number;
   /** Rows of the store's tables after the crawl (raw and summaries). */
   rows: number;
+  /** Median over the addresses that answered of their ping_avg (ms); scamper's is beside it. */
+  rttMedianMs: number;
   /** Seconds from the crawl's start to the last row each stage stored. */
   stageSeconds: Record<string, number>;
   /** The lab's processes during the crawl (unbound, DNS parent and children, hostd). */
@@ -98,6 +100,13 @@ export function formatTable(r: BenchResult): string {
       field ? f(field.scamper.addresses / field.scamper.seconds) : "",
     ],
     ["rows stored/s", f(r.rows / r.crawl.seconds, 0), ""],
+    [
+      "RTT median (ms, ping avg per address)",
+      f(r.rttMedianMs, 3),
+      field
+        ? `${f(field.scamper.rttMedianMs, 3)} (difference ${f(r.rttMedianMs - field.scamper.rttMedianMs, 3)})`
+        : "",
+    ],
     ["summaries alone (s)", f(r.summaries.seconds), ""],
     [
       "CPU per domain (ms)",

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { medianOfMeans, scamperPingRtts } from "./rtt-median.js";
 
 export interface Timed {
   seconds: number;
@@ -103,6 +104,8 @@ export interface ScamperFigures extends Timed {
   traceSeconds: number;
   pingReplied: number;
   traced: number;
+  /** Median over addresses of the mean of each one's ping RTTs (ms), as the crawl's is taken. */
+  rttMedianMs: number;
 }
 
 /**
@@ -149,5 +152,6 @@ export function runScamper(
       (p) => Number((p["statistics"] as { replies?: number } | undefined)?.replies ?? 0) > 0,
     ).length,
     traced: traces.filter((t) => t["stop_reason"] === "COMPLETED").length,
+    rttMedianMs: medianOfMeans(scamperPingRtts(ping.stdout)),
   };
 }

@@ -19,6 +19,7 @@ import { crawlLabUp, PARENT_ADDR6, RESOLVER_ADDR } from "./crawl-lab.js";
 import { type BenchResult, crawlChecks, formatTable } from "./crawl-report.js";
 import { sampleProcesses } from "./crawl-sampler.js";
 import { questionsFromLog, runMassdns, runScamper, timedIn } from "./crawl-tools.js";
+import { median } from "./rtt-median.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const { values } = parseArgs({
@@ -117,6 +118,14 @@ try {
       { c: crawlId },
     )
   ).map((r) => (Number(r["family"]) === 4 ? String(r["ip"]).replace(/^::ffff:/, "") : String(r["ip"])));
+  const rttMedianMs = median(
+    (
+      await store.query(
+        `SELECT ping_avg FROM addresses FINAL WHERE crawl_id = {c:String} AND ping_received > 0`,
+        { c: crawlId },
+      )
+    ).map((r) => Number(r["ping_avg"])),
+  );
   const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout);
   const dns6Questions = Number(
     (
@@ -171,6 +180,7 @@ try {
     dns6Questions,
     addresses: addresses.length,
     rows,
+    rttMedianMs,
     stageSeconds,
     processes: crawlProcesses,
     field,

@@ -27,7 +27,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "v6m-image-data-"));
 chownSync(dataDir, 10001, 10001);
 const hardened = ["--read-only", "--tmpfs", "/tmp", "--volume", `${dataDir}:/data`, "--cap-drop", "ALL"];
 const openRawSocket =
-  'const r = require("/app/node_modules/raw-socket"); try { r.createSocket({ protocol: r.Protocol.ICMP }).close(); console.log("opened"); } catch (e) { console.log("refused: " + e.message); }';
+  'const { Socket } = require("/app/node_modules/stamped-socket"); try { new Socket(4, 1).close(); console.log("opened"); } catch (e) { console.log("refused: " + e.message); }';
 
 describe("deploy/Containerfile: one image for every role", () => {
   let imageId = "";
@@ -108,6 +108,6 @@ describe("deploy/Containerfile: one image for every role", () => {
       "-e",
       openRawSocket,
     ]);
-    assert.equal(other.stdout.trim(), "refused: Operation not permitted", other.stderr);
+    assert.equal(other.stdout.trim(), "refused: socket: Operation not permitted", other.stderr);
   });
 });
