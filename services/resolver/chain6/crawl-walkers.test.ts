@@ -13,7 +13,10 @@ function heldNetwork() {
     ask: () =>
       new Promise<Exchange>((resolve) => waiting.push(() => resolve({ kind: "silent", reason: "test" }))),
   };
-  return { network, release: () => waiting.splice(0).forEach((go) => go()), waiting };
+  const release = () => {
+    for (const go of waiting.splice(0)) go();
+  };
+  return { network, release, waiting };
 }
 
 it("keeps a crawl's walker while it walks and lets it go once idle", async () => {
