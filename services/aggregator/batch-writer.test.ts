@@ -77,6 +77,58 @@ describe("BatchWriter", () => {
     assert.equal(store.inserts.length, 1);
   });
 
+  it("holds rows past maxDelayMs while every insert runs, and seals them as one batch when one ends", async () => {
+    const store = recordingStore();
+    const writer = new BatchWriter(store, { maxRows: 1000, maxDelayMs: 5, maxInserts: 1 });
+    const first = writer.write([{ table: "jobs", rows: [job("a.com")] }]);
+    while (store.inserts.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The store is busy with a.com: b.com and c.com come in one delay apart, and wait.
+    const second = writer.write([{ table: "jobs", rows: [job("b.com")] }]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const third = writer.write([{ table: "jobs", rows: [job("c.com")] }]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(store.inserts.length, 1);
+    store.inserts[0]?.done();
+    await first;
+    await tick();
+    assert.deepEqual(
+      store.inserts.map((insert) => insert.rows.map((row) => row[1])),
+      [["a.com"], ["b.com", "c.com"]],
+    );
+    store.inserts[1]?.done();
+    await Promise.all([second, third]);
+  });
+
+  it("does not seal past maxDelayMs while a sealed batch still waits for the store", async () => {
+    const store = recordingStore();
+    const writer = new BatchWriter(store, { maxRows: 2, maxDelayMs: 5, maxInserts: 1 });
+    // Two tables sealed at maxRows: two inserts, one running and one waiting.
+    const first = writer.write([
+      { table: "jobs", rows: [job("a.com")] },
+      { table: "soa", rows: [{ crawl_id: "c1", domain: "a.com", serial: 1 }] },
+    ]);
+    await tick();
+    const second = writer.write([{ table: "jobs", rows: [job("b.com")] }]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    store.inserts[0]?.done(); // jobs of a.com: the soa insert starts, b.com waits on
+    await tick();
+    const third = writer.write([{ table: "jobs", rows: [job("c.com")] }]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(
+      store.inserts.map((insert) => insert.table),
+      ["jobs", "soa"],
+    );
+    store.inserts[1]?.done();
+    await first;
+    await tick();
+    assert.deepEqual(
+      store.inserts.map((insert) => insert.rows.map((row) => row[1])),
+      [["a.com"], ["a.com"], ["b.com", "c.com"]],
+    );
+    store.inserts[2]?.done();
+    await Promise.all([second, third]);
+  });
+
   it("runs at most maxInserts inserts at once; a write settles when all its tables are written", async () => {
     const store = recordingStore();
     const writer = new BatchWriter(store, { maxRows: 1, maxDelayMs: 60_000, maxInserts: 2 });

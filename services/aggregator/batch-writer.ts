@@ -44,6 +44,8 @@ export class BatchWriter {
   private timer: NodeJS.Timeout | undefined;
   private readonly sealed: SealedBatch[] = [];
   private running = 0;
+  /** maxDelayMs passed while every insert slot was busy: seal when one frees. */
+  private due = false;
   private idle: (() => void)[] = [];
 
   constructor(
@@ -80,7 +82,7 @@ export class BatchWriter {
       }
       if (waiter.pending === 0) resolve();
       if (this.count >= this.maxRows) this.seal();
-      else if (this.count > 0) this.timer ??= setTimeout(() => this.seal(), this.maxDelayMs);
+      else if (this.count > 0) this.timer ??= setTimeout(() => this.sealWhenFree(), this.maxDelayMs);
     });
   }
 
@@ -91,7 +93,26 @@ export class BatchWriter {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
+  /**
+   * The delay is over: seal now if an insert can start at once, else when one ends and no sealed
+   * batch is waiting (each seal makes an insert per table, so sealing whenever a slot frees still
+   * queued small inserts behind each other). A store slower than
+   * maxDelayMs an insert (a remote one under load) then gets fewer, larger inserts instead of a
+   * queue of small ones, each paying the statement's fixed cost (issue 17: NATS mode's stalls).
+   */
+  private sealWhenFree(): void {
+    this.timer = undefined;
+    if (this.storeIsFree()) this.seal();
+    else this.due = true;
+  }
+
+  /** An insert could start now: a free slot and no sealed batch already waiting for one. */
+  private storeIsFree(): boolean {
+    return this.running < this.maxInserts && this.sealed.length === 0;
+  }
+
   private seal(): void {
+    this.due = false;
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const [table, { encoder, waiters }] of this.tables) {
@@ -108,7 +129,8 @@ export class BatchWriter {
       this.running += 1;
       void this.insert(batch).finally(() => {
         this.running -= 1;
-        this.startInserts();
+        if (this.due && this.count > 0 && this.storeIsFree()) this.seal();
+        else this.startInserts();
         if (this.running === 0 && this.sealed.length === 0) {
           for (const resolve of this.idle.splice(0)) resolve();
         }

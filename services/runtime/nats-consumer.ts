@@ -1,6 +1,7 @@
 // One instance's share of a durable JetStream pull consumer, in the steps a message goes
 // through: fetch (pull as many as there are free slots), dispatch (hand it to the handler),
-// reply (ack, nak or term, once), redelivery (ack_wait) and stop (drain). Declaring the
+// reply (ack, nak or term, once), in progress (working, while its handler runs), redelivery
+// (ack_wait, for what a gone instance held) and stop (drain). Declaring the
 // consumer is nats-streams.ts; when to give up on a message and record a dead letter is the
 // actor runtime's (it calls term), never the server's.
 
@@ -27,8 +28,29 @@ export class NatsConsumer implements Subscription {
   private readonly slots: Slots;
   private readonly fetcher: Fetcher;
   private stopping = false;
+  /** Messages whose handler still runs here, with when the server last heard of each (see heartbeat). */
+  private readonly working = new Map<JsMsg, number>();
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: NatsConsumerOptions) {
+    // Redelivery after ack_wait is for an instance that died or lost its connection. A live one
+    // whose handler is slow (an aggregator waiting on a busy store, a prober's long probe) says
+    // so, and the server restarts the message's ack_wait: without it the copy redelivered went
+    // to another instance (or back to this one) and the work was done twice, making a slow
+    // store slower still (issue 17: ~300 redelivered results a 5k crawl under load).
+    // Only messages held about a whole period since they were delivered or last reported: most are
+    // acknowledged well within ack_wait and cost nothing; the others are reported before two
+    // periods (two thirds of ack_wait) have passed.
+    const period = Math.max(100, Math.floor(options.ackWaitMs / 3));
+    this.heartbeat = setInterval(() => {
+      const now = performance.now();
+      for (const [message, since] of this.working)
+        if (now - since >= period * 0.9) {
+          send(() => message.working());
+          this.working.set(message, now);
+        }
+    }, period);
+    this.heartbeat.unref();
     this.slots = new Slots(Math.max(1, options.maxInFlight));
     this.fetcher = new Fetcher(options.consumer, this.slots, options.link, {
       stopped: () => this.stopping,
@@ -42,6 +64,11 @@ export class NatsConsumer implements Subscription {
     await this.fetcher.interrupt();
   }
 
+  /** The connection is closing: nothing held here can be acknowledged any more, so stop saying it is in progress. */
+  abandon(): void {
+    clearInterval(this.heartbeat);
+  }
+
   /** Stop, then wait for the pulling to end (a pull's lifetime at most) and for every held message to be settled. */
   async drain(): Promise<void> {
     await this.stop();
@@ -52,6 +79,7 @@ export class NatsConsumer implements Subscription {
     ]);
     clearTimeout(timer);
     await this.slots.idle();
+    clearInterval(this.heartbeat);
   }
 
   /** Dispatch: one fetched message to the handler, holding a slot until it is released. */
@@ -69,6 +97,9 @@ export class NatsConsumer implements Subscription {
     });
     const delivery = deliveryOf(this.options.subject, message, reply);
     const finished = runHandler(this.options.handler, delivery);
+    // In progress: while its handler runs here, the message is no one else's to redeliver.
+    this.working.set(message, performance.now());
+    void finished.then(() => this.working.delete(message));
     // Redelivery: after ack_wait the server sends the message again (to any instance), and a
     // delivery its handler left unsettled frees its slot. One whose handler still runs keeps it:
     // freeing it would pull more work into a consumer that is already too slow (the redelivered

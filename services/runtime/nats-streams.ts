@@ -101,7 +101,8 @@ export async function declareRoutes(
  * one instance's bound it would let a second instance add nothing (and a crashed one's
  * unacknowledged messages would starve the others until ack_wait). Each instance bounds
  * itself instead, by pulling only as many messages as it has free slots (nats-consumer.ts);
- * the server's limit leaves room for INSTANCES_PER_GROUP of them and stays a memory bound.
+ * the server's limit leaves room for INSTANCES_PER_GROUP of them and stays a memory bound
+ * (decision 017).
  */
 export async function configureGroup(
   jsm: JetStreamManager,
@@ -109,9 +110,15 @@ export async function configureGroup(
   group: string,
   options: { readonly ackWaitMs: number; readonly maxInFlight: number },
 ): Promise<void> {
+  // Only ever raised: instances of one group configured with different maxInFlight would
+  // otherwise set it in turn, and the smaller value would hold back the larger's instances.
+  const existing = await jsm.consumers.info(stream, group).catch(notFoundAs(undefined));
   await ensureConsumer(jsm, stream, group, {
     ack_wait: nanos(options.ackWaitMs),
-    max_ack_pending: options.maxInFlight * INSTANCES_PER_GROUP,
+    max_ack_pending: Math.max(
+      options.maxInFlight * INSTANCES_PER_GROUP,
+      existing?.config.max_ack_pending ?? 0,
+    ),
   });
 }
 

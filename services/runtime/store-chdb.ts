@@ -5,7 +5,7 @@
 import { constants } from "node:fs";
 import { access, mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { drainPending, Session } from "chdb";
+import type { Session } from "chdb";
 import { cgroupMemoryReadable, chdbConnectionArgs } from "./chdb-cgroups.js";
 import { logger } from "./log.js";
 import { type EncodedRows, type Params, type Row, type Store, StoreError, StoreOpenError } from "./store.js";
@@ -27,6 +27,11 @@ import {
 // closed (and chDB has drained its in-flight work) another folder may be opened.
 let binding: { dir: string; open: number } | undefined;
 let released: Promise<void> = Promise.resolve();
+// libchdb (about 160 MB resident once loaded) is loaded by the first store opened, not by
+// importing this module: a resolver, prober or geo process never opens the store (issue 17:
+// NATS mode's processes each paid it).
+let chdb: Promise<typeof import("chdb")> | undefined;
+const loadChdb = () => (chdb ??= import("chdb"));
 
 /** Opens (creating it if missing) the chDB data folder `dataDir` as a Store. */
 export async function openChdbStore(dataDir: string): Promise<Store> {
@@ -54,6 +59,7 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
       throw new StoreOpenError(
         `the store ${dir} is in use by another process (pid ${holder}); stop it, or use a ClickHouse server for both`,
       );
+    const { Session } = await loadChdb();
     session = new Session(dir, { connectionArgs: connectionArgs() });
     const store = new ChdbStore(session);
     // SET lasts for the connection, so every later call (bound or not) runs with it.
@@ -136,7 +142,7 @@ function release(): void {
     binding = undefined;
     // close() returns before a connection still running a query is gone; the
     // next open of another folder must wait for it or chDB refuses.
-    released = drainPending();
+    released = loadChdb().then(({ drainPending }) => drainPending());
   }
 }
 

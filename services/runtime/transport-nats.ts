@@ -157,6 +157,7 @@ export class NatsTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    for (const consumer of this.consumers) consumer.abandon();
     this.consumers.clear();
     if (!this.nc.isClosed()) await this.nc.drain();
   }

@@ -28,7 +28,10 @@ export interface ConsumeOptions {
    * it has room for; the durable consumer's max_ack_pending is set well above one instance's).
    */
   readonly maxInFlight: number;
-  /** A delivery not settled within this is redelivered (JetStream ack_wait). */
+  /**
+   * A delivery not settled within this is redelivered (JetStream ack_wait). On NATS, one whose
+   * handler still runs in a live instance is reported in progress and not redelivered (decision 017).
+   */
   readonly ackWaitMs?: number;
 }
 

@@ -8,7 +8,9 @@ import type { MassdnsFigures, ScamperFigures } from "./crawl-tools.js";
 
 export interface BenchResult {
   bench: "crawl";
-  mode: "embedded";
+  mode: "embedded" | "nats";
+  /** NATS mode: how many processes of each role (`resolver=2,prober=2`). */
+  instances?: string;
   domains: number;
   commit: string;
   machine: { cpus: number; model: string; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
@@ -114,7 +116,7 @@ export function formatTable(r: BenchResult): string {
       field ? f(((field.massdns.cpuSeconds + field.scamper.cpuSeconds) * 1000) / r.domains, 2) : "",
     ],
     [
-      "peak RSS crawl (MB)",
+      r.mode === "nats" ? "peak RSS crawl, every process summed (MB)" : "peak RSS crawl (MB)",
       f(r.crawl.peakRssMb, 0),
       field ? `massdns ${f(field.massdns.peakRssMb, 0)}, scamper ${f(field.scamper.peakRssMb, 0)}` : "",
     ],
@@ -128,7 +130,7 @@ export function formatTable(r: BenchResult): string {
       .sort((a, b) => a[1] - b[1])
       .map(([stage, s]): [string, string, string] => [`stage ${stage} done at (s)`, f(s), ""]),
   ];
-  const header = `whole crawl, ${r.domains} domains (${r.questions} questions, ${r.addresses} addresses, ${r.rows} rows), ${r.mode}, commit ${r.commit}, load ${r.machine.loadBefore.map((l) => l.toFixed(1)).join(" ")}`;
+  const header = `whole crawl, ${r.domains} domains (${r.questions} questions, ${r.addresses} addresses, ${r.rows} rows), ${r.mode}${r.instances ? ` (${r.instances})` : ""}, commit ${r.commit}, load ${r.machine.loadBefore.map((l) => l.toFixed(1)).join(" ")}`;
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(12, ...rows.map((x) => x[1].length));
   const lines = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);

@@ -1,6 +1,6 @@
 // Peak RSS and CPU time of processes by pid, read from /proc while a benchmark runs: VmHWM (the
 // kernel's own high-water mark, so a short peak between samples is not missed) and utime+stime.
-// The last sample before a process exits is kept. Linux only; it does not follow child processes.
+// The highest figures sampled before a process exits are kept. Linux only; it does not follow child processes.
 import { readFileSync } from "node:fs";
 
 export interface ProcessFigures {
@@ -30,7 +30,13 @@ export function sampleProcesses(pids: () => Record<string, number>, ms = 200) {
   const tick = () => {
     for (const [name, pid] of Object.entries(pids())) {
       const f = readProc(pid);
-      if (f) last.set(name, f);
+      // A process read as it exits shows no VmHWM (0): keep the highest figures seen.
+      const before = last.get(name);
+      if (f)
+        last.set(name, {
+          peakRssMb: Math.max(f.peakRssMb, before?.peakRssMb ?? 0),
+          cpuSeconds: Math.max(f.cpuSeconds, before?.cpuSeconds ?? 0),
+        });
     }
   };
   tick();

@@ -5,8 +5,11 @@
 // through a cold unbound and scamper pings (x3) and traces the same addresses. Prints one table
 // and writes it as JSON to bench/results/ (with commit and machine). Checks the crawl's counts
 // against test/lab/scale/rule.ts and fails when they differ; it never judges a duration.
-// Options: --domains 1000  --mode embedded  --skip-field-tools  --massdns PATH ($MASSDNS)
-//          --scamper PATH  --out DIR  --profile DIR (the crawl's --cpu-prof)
+// --mode nats: the same crawl by nats-server, the api and every role as processes of their own
+// (crawl-nats.ts), the wall time from submit to completed and the peak RSS of every process summed.
+// Options: --domains 1000  --mode embedded|nats  --instances resolver=2,prober=2 (nats only)
+//          --skip-field-tools  --massdns PATH ($MASSDNS)  --scamper PATH  --out DIR
+//          --profile DIR (the crawl's --cpu-prof)
 // Needs root and the lab lock: flock /run/v6m-lab.lock npm run bench -- --domains 1000
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +20,7 @@ import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { DEFAULT_TLDS, domainName, totals, type World } from "../lab/scale/rule.js";
 import { crawlLabUp, PARENT_ADDR6, RESOLVER_ADDR } from "./crawl-lab.js";
 import { type BenchResult, crawlChecks, formatTable } from "./crawl-report.js";
-import { sampleProcesses } from "./crawl-sampler.js";
+import { type ProcessFigures, sampleProcesses } from "./crawl-sampler.js";
 import { questionsFromLog, runMassdns, runScamper, timedIn } from "./crawl-tools.js";
 import { median } from "./rtt-median.js";
 
@@ -37,13 +40,10 @@ const { values } = parseArgs({
 const count = Number(values.domains);
 if (!Number.isInteger(count) || count < 1)
   throw new Error(`--domains: a positive integer, not '${values.domains}'`);
-if (values.mode !== "embedded" || values.instances !== undefined) {
-  // NATS mode (nats-server, `serve <role>` processes, `submit`) is the next slice of issue 17.
-  process.stderr.write(
-    `bench: --mode ${values.mode}${values.instances ? " --instances" : ""} is not built yet; only --mode embedded\n`,
-  );
-  process.exit(2);
-}
+const mode = values.mode === "nats" ? "nats" : "embedded";
+if (values.mode !== mode) throw new Error(`--mode: embedded or nats, not '${values.mode}'`);
+if (values.instances !== undefined && mode !== "nats")
+  throw new Error("--instances: only with --mode nats (embedded mode is one process)");
 const world: World = { count, tlds: DEFAULT_TLDS };
 const DATE = "2026-01-01";
 
@@ -71,6 +71,37 @@ const sets = [
   "telemetry.log_level=warn",
 ].flatMap((s) => ["--set", s]);
 
+/**
+ * NATS mode: crawl-nats.ts in the vantage namespace starts nats-server, the ClickHouse endpoint on
+ * dataDir and every role as a process, submits, waits for completion and stops them all.
+ */
+function crawlOnNats(ns: string, instances: string) {
+  const config = join(work, "config.yaml");
+  writeFileSync(
+    config,
+    `resolver:\n  nameservers: ["${RESOLVER_ADDR}"]\nprober:\n  allow_ranges: [198.18.0.0/15, "2001:db8::/32"]\nping:\n  count: 3\n`,
+  );
+  mkdirSync(dataDir, { recursive: true });
+  const resultFile = join(work, "nats-result.json");
+  const r = spawnSync(
+    "ip",
+    [
+      ...["netns", "exec", ns, ...node, "--import", "tsx", join(root, "test/bench/crawl-nats.ts")],
+      ...["--domains", domainsFile, "--data-dir", dataDir, "--config", config],
+      ...["--instances", instances, "--result", resultFile],
+    ],
+    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  if (r.status !== 0) throw new Error(`the NATS crawl failed (${r.status ?? r.signal})`);
+  return JSON.parse(readFileSync(resultFile, "utf8")) as {
+    crawlId: string;
+    seconds: number;
+    startedAt: number;
+    domainsDone: number;
+    processes: Record<string, ProcessFigures>;
+  };
+}
+
 const loadBefore = loadavg();
 const lab = await crawlLabUp(count);
 let result: BenchResult | undefined;
@@ -78,13 +109,29 @@ try {
   // The crawl, with a cold resolver; its questions are logged for massdns.
   const unboundPid = await lab.startResolver(true);
   const sampler = sampleProcesses(() => ({ unbound: unboundPid, ...lab.servers() }));
-  const crawlStart = Date.now();
-  const crawl = timedIn(
-    lab.vantage,
-    [...cli, "crawl", "--quiet", "--date", DATE, "--nameserver", RESOLVER_ADDR, ...sets, domainsFile],
-    work,
-    "crawl",
-  );
+  let crawlStart = Date.now();
+  let crawl: { seconds: number; peakRssMb: number; cpuSeconds: number; stdout: string };
+  let natsProcesses: Record<string, ProcessFigures> = {};
+  if (mode === "embedded") {
+    crawl = timedIn(
+      lab.vantage,
+      [...cli, "crawl", "--quiet", "--date", DATE, "--nameserver", RESOLVER_ADDR, ...sets, domainsFile],
+      work,
+      "crawl",
+    );
+  } else {
+    const run = crawlOnNats(lab.vantage, values.instances ?? "resolver=1,prober=1");
+    crawlStart = run.startedAt;
+    natsProcesses = run.processes;
+    const all = Object.values(run.processes);
+    crawl = {
+      seconds: run.seconds,
+      // Every process of the crawl together: what the user's machine (or machines) pay.
+      peakRssMb: all.reduce((sum, p) => sum + p.peakRssMb, 0),
+      cpuSeconds: all.reduce((sum, p) => sum + p.cpuSeconds, 0),
+      stdout: `crawl ${run.crawlId} completed: ${run.domainsDone} domains`,
+    };
+  }
   const questions = lab.resolverStats()["total.num.queries"] ?? 0;
   const crawlProcesses = sampler.stop();
   await lab.stopResolver();
@@ -159,7 +206,8 @@ try {
 
   result = {
     bench: "crawl",
-    mode: "embedded",
+    mode,
+    ...(mode === "nats" ? { instances: values.instances ?? "resolver=1,prober=1" } : {}),
     domains: count,
     commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim(),
     machine: {
@@ -182,7 +230,7 @@ try {
     rows,
     rttMedianMs,
     stageSeconds,
-    processes: crawlProcesses,
+    processes: { ...natsProcesses, ...crawlProcesses },
     field,
     checks,
   };

@@ -368,6 +368,48 @@ for (const implementation of implementations) {
       assert.equal(most, 1, `one handler at a time, saw ${most}`);
     });
 
+    it("does not redeliver a message whose handler still runs past ackWaitMs, but does once its process is gone", async () => {
+      await using h = await implementation.harness();
+      const slow = await h.transport(work);
+      const other = await h.transport(work);
+      const seenBySlow: string[] = [];
+      const seenByOther: { key: string; attempt: number }[] = [];
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await slow.consume("test.work", { group: "worker", maxInFlight: 1, ackWaitMs: 300 }, async (d) => {
+        seenBySlow.push(d.key);
+        await held; // many ack waits
+        d.ack();
+      });
+      await publishAll(slow, "test.work", ["slow-1"]);
+      await eventually("the slow handler to hold it", () => seenBySlow.length === 1);
+      await other.consume("test.work", { group: "worker", maxInFlight: 1, ackWaitMs: 300 }, (d) => {
+        seenByOther.push({ key: d.key, attempt: d.attempt });
+        d.ack();
+      });
+      await sleep(1_500); // five ack waits: the server would have sent it again by now
+      assert.deepEqual(seenByOther, [], "redelivered while its handler still ran");
+      release();
+      await eventually("acknowledged", async () => (await slow.pending("test.work")) === 0);
+
+      // A process that is gone says nothing more: its message comes back after the ack wait.
+      const gone: string[] = [];
+      const dying = await h.transport(work);
+      await slow.close();
+      await other.close();
+      await dying.consume("test.work", { group: "worker", maxInFlight: 1, ackWaitMs: 300 }, (d) => {
+        gone.push(d.key);
+        return new Promise<void>(() => {}); // never settles
+      });
+      await publishAll(dying, "test.work", ["orphan"]);
+      await eventually("the dying process to hold it", () => gone.length === 1);
+      await dying.close();
+      const after = recorder();
+      const survivor = await h.transport(work);
+      await survivor.consume("test.work", { group: "worker", maxInFlight: 1, ackWaitMs: 300 }, after.ackAll);
+      await eventually("the orphan redelivered", () => after.seen.includes("orphan"), 10_000);
+    });
+
     it("shares a group's work with a second process", async () => {
       await using h = await implementation.harness();
       const first = await h.transport(work);

@@ -3,7 +3,7 @@
 // adapter (@clickhouse/client) is tested against this instead. It speaks the
 // part of the HTTP interface that client uses; it is not a ClickHouse server:
 // no users or auth (credentials are ignored), no multipart params, no progress
-// headers, one request at a time.
+// headers; bound queries one at a time.
 //
 // Run: node --import tsx test/support/clickhouse-http-server.ts <dataDir> [--delete-data-on-exit]
 // Prints {"port":N} on stdout once listening on 127.0.0.1; exits on SIGTERM or
@@ -39,10 +39,14 @@ if (dataDir === "") throw new Error("usage: clickhouse-http-server.ts <dataDir> 
 // Set by the fixture, whose temporary folder would otherwise outlive a test process that died.
 const deleteDataOnExit = process.argv.includes("--delete-data-on-exit");
 
-// Keeps the engine up between requests; each request gets its own connection
-// (1-2 ms) so one request's settings never leak into the next, as over HTTP.
+// Keeps the engine up between requests; a request without a session gets a connection
+// (1-2 ms to open) set up with its settings alone, or an idle one with the very same settings,
+// so one request's settings never leak into the next, as over HTTP.
 const anchor = new Session(dataDir);
 const sessions = new Map<string, Session>(); // session_id -> connection, for HTTP sessions
+/** Idle connections of requests without a session, by their settings and database. */
+const idle = new Map<string, Session[]>();
+const POOLED_PER_KEY = 4;
 
 // Parameters of the HTTP interface that are not settings.
 const HTTP_PARAMS = new Set([
@@ -103,6 +107,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (url.pathname !== "/") return reply(res, 404, { "Content-Type": "text/plain" }, "Not found.\n");
   let connection: Session | undefined;
   let temporary = false;
+  let poolKey: string | undefined;
+  let reusable = false;
   try {
     if (String(req.headers["content-type"]).startsWith("multipart/")) {
       throw new HttpError(
@@ -127,19 +133,32 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     }
 
     const sessionId = url.searchParams.get("session_id");
+    const database = url.searchParams.get("database");
     connection = sessionId ? sessions.get(sessionId) : undefined;
+    if (!connection && !sessionId) {
+      // A connection that ran a request with the very same settings and database, returned
+      // unchanged: SET costs as much as a small query in chDB (10-25 ms), and a client sends
+      // the same 8 or 9 settings with every request.
+      poolKey = JSON.stringify([settings, database]);
+      connection = idle.get(poolKey)?.pop();
+      temporary = true;
+    }
+    const fresh = !connection;
     if (!connection) {
       connection = new Session(dataDir);
       if (sessionId) sessions.set(sessionId, connection);
       else temporary = true;
     }
-    for (const [name, value] of Object.entries(settings)) {
-      if (!/^\w+$/.test(name)) throw new HttpError(115, `Unknown setting ${name} (UNKNOWN_SETTING)`);
-      await connection.queryAsync(`SET ${name} = ${quote(value)}`);
+    // A pooled connection already has exactly these; a session's may change per request.
+    if (fresh || sessionId) {
+      for (const [name, value] of Object.entries(settings)) {
+        if (!/^\w+$/.test(name)) throw new HttpError(115, `Unknown setting ${name} (UNKNOWN_SETTING)`);
+        await connection.queryAsync(`SET ${name} = ${quote(value)}`);
+      }
+      if (database) await connection.queryAsync(`USE ${backquote(database)}`);
     }
-    const database = url.searchParams.get("database");
-    if (database) await connection.queryAsync(`USE ${backquote(database)}`);
 
+    reusable = !/^\s*(SET|USE)\b/i.test(sql);
     const defaultFormat = url.searchParams.get("default_format") || "TabSeparated";
     const isInsert = /^\s*INSERT\b/i.test(sql);
     const format = (!isInsert && /\bFORMAT\s+(\w+)\s*;?\s*$/i.exec(sql)?.[1]) || defaultFormat;
@@ -193,7 +212,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       `${text.trim()}\n`,
     );
   } finally {
-    if (temporary) connection?.close();
+    // Back to the pool only when the request cannot have changed it (a SET or USE of its own would).
+    if (temporary && connection && poolKey !== undefined && reusable) {
+      const list = idle.get(poolKey) ?? [];
+      if (list.length < POOLED_PER_KEY) {
+        list.push(connection);
+        idle.set(poolKey, list);
+      } else connection.close();
+    } else if (temporary) connection?.close();
   }
 }
 
@@ -217,16 +243,27 @@ function reply(
   res.end(body);
 }
 
-// One request at a time: bound queries share per-process parameter state in
-// libchdb (its own queryBind serializes them too), and tests need no more.
-let queue: Promise<void> = Promise.resolve();
+// Bound queries (param_*) one at a time: they share per-process parameter state in libchdb
+// (its own queryBind serializes them too). Every other request runs at once on a connection of
+// its own, as the embedded store runs unbound statements: a crawl's inserts do not wait behind
+// its progress queries, nor one process's inserts behind another's.
+let bound: Promise<void> = Promise.resolve();
+const running = new Set<Promise<void>>();
 const server = createServer((req, res) => {
-  queue = queue.then(() =>
+  const run = () =>
     handle(req, res).catch((err) => {
       if (!res.headersSent) reply(res, 500, { "Content-Type": "text/plain" }, `${errorText(err)}\n`);
       else res.destroy();
-    }),
-  );
+    });
+  const params = new URL(req.url ?? "/", "http://127.0.0.1").searchParams;
+  const isBound = [...params.keys()].some((key) => key.startsWith("param_"));
+  let request: Promise<void>;
+  if (isBound) {
+    request = bound.then(run);
+    bound = request;
+  } else request = run();
+  running.add(request);
+  void request.finally(() => running.delete(request));
 });
 
 let stopping = false;
@@ -235,9 +272,10 @@ function stop(): void {
   stopping = true;
   server.close();
   server.closeAllConnections();
-  // Let the running request finish before the engine goes: closing a busy connection aborts chDB.
-  void queue.finally(() => {
+  // Let the running requests finish before the engine goes: closing a busy connection aborts chDB.
+  void Promise.allSettled([...running]).finally(() => {
     for (const session of sessions.values()) session.close();
+    for (const list of idle.values()) for (const session of list) session.close();
     anchor.close();
     if (deleteDataOnExit) rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);

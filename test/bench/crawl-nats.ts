@@ -1,0 +1,219 @@
+// The NATS mode's crawl for the whole-crawl benchmark (crawl.ts --mode nats), run by it inside the
+// lab's vantage namespace: nats-server, a ClickHouse HTTP endpoint on chDB over the bench's data
+// folder (as the distributed tests store), then the aggregator, geo, the api and the given number
+// of resolvers and probers, each `ipv6matrix serve <role>` as a process of its own. Submits the
+// domains once every service serves, waits for the crawl to complete, stops everything cleanly
+// (the data folder is then the embedded store's, for crawl.ts's checks) and writes one JSON:
+// seconds from submit to completed, the crawl id, and the peak RSS and CPU of every process.
+// Every 5 s it logs the consumers' backlog, in flight and redelivered counts to stderr.
+// Not a test and not on its own: crawl.ts holds the lab lock and reads the result.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { migrate } from "../../services/runtime/migrate.js";
+import { routesOf } from "../../services/runtime/nats-streams.js";
+import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js";
+import { pipelineTopology } from "../../services/runtime/topology.js";
+import { runCommand } from "../support/command.js";
+import { type NatsServer, startNatsServer } from "../support/nats-server.js";
+import { ServiceProcess } from "../support/service-process.js";
+import { type ProcessFigures, sampleProcesses } from "./crawl-sampler.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const bin = join(root, "bin/ipv6matrix.mjs");
+const { values } = parseArgs({
+  options: {
+    domains: { type: "string" },
+    "data-dir": { type: "string" },
+    config: { type: "string" },
+    instances: { type: "string", default: "resolver=1,prober=1" },
+    result: { type: "string" },
+  },
+});
+for (const name of ["domains", "data-dir", "config", "result"] as const)
+  if (!values[name]) throw new Error(`crawl-nats.ts: --${name} is required`);
+
+/** `resolver=2,prober=2` -> how many processes of each role; the others run once. */
+function parseInstances(text: string): Record<string, number> {
+  const counts: Record<string, number> = { aggregator: 1, geo: 1, api: 1, resolver: 1, prober: 1 };
+  for (const part of text.split(",").filter(Boolean)) {
+    const m = /^(resolver|prober|geo)=(\d+)$/.exec(part.trim());
+    if (!m || Number(m[2]) < 1)
+      throw new Error(`--instances: role=N for resolver, prober or geo (N >= 1), not '${part}'`);
+    counts[m[1]!] = Number(m[2]);
+  }
+  return counts;
+}
+const counts = parseInstances(values.instances!);
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const note = (text: string) => process.stderr.write(`crawl-nats: ${text}\n`);
+
+/** The ClickHouse endpoint over the bench's own data folder, kept after it stops. */
+async function startEndpoint(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "test/support/clickhouse-http-server.ts"), dataDir],
+    { cwd: root, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    const port = (JSON.parse(line) as { port?: number }).port;
+    if (port) return { url: `http://default:@127.0.0.1:${port}/default`, child };
+  }
+  throw new Error("the ClickHouse endpoint exited before it listened");
+}
+
+/** Descendants of this process by pid, named by what they run (resolver-1, nats-server, ...). */
+function descendants(names: Map<number, string>): Record<string, number> {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone in between
+    }
+  }
+  const found: Record<string, number> = {};
+  const mine = new Set([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent)
+      if (mine.has(ppid) && !mine.has(pid)) {
+        mine.add(pid);
+        grew = true;
+      }
+  }
+  for (const pid of mine) {
+    if (pid === process.pid) continue;
+    let name = names.get(pid);
+    if (!name) {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      const serve = cmd.indexOf("serve");
+      const what =
+        serve >= 0
+          ? cmd[serve + 1]!
+          : cmd.some((a) => a.endsWith("nats-server"))
+            ? "nats-server"
+            : cmd.some((a) => a.includes("clickhouse-http-server"))
+              ? "clickhouse endpoint"
+              : undefined;
+      if (!what) continue;
+      const same = [...names.values()].filter((n) => n === what || n.startsWith(`${what}-`)).length;
+      name = counts[what] && counts[what] > 1 ? `${what}-${same + 1}` : what;
+      names.set(pid, name);
+    }
+    found[name] = pid;
+  }
+  return found;
+}
+
+const dataDir = values["data-dir"]!;
+const names = new Map<number, string>();
+const sampler = sampleProcesses(() => descendants(names), 500);
+let nats: NatsServer | undefined;
+let endpoint: { url: string; child: ChildProcess } | undefined;
+const services: ServiceProcess[] = [];
+try {
+  [nats, endpoint] = await Promise.all([startNatsServer(), startEndpoint(dataDir)]);
+  const store = await openClickHouseStore(endpoint.url);
+  await migrate(store);
+  const env = {
+    ...process.env,
+    IPV6MATRIX_CONFIG: values.config!,
+    IPV6MATRIX_NATS_SERVERS: nats.url,
+    IPV6MATRIX_STORE_URL: endpoint.url,
+    IPV6MATRIX_TELEMETRY_LOG_LEVEL: "warn",
+  };
+  for (const role of ["aggregator", "geo", "api", "resolver", "prober"])
+    for (let i = 0; i < counts[role]!; i++)
+      services.push(
+        await ServiceProcess.start(role, `${role}-${i + 1}`, {
+          ...env,
+          IPV6MATRIX_STORE_DATA_DIR: join(dataDir, `..`, `serve-${role}-${i + 1}`),
+        }),
+      );
+  for (const service of services)
+    for (let i = 0; (await service.metrics()) === undefined; i++) {
+      if (!service.running || i > 240) throw new Error(`${service.name} did not start\n${service.tail()}`);
+      await sleep(250);
+    }
+  const api = services.find((s) => s.role === "api")!;
+
+  // The consumers' state, to see what holds the crawl up (backlog, in flight, redeliveries).
+  const nc = await connect({ servers: nats.url, name: "bench-watch" });
+  const jsm = await jetstreamManager(nc);
+  const routes = [...routesOf(pipelineTopology, "").values()];
+  const watch = async () => {
+    const parts: string[] = [];
+    for (const route of routes)
+      for (const group of route.groups) {
+        const info = await jsm.consumers.info(route.stream, group).catch(() => undefined);
+        if (info && (info.num_pending || info.num_ack_pending || info.num_redelivered))
+          parts.push(
+            `${route.stream}/${group} pending ${info.num_pending} acking ${info.num_ack_pending} redelivered ${info.num_redelivered}`,
+          );
+      }
+    // The aggregator's inserts so far: how many, and the seconds they took together.
+    const text = (await services.find((s) => s.role === "aggregator")!.metrics()) ?? "";
+    let inserts = 0;
+    let insertSeconds = 0;
+    for (const m of text.matchAll(/^ipv6matrix_store_insert_seconds_(count|sum)\{[^}]*\} (\S+)$/gm))
+      if (m[1] === "count") inserts += Number(m[2]);
+      else insertSeconds += Number(m[2]);
+    parts.push(`inserts ${inserts} taking ${insertSeconds.toFixed(1)} s`);
+    return parts.join("; ");
+  };
+
+  const started = Date.now();
+  const submitted = await runCommand(process.execPath, [bin, "submit", "--api", api.grpc, values.domains!], {
+    cwd: root,
+    env,
+  });
+  if (submitted.code !== 0) throw new Error(`submit: ${submitted.stderr}`);
+  const crawlId = submitted.stdout.trim();
+  let last = 0;
+  for (;;) {
+    const [row] = await store.query<{ state: string }>(
+      "SELECT state FROM crawls FINAL WHERE crawl_id = {c:String}",
+      { c: crawlId },
+    );
+    if (row?.state === "completed") break;
+    if (row?.state === "failed" || row?.state === "cancelled")
+      throw new Error(`crawl ${crawlId} ${row.state}\n${services.map((s) => s.tail()).join("\n")}`);
+    if (Date.now() - last >= 5000) {
+      last = Date.now();
+      note(`${((last - started) / 1000).toFixed(0)} s: ${await watch()}`);
+    }
+    await sleep(500);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  note(`completed in ${seconds.toFixed(1)} s; ${await watch()}`);
+  const [done] = await store.query<{ n: string }>(
+    "SELECT uniqExact(domain) AS n FROM jobs WHERE crawl_id = {c:String}",
+    { c: crawlId },
+  );
+  await nc.close();
+  await store.close();
+  await Promise.all(services.map((s) => s.stop()));
+  const processes: Record<string, ProcessFigures> = sampler.stop();
+  writeFileSync(
+    values.result!,
+    JSON.stringify({ crawlId, seconds, startedAt: started, domainsDone: Number(done?.n ?? -1), processes }),
+  );
+} finally {
+  sampler.stop();
+  await Promise.all(services.map((s) => s.stop()));
+  if (endpoint) {
+    const exited = new Promise((done) => endpoint!.child.once("exit", done));
+    endpoint.child.kill("SIGTERM");
+    await exited;
+  }
+  await nats?.stop();
+}
