@@ -79,7 +79,7 @@ function crawlOnNats(ns: string, instances: string) {
   const config = join(work, "config.yaml");
   writeFileSync(
     config,
-    `resolver:\n  nameservers: ["${RESOLVER_ADDR}"]\nprober:\n  allow_ranges: [198.18.0.0/15, "2001:db8::/32"]\nping:\n  count: 3\n`,
+    `resolver:\n  nameservers: ["${RESOLVER_ADDR}"]\n  root_hints: ["${PARENT_ADDR6}"]\nprober:\n  allow_ranges: [198.18.0.0/15, "2001:db8::/32"]\nping:\n  count: 3\n`,
   );
   mkdirSync(dataDir, { recursive: true });
   const resultFile = join(work, "nats-result.json");
