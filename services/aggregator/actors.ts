@@ -23,6 +23,7 @@ import {
   jobRows,
   reverseRow,
   soaRows,
+  webParityRow,
 } from "./rows.js";
 
 export function aggregatorActors(
@@ -71,6 +72,8 @@ export function aggregatorActors(
           return writer.write([{ table: "geo", rows: [geoRow(result.value, date)] }], log);
         case "reverse":
           return writer.write([{ table: "reverse", rows: [reverseRow(result.value, date)] }], log);
+        case "web":
+          return writer.write([{ table: "web_parity", rows: [webParityRow(result.value, date)] }], log);
       }
     },
   };

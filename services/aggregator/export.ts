@@ -107,6 +107,18 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       SETTINGS join_use_nulls = 1`,
     placed: false,
   },
+  // Issue 19: the same-site parity of each WWW host with a valid IPv6 address, per scheme.
+  web_parity: {
+    sql: `SELECT toString(date) AS date, crawl_id, host, scheme,
+      if(isNull(ip4), '', ${ip("assumeNotNull(ip4)")}) AS ip4, toString(ip6) AS ip6,
+      status4, status6, final_url4, final_url6, bytes4, bytes6, cert4, cert6,
+      ${ms("ttfb4_ms")} AS ttfb4_ms, ${ms("ttfb6_ms")} AS ttfb6_ms,
+      ${ms("download4_ms")} AS download4_ms, ${ms("download6_ms")} AS download6_ms,
+      error4, error6, round(similarity, 2) AS similarity, arrayStringConcat(differences, ' ') AS differences,
+      same, prober_version
+      FROM web_parity FINAL WHERE crawl_id = {crawl:String} ORDER BY host, scheme`,
+    placed: false,
+  },
 };
 
 export const exportableTables = Object.keys(exportTables);

@@ -1,5 +1,5 @@
 // From the messages on crawl.results to rows of the raw tables (migrations
-// 001, 003, 005, 007, 011). Pure: the crawl's date is passed in.
+// 001, 003, 005, 007, 011, 012). Pure: the crawl's date is passed in.
 
 import { Family, Feature, PortState } from "../../gen/ipv6matrix/v1/common.js";
 import {
@@ -10,6 +10,7 @@ import {
   type HostResult,
   type ReverseResult,
   TraceMethod,
+  type WebParity,
 } from "../../gen/ipv6matrix/v1/work.js";
 import { outcomeName } from "../runtime/outcome.js";
 import type { Row } from "../runtime/store.js";
@@ -182,6 +183,36 @@ export function reverseRow(result: ReverseResult, date: string): Row {
     name: result.name,
     outcome: outcomeName(result.outcome),
     rcode: result.rcode,
+  };
+}
+
+/** A web_parity row (migration 012): ip4 NULL when the host has no IPv4 address. */
+export function webParityRow(result: WebParity, date: string): Row {
+  return {
+    crawl_id: result.crawlId,
+    date,
+    host: result.host,
+    scheme: result.scheme,
+    ip4: result.ip4 === "" ? null : ipColumn(result.ip4),
+    ip6: result.ip6,
+    status4: result.status4,
+    status6: result.status6,
+    final_url4: result.finalUrl4,
+    final_url6: result.finalUrl6,
+    bytes4: result.bytes4,
+    bytes6: result.bytes6,
+    cert4: result.cert4,
+    cert6: result.cert6,
+    ttfb4_ms: result.ttfb4Ms,
+    ttfb6_ms: result.ttfb6Ms,
+    download4_ms: result.download4Ms,
+    download6_ms: result.download6Ms,
+    error4: result.error4,
+    error6: result.error6,
+    similarity: result.similarity,
+    differences: result.differences,
+    same: result.same ? 1 : 0,
+    prober_version: result.proberVersion,
   };
 }
 

@@ -22,6 +22,8 @@ const stageKinds: Record<StageCount["stage"], Stage> = {
   domains: Stage.STAGE_DOMAINS,
   hosts: Stage.STAGE_HOSTS,
   addresses: Stage.STAGE_ADDRESSES,
+  // Issue 19's parity fetch: no Stage value of its own yet (crawl.proto); the stage string says "web".
+  web: Stage.STAGE_UNSPECIFIED,
 };
 
 /** Milliseconds since the epoch of a stored time (DateTime64(3) text, UTC). */

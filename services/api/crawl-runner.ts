@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { Family } from "../../gen/ipv6matrix/v1/common.js";
-import { AddressTask, DomainTask, HostTask, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
+import { AddressTask, DomainTask, HostTask, ReverseTask, WebTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import {
@@ -21,6 +21,8 @@ import {
   readProgress,
   type StageCount,
   unnamedRoutersSql,
+  webHostsDoneSql,
+  webHostsSql,
 } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
@@ -123,17 +125,22 @@ async function republishMissing(
 ): Promise<{ hosts: number; addresses: number }> {
   const { store, transport, options } = run;
   const params = { crawl: crawlId };
-  const hosts = await store.query<{ host: string }>(
-    `SELECT DISTINCT host FROM jobs WHERE crawl_id = {crawl:String} AND host != ''
-       AND host NOT IN (SELECT host FROM hosts WHERE crawl_id = {crawl:String})`,
+  const hosts = await store.query<{ host: string; www: number }>(
+    `SELECT host, max(type = 'WWW') AS www FROM jobs WHERE crawl_id = {crawl:String} AND host != ''
+       AND host NOT IN (SELECT host FROM hosts WHERE crawl_id = {crawl:String}) GROUP BY host`,
     params,
   );
-  for (const { host } of hosts)
+  // A WWW host goes out with web set, under its own message id, as the domain actor sends it.
+  const webOn = options.metrics.includes("web6");
+  for (const { host, www } of hosts) {
+    const web = webOn && Number(www) === 1;
     await transport.publish(
       Subjects.hosts,
-      HostTask.encode({ crawlId, host, options }).finish(),
-      `${crawlId}:${host}`,
+      HostTask.encode({ crawlId, host, options, web }).finish(),
+      web ? `${crawlId}:${host}:web` : `${crawlId}:${host}`,
     );
+  }
+  await republishWeb(run, crawlId);
   // Every table whose row an address waits for, as the progress counts it: an address measured
   // by the prober and geo but whose PTR task died is sent again too.
   const measured = addressTables(measuresOf(run, options));
@@ -233,6 +240,38 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
 }
 
 /**
+ * Issue 19: the stored WWW hosts with a valid IPv6 address whose parity rows are not all stored
+ * (their WebTask died with the process that held it), sent again to the prober from their host
+ * rows, naming the schemes still missing.
+ */
+async function republishWeb(run: RunOptions, crawlId: string): Promise<number> {
+  const { store, transport, options } = run;
+  if (!measuresOf(run, options).web) return 0;
+  const hosts = await store.query<{ host: string; ip4: string | null; ip6: string | null }>(
+    `SELECT host, any(ip4) AS ip4, any(ip6) AS ip6 FROM (
+       SELECT host, if(has(valid4, 1), replaceRegexpOne(toString(${firstValid("ipv4", "valid4")}), '^::ffff:', ''), '') AS ip4,
+         toString(${firstValid("ipv6", "valid6")}) AS ip6
+       FROM hosts WHERE crawl_id = {crawl:String} AND host IN (${webHostsSql})
+         AND host NOT IN (${webHostsDoneSql}))
+     GROUP BY host`,
+    { crawl: crawlId },
+  );
+  const stored = await store.query<{ host: string; schemes: string[] }>(
+    "SELECT host, groupUniqArray(scheme) AS schemes FROM web_parity WHERE crawl_id = {crawl:String} GROUP BY host",
+    { crawl: crawlId },
+  );
+  const storedSchemes = new Map(stored.map((row) => [row.host, row.schemes]));
+  for (const { host, ip4, ip6 } of hosts) {
+    if (!ip6) continue;
+    // Only the schemes whose row is missing: a stored row is not fetched, nor written, twice.
+    const schemes = ["http", "https"].filter((scheme) => !storedSchemes.get(host)?.includes(scheme));
+    const task = WebTask.encode({ crawlId, host, ip4: ip4 ?? "", ip6, options, schemes }).finish();
+    await transport.publish(Subjects.web, task, `${crawlId}:${host}`);
+  }
+  return hosts.length;
+}
+
+/**
  * Router names (SPEC 4 path: "name where it has one"; issue 15 item 4): the routers on the
  * crawl's stored paths that have no PTR row yet, each sent once by this process to the resolver
  * (crawl.reverse). Asked from the store, not by the prober, so a resumed crawl asks only the
@@ -256,7 +295,11 @@ async function askRouterNames(run: RunOptions, crawlId: string, asked: Set<strin
   }
 }
 
-/** What an address of this crawl waits for: the deployment's prober and geo, and its PTR when the crawl asks them. */
+/** What an address of this crawl waits for: the deployment's prober and geo, and its PTR when the crawl asks them; and whether the web stage counts. */
 function measuresOf(run: RunOptions, options: CrawlOptions): AddressMeasures {
-  return { ...run.measures, reverse: options.metrics.includes("reverse") };
+  return {
+    ...run.measures,
+    reverse: options.metrics.includes("reverse"),
+    web: run.measures.prober && options.metrics.includes("web6"),
+  };
 }

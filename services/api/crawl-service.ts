@@ -226,7 +226,8 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           const crawl = await found(call.request.crawlId);
           const stages = await readProgress(store, crawl.crawl_id, Math.max(crawl.domains, 0), {
             ...options.measures,
-            reverse: asksReverse(crawl.options),
+            reverse: asksMetric(crawl.options, "reverse"),
+            web: options.measures.prober && asksMetric(crawl.options, "web6"),
           });
           call.write({ progress: toProgress(crawl, rates.add(stages, Date.now())) });
           if (finalStates.includes(crawl.state)) break;
@@ -256,10 +257,10 @@ function whenClosed(call: object, done: (clean: boolean) => void): void {
 }
 
 /** Whether a crawl's stored options (JSON of CrawlOptions) ask the PTR of every address. */
-function asksReverse(stored: string): boolean {
+function asksMetric(stored: string, metric: string): boolean {
   try {
     const metrics = (JSON.parse(stored) as { metrics?: unknown }).metrics;
-    return Array.isArray(metrics) && metrics.includes("reverse");
+    return Array.isArray(metrics) && metrics.includes(metric);
   } catch {
     return false;
   }

@@ -3,16 +3,17 @@
 // address:<crawl>:<ip>. No measurement logic here: see prober.ts and the modules it names.
 
 import { Gauge } from "prom-client";
-import { AddressTask, CrawlResult } from "../../gen/ipv6matrix/v1/work.js";
+import { AddressTask, CrawlResult, WebTask } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
 import { logger } from "../runtime/log.js";
 import { registry } from "../runtime/metrics.js";
 import { Subjects } from "../runtime/topology.js";
 import { Prober, type ProberExtras, proberOptionsFrom } from "./prober.js";
+import { WebProber, webOptionsFrom } from "./web/web-prober.js";
 
 export interface ProberService {
-  readonly actors: ActorDefinition<AddressTask>[];
+  readonly actors: ActorDefinition<AddressTask | WebTask>[];
   /** The same prober, for ProberService.Probe (grpc.ts). */
   readonly prober: Prober;
   close(): void;
@@ -60,8 +61,31 @@ export function proberActors(config: Config, extras: ProberExtras = {}): ProberS
       await context.publish(Subjects.results, result, `address:${task.crawlId}:${task.ip}`);
     },
   };
+  // crawl.web (issue 19): the same-site parity of a WWW host, one row per scheme, keyed
+  // web:<crawl>:<host>:<scheme>. Only addresses the prober itself may probe are fetched.
+  const web = new WebProber(webOptionsFrom(config), (ip) => prober.refusal(ip));
+  const webActor: ActorDefinition<WebTask> = {
+    name: "prober.web",
+    service: "prober",
+    subject: Subjects.web,
+    group: "prober",
+    maxInFlight: config.web.concurrency,
+    // Both schemes on both families, each tried twice within web.timeout, queued behind the slots.
+    ackWaitMs: Math.max(30_000, config.web.timeout * 4 * 1000 * 2),
+    decode: (data) => WebTask.decode(data),
+    crawlOf: (task) => task.crawlId,
+    async handle(task, context) {
+      for (const row of await web.measure(task)) {
+        const result = CrawlResult.encode({ result: { $case: "web", value: row } }).finish();
+        await context.publish(Subjects.results, result, `web:${task.crawlId}:${task.host}:${row.scheme}`);
+      }
+    },
+  };
   return {
-    actors: [addressActor],
+    actors: [
+      addressActor as ActorDefinition<AddressTask | WebTask>,
+      webActor as ActorDefinition<AddressTask | WebTask>,
+    ],
     prober,
     close: () => {
       running.delete(prober);

@@ -1,6 +1,7 @@
 // The domain actor (SPEC 2): a domain of crawl.domains becomes job rows for
 // NS (with the SOA analysis), MX, WWW and NTP; each distinct host goes out on
-// crawl.hosts once per crawl, then the domain's result on crawl.results. The
+// crawl.hosts once per crawl (a WWW host with `web` set, for the parity fetch), then the
+// domain's result on crawl.results. The
 // look-ups are the DNS client's, the shaping features.ts's and soa-analysis.ts's.
 
 import { type CrawlOptions, DnsOutcome, Feature } from "../../gen/ipv6matrix/v1/common.js";
@@ -46,16 +47,26 @@ export function domainActor(context: ResolverContext, maxInFlight: number): Acto
       ]);
       // Hosts go out before the domain's result is stored, so that a crash in
       // between redelivers the domain and the hosts are sent again, never lost.
+      const webHosts = webHostsOf(jobs.jobs, task.options);
       for (const job of jobs.jobs) {
         if (job.host === "") continue;
-        await context.hostsSent.once(task.crawlId, job.host, () => {
+        const web = webHosts.has(job.host);
+        const send = () => {
           const hostTask = HostTask.encode({
             crawlId: task.crawlId,
             host: job.host,
             options: task.options,
+            web,
           }).finish();
-          return actor.publish(Subjects.hosts, hostTask, `${task.crawlId}:${job.host}`);
-        });
+          return actor.publish(Subjects.hosts, hostTask, hostTaskKey(task.crawlId, job.host, web));
+        };
+        // A WWW host goes out with web set even when it went out before as another domain's
+        // MX, NS or NTP host (resolved twice then, once for its parity fetch); the plain claim
+        // too, so that a later plain mention does not send it again.
+        if (web) {
+          await context.hostsSent.once(task.crawlId, `${job.host} web`, send);
+          await context.hostsSent.once(task.crawlId, job.host, async () => {});
+        } else await context.hostsSent.once(task.crawlId, job.host, send);
       }
       const result = CrawlResult.encode({
         result: {
@@ -105,6 +116,19 @@ async function dns6Of(
     parentChildAgree: walk.parentChildAgree,
     queries: walk.queries,
   };
+}
+
+/** The WWW hosts of a domain's jobs that get the same-site parity fetch (metric web6, issue 19). */
+export function webHostsOf(jobs: readonly Job[], options: CrawlOptions | undefined): Set<string> {
+  if (!(options?.metrics ?? []).includes("web6")) return new Set();
+  return new Set(
+    jobs.filter((job) => job.type === Feature.FEATURE_WWW && job.host !== "").map((job) => job.host),
+  );
+}
+
+/** The message id of a host task: a WWW host's own, so that its earlier plain send does not swallow it. */
+export function hostTaskKey(crawlId: string, host: string, web: boolean): string {
+  return web ? `${crawlId}:${host}:web` : `${crawlId}:${host}`;
 }
 
 /** The jobs (and SOA) of one valid domain; the look-ups run side by side. */

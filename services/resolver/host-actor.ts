@@ -1,12 +1,19 @@
 // The host actor (SPEC 3): a distinct host of crawl.hosts is asked for A and
 // AAAA; every address is kept (IPv6 ones classified by ip6Type, each marked
 // valid or not, decision 010), the first valid one of each family goes out on
-// crawl.ips once per crawl for the prober, geo and the reverse actor (SPEC 4),
-// and the host's result on crawl.results.
+// crawl.ips once per crawl for the prober, geo and the reverse actor (SPEC 4), a
+// WWW host with a valid IPv6 address on crawl.web (issue 19), and the host's result
+// on crawl.results.
 
 import { isIP } from "node:net";
 import { Family } from "../../gen/ipv6matrix/v1/common.js";
-import { AddressTask, CrawlResult, type HostAddress, HostTask } from "../../gen/ipv6matrix/v1/work.js";
+import {
+  AddressTask,
+  CrawlResult,
+  type HostAddress,
+  HostTask,
+  WebTask,
+} from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
 import { type AllowRanges, isValidHostAddress } from "../runtime/special-purpose.js";
 import { Subjects } from "../runtime/topology.js";
@@ -48,6 +55,21 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
           }).finish();
           return actor.publish(Subjects.ips, addressTask, `${task.crawlId}:${first.ip}`);
         });
+      }
+      // Issue 19: a WWW host with a valid IPv6 address goes on to the prober's parity fetch,
+      // before its result is stored (a crash in between redelivers the host, never loses it).
+      const ip6 = addresses.find((address) => address.family === Family.FAMILY_IPV6 && !address.invalid);
+      if (task.web && ip6 && (task.options?.metrics ?? []).includes("web6")) {
+        const ip4 = addresses.find((address) => address.family === Family.FAMILY_IPV4 && !address.invalid);
+        const webTask = WebTask.encode({
+          crawlId: task.crawlId,
+          host: task.host,
+          ip4: ip4?.ip ?? "",
+          ip6: ip6.ip,
+          options: task.options,
+          schemes: [],
+        }).finish();
+        await actor.publish(Subjects.web, webTask, `${task.crawlId}:${task.host}`);
       }
       const result = CrawlResult.encode({
         result: {

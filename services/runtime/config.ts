@@ -52,6 +52,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "metrics.path": bool,
   "metrics.ip6Type": bool,
   "metrics.dns6": bool,
+  "metrics.web6": bool,
   "WWW.prefixes": { type: "names" },
   "NTP.prefixes": { type: "names" },
   "ping.count": { type: "int", min: 0, max: 100 },
@@ -81,6 +82,12 @@ export const schema: Readonly<Record<string, Kind>> = {
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
   "prober.caller_budget": { type: "int", min: 0, max: 1_000_000 },
+  "web.connect_timeout": seconds(120),
+  "web.timeout": seconds(600),
+  "web.body_cap_bytes": { type: "int", min: 1024, max: 100_000_000 },
+  "web.concurrency": { type: "int", min: 1, max: 10_000 },
+  "web.max_redirects": { type: "int", min: 0, max: 20 },
+  "web.similarity_threshold": { type: "number", min: 0, max: 100 },
   "concurrency.domains": { type: "int", min: 1, max: 100_000 },
   "concurrency.hosts": { type: "int", min: 1, max: 100_000 },
   "concurrency.addresses": { type: "int", min: 1, max: 100_000 },
@@ -124,6 +131,7 @@ export interface Config {
     ip6Type: boolean;
     /** The IPv6-only chain walk from the root (resolver/chain6, issue 19). */
     dns6: boolean;
+    web6: boolean;
   };
   readonly WWW: { prefixes: string[] };
   readonly NTP: { prefixes: string[] };
@@ -155,6 +163,14 @@ export interface Config {
     pps: number;
     per_destination_pps: number;
     caller_budget: number;
+  };
+  readonly web: {
+    connect_timeout: number;
+    timeout: number;
+    body_cap_bytes: number;
+    concurrency: number;
+    max_redirects: number;
+    similarity_threshold: number;
   };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
   readonly store: { data_dir: string; url: string };

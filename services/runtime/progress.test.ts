@@ -94,3 +94,87 @@ describe("an address of a crawl that asks names waits for the names of the route
     assert.equal(stages.find((stage) => stage.stage === "addresses")!.done, 1);
   });
 });
+
+describe("a crawl that asks web6 waits for the web_parity rows of its WWW hosts with a valid IPv6 address (issue 19)", () => {
+  let store: Store;
+  let dir: string;
+  const web = async (options = { prober: true, geo: false, web: true }) =>
+    (await readProgress(store, "web-test", 1, options)).find((stage) => stage.stage === "web");
+  const host = (name: string, ipv6: string[], valid6: number[]) => ({
+    crawl_id: "web-test",
+    date,
+    host: name,
+    a_outcome: "OK",
+    aaaa_outcome: "OK",
+    ipv4: ["203.0.113.9"],
+    ipv6,
+    valid4: [1],
+    valid6,
+    ip6_types: ipv6.map(() => ""),
+    eui64: ipv6.map(() => 0),
+    cname_chain: [],
+  });
+  const parity = (name: string, scheme: string) => ({
+    crawl_id: "web-test",
+    date,
+    host: name,
+    scheme,
+    ip4: "::ffff:203.0.113.9",
+    ip6: "2001:db8::1",
+    differences: [],
+  });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "v6m-progress-web-"));
+    store = await openChdbStore(join(dir, "data"));
+    await migrate(store);
+    const job = (type: string, name: string) => ({
+      crawl_id: "web-test",
+      date,
+      domain: "a.se",
+      tld: "se",
+      type,
+      host: name,
+      priority: 0,
+      outcome: "OK",
+    });
+    // www and www6 are WWW hosts with a valid IPv6 address; ipv6's only AAAA is invalid (::1);
+    // mail has IPv6 but is no WWW host.
+    await store.insert("jobs", [
+      job("WWW", "www.a.se"),
+      job("WWW", "www6.a.se"),
+      job("WWW", "ipv6.a.se"),
+      job("MX", "mail.a.se"),
+    ]);
+    await store.insert("hosts", [
+      host("www.a.se", ["2001:db8::1"], [1]),
+      host("www6.a.se", ["2001:db8::2"], [1]),
+      host("ipv6.a.se", ["::1"], [0]),
+      host("mail.a.se", ["2001:db8::3"], [1]),
+    ]);
+    await store.insert("web_parity", [
+      parity("www.a.se", "http"),
+      parity("www.a.se", "https"),
+      parity("www6.a.se", "http"),
+    ]);
+  });
+  after(async () => {
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("counts a host done when both schemes' rows are stored, and is not drained before", async () => {
+    const stage = await web();
+    assert.deepEqual([stage?.total, stage?.done], [2, 1]);
+  });
+
+  it("is done once the last scheme's row is stored", async () => {
+    await store.insert("web_parity", [parity("www6.a.se", "https")]);
+    const stage = await web();
+    assert.deepEqual([stage?.total, stage?.done], [2, 2]);
+  });
+
+  it("has no web stage when the crawl does not ask it or no prober runs", async () => {
+    assert.equal(await web({ prober: true, geo: false, web: false }), undefined);
+  });
+});

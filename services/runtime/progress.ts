@@ -4,7 +4,9 @@
 // the distinct hosts the jobs name; addresses: measured out of the distinct
 // first valid addresses the hosts have (measured by every service that measures
 // them: prober, geo, and the resolver's PTR when the crawl asks it, of the
-// address and of every router on its path). Dead letters count as failed. How
+// address and of every router on its path); web: the WWW hosts with a valid IPv6
+// address whose same-site parity rows (http and https) are stored, when the crawl
+// asks it (metrics.web6) and a prober runs. Dead letters count as failed. How
 // fast each stage moves, and the time left at that pace, is computed here too
 // (ProgressRates), once for the api's WatchCrawl and the embedded command.
 
@@ -19,7 +21,7 @@ export function firstValid(addresses: "ipv4" | "ipv6", valid: "valid4" | "valid6
 }
 
 export interface StageCount {
-  readonly stage: "domains" | "hosts" | "addresses";
+  readonly stage: "domains" | "hosts" | "addresses" | "web";
   readonly total: number;
   readonly done: number;
   readonly failed: number;
@@ -31,7 +33,19 @@ export interface AddressMeasures {
   readonly geo: boolean;
   /** The crawl asks the PTR of every address (metrics.reverse): the resolver's reverse row counts too. */
   readonly reverse?: boolean;
+  /** The crawl asks the same-site parity of its WWW hosts (metrics.web6) and a prober runs: the web stage counts. */
+  readonly web?: boolean;
 }
+
+/**
+ * SQL: the WWW hosts of the crawl with a valid IPv6 address (each gets a WebTask), and those
+ * whose web_parity rows are all stored (both schemes). Parameter {crawl:String}.
+ */
+export const webHostsSql = `
+  SELECT DISTINCT host FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1)
+    AND host IN (SELECT host FROM jobs WHERE crawl_id = {crawl:String} AND type = 'WWW')`;
+export const webHostsDoneSql = `
+  SELECT host FROM web_parity WHERE crawl_id = {crawl:String} GROUP BY host HAVING uniqExact(scheme) = 2`;
 
 /** The tables an address needs a row in to be measured, in this deployment and crawl. */
 export function addressTables(options: AddressMeasures): string[] {
@@ -103,6 +117,18 @@ export async function readProgress(
       total: addresses?.total ?? 0,
       done: addresses?.done ?? 0,
       failed: failedOn("crawl.ips"),
+    });
+  }
+  if (options.web) {
+    const [web] = await store.query<{ total: number; done: number }>(
+      `SELECT (SELECT count() FROM (${webHostsSql})) AS total, (SELECT count() FROM (${webHostsDoneSql})) AS done`,
+      params,
+    );
+    stages.push({
+      stage: "web",
+      total: web?.total ?? 0,
+      done: web?.done ?? 0,
+      failed: failedOn("crawl.web"),
     });
   }
   return stages;

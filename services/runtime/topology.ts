@@ -8,6 +8,7 @@ export const Subjects = {
   hosts: "crawl.hosts",
   ips: "crawl.ips",
   reverse: "crawl.reverse",
+  web: "crawl.web",
   results: "crawl.results",
   deadLetters: "crawl.deadletters",
 } as const;
@@ -21,6 +22,7 @@ export const pipelineTopology: Topology = {
   [Subjects.hosts]: ["resolver"],
   [Subjects.ips]: ["prober", "geo", "resolver"],
   [Subjects.reverse]: ["resolver"],
+  [Subjects.web]: ["prober"],
   [Subjects.results]: ["aggregator"],
   [Subjects.deadLetters]: ["aggregator"],
 };

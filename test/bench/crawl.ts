@@ -153,7 +153,8 @@ try {
        UNION ALL SELECT 'hosts', version FROM hosts WHERE crawl_id = {c:String}
        UNION ALL SELECT 'addresses', version FROM addresses WHERE crawl_id = {c:String}
        UNION ALL SELECT 'reverse', version FROM reverse WHERE crawl_id = {c:String}
-       UNION ALL SELECT 'geo', version FROM geo WHERE crawl_id = {c:String}) GROUP BY t`,
+       UNION ALL SELECT 'geo', version FROM geo WHERE crawl_id = {c:String}
+       UNION ALL SELECT 'web', version FROM web_parity WHERE crawl_id = {c:String}) GROUP BY t`,
     { c: crawlId },
   );
   const stageSeconds = Object.fromEntries(

@@ -21,7 +21,9 @@ import {
   checkHosts,
   checkJobs,
   checkSummaries,
+  checkWebParity,
   exportedTables,
+  labCertificates,
   type Row,
   type Tables,
 } from "../lab/expectations.js";
@@ -57,6 +59,9 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
   });
   it("measures every address: ports, STARTTLS, ping, hops, path MTU, PTR, ip6Type", () => {
     assert.deepEqual(checkAddresses(expected, tables), []);
+  });
+  it("fetches every WWW host with a valid IPv6 address over both families: same site or which differences (issue 19)", () => {
+    assert.deepEqual(checkWebParity(expected, tables, labCertificates(lab.stateDir)), []);
   });
   it("computes the four summaries as written by hand", () => {
     assert.deepEqual(checkSummaries(expected, tables), {

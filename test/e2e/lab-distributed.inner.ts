@@ -20,7 +20,9 @@ import {
   checkHosts,
   checkJobs,
   checkSummaries,
+  checkWebParity,
   exportedTables,
+  labCertificates,
   type Row,
   type Tables,
 } from "../lab/expectations.js";
@@ -158,5 +160,10 @@ describe("the default scenario, every service a process of its own, on NATS", ()
       Domains: [],
       DomainPenetration: [],
     });
+  });
+
+  it("fetches every WWW host with a valid IPv6 address over both families: the hand-written web_parity rows (issue 19)", () => {
+    const expected = parse(readFileSync(expectedFile, "utf8")) as Row;
+    assert.deepEqual(checkWebParity(expected, tables, labCertificates(lab("V6M_LAB_STATE_DIR"))), []);
   });
 });

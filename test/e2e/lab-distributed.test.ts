@@ -41,10 +41,11 @@ describe("distributed crawl of the lab: nats-server, api, 2 resolvers, 2 probers
           V6M_LAB_CONFIG: lab.configPath,
           V6M_LAB_DOMAINS: lab.domainsFile,
           V6M_LAB_EXPECTED: lab.expectedFile,
+          V6M_LAB_STATE_DIR: lab.stateDir,
         },
       },
     );
     assert.equal(inner.code, 0, inner.stdout.slice(-6000) + inner.stderr.slice(-2000));
-    assert.match(inner.stdout, /# pass 2\n# fail 0/);
+    assert.match(inner.stdout, /# pass 3\n# fail 0/);
   });
 });

@@ -18,7 +18,9 @@ import {
   checkHosts,
   checkJobs,
   checkSummaries,
+  checkWebParity,
   exportedTables,
+  labCertificates,
   type Row,
   type Tables,
 } from "../lab/expectations.js";
@@ -30,7 +32,7 @@ const repo = join(import.meta.dirname, "../..");
 const bin = join(repo, "bin/ipv6matrix.mjs");
 
 /** The raw tables a crawl writes, keyed as their ReplacingMergeTree orders them. */
-const rawTables = ["jobs", "soa", "hosts", "addresses", "geo", "reverse"];
+const rawTables = ["jobs", "soa", "hosts", "addresses", "geo", "reverse", "web_parity"];
 
 async function crawl(lab: Lab, killWhen?: (stdout: string) => boolean) {
   // in-netns.sh execs down to node, so a kill hits the crawler itself, as a crash would.
@@ -134,6 +136,11 @@ describe("a crawl killed halfway resumes with the same command", () => {
     });
   });
 
+  it("fetches every WWW host with a valid IPv6 address over both families: the hand-written web_parity rows (issue 19)", () => {
+    const expected = parse(readFileSync(lab.expectedFile, "utf8")) as Row;
+    assert.deepEqual(checkWebParity(expected, tables, labCertificates(lab.stateDir)), []);
+  });
+
   it("kept one crawl, and wrote no result twice", async () => {
     const store = await openChdbStore(loadConfig({ file: lab.configPath, env: {} }).store.data_dir);
     try {
@@ -145,8 +152,18 @@ describe("a crawl killed halfway resumes with the same command", () => {
         (SELECT count() FROM hosts) - (SELECT uniqExact(host) FROM hosts) AS hosts,
         (SELECT count() FROM addresses) - (SELECT uniqExact(ip) FROM addresses) AS addresses,
         (SELECT count() FROM geo) - (SELECT uniqExact(ip) FROM geo) AS geo,
-        (SELECT count() FROM reverse) - (SELECT uniqExact(ip) FROM reverse) AS reverse`);
-      assert.deepEqual(counts, { crawls: 1, jobs: 0, soa: 0, hosts: 0, addresses: 0, geo: 0, reverse: 0 });
+        (SELECT count() FROM reverse) - (SELECT uniqExact(ip) FROM reverse) AS reverse,
+        (SELECT count() FROM web_parity) - (SELECT uniqExact(host, scheme) FROM web_parity) AS web_parity`);
+      assert.deepEqual(counts, {
+        crawls: 1,
+        jobs: 0,
+        soa: 0,
+        hosts: 0,
+        addresses: 0,
+        geo: 0,
+        reverse: 0,
+        web_parity: 0,
+      });
       // And merges were off, so the count above could see a duplicate.
       const [parts] = await store.query<{ parts: number }>(
         "SELECT count() AS parts FROM system.parts WHERE active AND table = 'addresses'",

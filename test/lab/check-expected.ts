@@ -12,7 +12,9 @@ import {
   checkHosts,
   checkJobs,
   checkSummaries,
+  checkWebParity,
   exportedTables,
+  labCertificates,
   type Row,
   type Tables,
 } from "./expectations.js";
@@ -39,6 +41,8 @@ const parts: Record<string, string[]> = {
   metrics: checkAddresses(expected, tables),
   ...checkSummaries(expected, tables),
   "dns6 chains": checkDns6(expected, tables),
+  // Issue 19: the certificates are the running lab's (its state directory, as lab.ts reads it).
+  web_parity: checkWebParity(expected, tables, labCertificates(process.env.V6M_LAB_STATE ?? "/run/v6m-lab")),
 };
 let failed = false;
 for (const [part, problems] of Object.entries(parts)) {

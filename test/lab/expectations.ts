@@ -6,6 +6,10 @@
 // (or named below as a note for the reader): a key the export does not have
 // is a failure, never skipped.
 
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 export type Row = Record<string, unknown>;
 export type Tables = Record<string, Row[]>;
 
@@ -20,6 +24,7 @@ export const exportedTables = [
   "domains",
   "penetration",
   "dns6_chains",
+  "web_parity",
 ];
 
 function same(expected: unknown, actual: unknown): boolean {
@@ -207,4 +212,62 @@ export function checkDns6(expected: Row, tables: Tables): string[] {
   if (rows.length !== Object.keys(wanted).length)
     problems.push(`dns6_chains: expected ${Object.keys(wanted).length} rows, got ${rows.length}`);
   return problems;
+}
+
+/**
+ * Issue 19: the web_parity rows, per host and scheme, against the file's `web_parity` section.
+ * `certs` names the lab's certificates ("lab", "other") by their SHA-256, read from the lab's
+ * own files; "positive" is any value above 0 (times the lab cannot shape). Exactly the rows
+ * expected: a host the file does not name must have none.
+ */
+export function checkWebParity(
+  expected: Row,
+  tables: Tables,
+  certs: Readonly<Record<string, string>>,
+): string[] {
+  const hosts = expected["web_parity"] as Record<string, Record<string, Row>>;
+  const rows = tables["web_parity"] ?? [];
+  const problems: string[] = [];
+  let count = 0;
+  for (const [host, schemes] of Object.entries(hosts))
+    for (const [scheme, want] of Object.entries(schemes)) {
+      count++;
+      const row = rows.find((r) => r["host"] === host && r["scheme"] === scheme);
+      if (!row) {
+        problems.push(`web_parity ${host} ${scheme}: no such row`);
+        continue;
+      }
+      for (const [column, value] of Object.entries(want)) {
+        const actual = row[column];
+        const ok =
+          value === "positive"
+            ? Number(actual) > 0
+            : column === "differences"
+              ? JSON.stringify(value) === JSON.stringify(words(actual))
+              : column === "cert4" || column === "cert6"
+                ? (value === "" ? "" : certs[String(value)]) === actual
+                : same(value, actual);
+        if (!(column in row)) problems.push(`web_parity ${host} ${scheme}: no column ${column}`);
+        else if (!ok)
+          problems.push(
+            `web_parity ${host} ${scheme}: ${column} expected ${JSON.stringify(value)}, got ${JSON.stringify(actual)}`,
+          );
+      }
+    }
+  if (rows.length !== count) {
+    const extra = rows.filter((r) => !hosts[String(r["host"])]?.[String(r["scheme"])]);
+    problems.push(
+      `web_parity: expected ${count} rows, got ${rows.length}${extra.length > 0 ? ` (not expected: ${extra.map((r) => `${r["host"]} ${r["scheme"]}`).join(", ")})` : ""}`,
+    );
+  }
+  return problems;
+}
+
+/** The SHA-256 of the lab's certificates (hex of the DER), by the names the expectations use. */
+export function labCertificates(stateDir: string): Record<string, string> {
+  const fingerprint = (file: string) =>
+    createHash("sha256")
+      .update(new X509Certificate(readFileSync(join(stateDir, "tls", file))).raw)
+      .digest("hex");
+  return { lab: fingerprint("cert.pem"), other: fingerprint("other-cert.pem") };
 }

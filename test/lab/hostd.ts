@@ -1,8 +1,11 @@
 // The lab's hosts: one process per site namespace that listens on each address:port the
 // scenario declares open (HTTP on 80, TLS on 443, SMTP on 25 with or without STARTTLS, or an
 // SMTP server that greets and then stalls). Closed ports are simply not bound (the kernel
-// resets); filtered ports and dropped pings are nft rules set by netns.ts, not here.
+// resets); filtered ports and dropped pings are nft rules set by netns.ts, not here. An
+// address may declare its web behaviour (issue 19's same-site cases): another page body,
+// another status, the other certificate, a redirect of "/", a random nonce per response.
 // Usage: node --import tsx test/lab/hostd.ts <config.json>
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import {
@@ -14,20 +17,67 @@ import {
 
 export type ListenerKind = "http" | "https" | "smtp-starttls" | "smtp-plain" | "smtp-stall";
 
+/** How an address's web server answers (scenario key `web`); each unset part is the default. */
+export interface WebBehaviour {
+  /** The page instead of "lab host <name>". */
+  body?: string;
+  /** The status of the page (default 200). */
+  status?: number;
+  /** The certificate on 443: the lab's (default) or the other one. */
+  cert?: "lab" | "other";
+  /** "/" answers 301 to this Location; every other path gets the page. */
+  redirect?: string;
+  /** The page carries a script nonce and a CSRF token, random in every response. */
+  nonce?: boolean;
+}
+
 export interface HostdConfig {
   tlsKey: string;
   tlsCert: string;
+  /** The other certificate (WebBehaviour.cert "other"). */
+  otherTlsKey?: string;
+  otherTlsCert?: string;
   readyFile: string;
   /** listen(2) backlog; 511 (Node's default) unless set. Scale mode raises it with somaxconn. */
   backlog?: number;
-  listeners: Array<{ address: string; port: number; kind: ListenerKind; name: string }>;
+  listeners: Array<{ address: string; port: number; kind: ListenerKind; name: string; web?: WebBehaviour }>;
 }
 
-function serveHttp(socket: Socket, name: string): void {
-  socket.once("data", () => {
-    const body = `lab host ${name}\n`;
-    socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-  });
+const REASONS: Record<number, string> = {
+  200: "OK",
+  301: "Moved Permanently",
+  302: "Found",
+  404: "Not Found",
+  503: "Service Unavailable",
+};
+
+/** One response to the request that opens the connection (its path decides), then close. */
+function serveHttp(socket: Socket, name: string, web: WebBehaviour = {}): void {
+  let head = "";
+  const onData = (chunk: Buffer) => {
+    head += chunk.toString("latin1");
+    if (!head.includes("\r\n\r\n") && head.length < 8192) return;
+    socket.off("data", onData);
+    const path = /^[A-Z]+ (\S+)/.exec(head)?.[1] ?? "/";
+    if (web.redirect !== undefined && path === "/") {
+      socket.end(
+        `HTTP/1.1 301 Moved Permanently\r\nLocation: ${web.redirect}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
+      return;
+    }
+    let body = web.body ?? `lab host ${name}\n`;
+    if (web.nonce) {
+      const nonce = randomBytes(12).toString("base64");
+      const token = randomBytes(16).toString("hex");
+      body = `<html><head><script nonce="${nonce}">start()</script></head><body>${body}<form><input type="hidden" name="csrf_token" value="${token}"></form></body></html>\n`;
+    }
+    const status = web.status ?? 200;
+    const length = Buffer.byteLength(body);
+    socket.end(
+      `HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
+  socket.on("data", onData);
 }
 
 /** A line-at-a-time SMTP dialogue (RFC 5321), enough for greeting, EHLO, STARTTLS and QUIT. */
@@ -74,15 +124,22 @@ async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as HostdConfig;
   const tls = { key: readFileSync(config.tlsKey), cert: readFileSync(config.tlsCert) };
   const context = createSecureContext(tls);
+  const other =
+    config.otherTlsKey && config.otherTlsCert
+      ? { key: readFileSync(config.otherTlsKey), cert: readFileSync(config.otherTlsCert) }
+      : tls;
   const listening = config.listeners.map(
     (l) =>
       new Promise<void>((resolve, reject) => {
         const server =
           l.kind === "https"
-            ? createTlsServer(tls, (s) => serveHttp(s, l.name))
+            ? createTlsServer(l.web?.cert === "other" ? other : tls, (s) => {
+                s.on("error", () => s.destroy());
+                serveHttp(s, l.name, l.web);
+              })
             : createServer((s) => {
                 s.on("error", () => s.destroy());
-                if (l.kind === "http") serveHttp(s, l.name);
+                if (l.kind === "http") serveHttp(s, l.name, l.web);
                 else if (l.kind === "smtp-stall") s.write(`220 ${l.name} ESMTP lab\r\n`);
                 else serveSmtp(s, l.name, l.kind === "smtp-starttls", context);
               });

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parse } from "yaml";
 import { assertLabAddresses } from "./allowed-ranges.js";
+import type { WebBehaviour } from "./hostd.js";
 import { addToAddress, canonical } from "./ip-format.js";
 import { SITES, type Site } from "./topology.js";
 
@@ -32,6 +33,8 @@ export interface AddressSpec {
   dns?: "auth" | "slow";
   ptr: boolean;
   geo: Geo;
+  /** Issue 19: how its web server answers on 80 and 443 (hostd.ts); unset, the default page. */
+  web?: WebBehaviour;
 }
 
 export interface ZoneSpec {
@@ -93,7 +96,29 @@ const KNOWN_ADDRESS_KEYS = new Set([
   "dns",
   "ptr",
   "geo",
+  "web",
 ]);
+
+const KNOWN_WEB_KEYS = new Set(["body", "status", "cert", "redirect", "nonce"]);
+
+function readWeb(file: string, field: string, raw: unknown): WebBehaviour {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return fail(file, field, "must be a mapping");
+  const web = raw as Record<string, unknown>;
+  for (const key of Object.keys(web))
+    if (!KNOWN_WEB_KEYS.has(key)) fail(file, `${field}.${key}`, "unknown key");
+  if (web.body !== undefined && typeof web.body !== "string") fail(file, `${field}.body`, "must be a string");
+  if (
+    web.status !== undefined &&
+    !(Number.isInteger(web.status) && Number(web.status) >= 100 && Number(web.status) < 600)
+  )
+    fail(file, `${field}.status`, `${JSON.stringify(web.status)} is not an HTTP status`);
+  if (web.redirect !== undefined && typeof web.redirect !== "string")
+    fail(file, `${field}.redirect`, "must be a Location (a URL or a path)");
+  if (web.nonce !== undefined && typeof web.nonce !== "boolean")
+    fail(file, `${field}.nonce`, "must be true or false");
+  const cert = oneOf(file, `${field}.cert`, web.cert, ["lab", "other"] as const, "lab");
+  return { ...(web as WebBehaviour), cert };
+}
 
 function readAddresses(file: string, host: string, list: unknown): AddressSpec[] {
   if (!Array.isArray(list)) return fail(file, `hosts.${host}`, "must be a list of addresses");
@@ -120,6 +145,7 @@ function readAddresses(file: string, host: string, list: unknown): AddressSpec[]
       ptr: raw.ptr !== false,
       geo: readGeo(file, `${field}.geo`, raw.geo),
     };
+    if (raw.web !== undefined) spec.web = readWeb(file, `${field}.web`, raw.web);
     if (raw.dns !== undefined)
       spec.dns = oneOf(file, `${field}.dns`, raw.dns, ["auth", "slow"] as const, "auth");
     if (spec.dns && spec.site !== "dns") fail(file, `${field}.dns`, "name servers live in site dns");

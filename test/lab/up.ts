@@ -50,8 +50,9 @@ function scenarioPath(arg: string): string {
 function listenersOf(site: Site, scenario: ReturnType<typeof loadScenario>): HostdConfig["listeners"] {
   const out: HostdConfig["listeners"] = [];
   for (const a of scenario.addresses.filter((x) => x.site === site)) {
-    if (a.tcp80 === "open") out.push({ address: a.ip, port: 80, kind: "http", name: a.host });
-    if (a.tcp443 === "open") out.push({ address: a.ip, port: 443, kind: "https", name: a.host });
+    const web = a.web ? { web: a.web } : {};
+    if (a.tcp80 === "open") out.push({ address: a.ip, port: 80, kind: "http", name: a.host, ...web });
+    if (a.tcp443 === "open") out.push({ address: a.ip, port: 443, kind: "https", name: a.host, ...web });
     const smtp: Partial<Record<typeof a.smtp, ListenerKind>> = {
       starttls: "smtp-starttls",
       plain: "smtp-plain",
@@ -97,6 +98,24 @@ async function up(arg: string): Promise<LabState> {
     "-out",
     join(tlsDir, "cert.pem"),
   ]);
+  // Issue 19: the other certificate, served over IPv6 only by the "another certificate" case.
+  sh("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "7",
+    "-subj",
+    "/CN=other lab host",
+    "-keyout",
+    join(tlsDir, "other-key.pem"),
+    "-out",
+    join(tlsDir, "other-cert.pem"),
+  ]);
 
   const auth = scenario.addresses.filter((a) => a.dns === "auth").map((a) => a.ip);
   for (const nsd of nsdInstances(zones, auth)) {
@@ -118,6 +137,8 @@ async function up(arg: string): Promise<LabState> {
     const config: HostdConfig = {
       tlsKey: join(tlsDir, "key.pem"),
       tlsCert: join(tlsDir, "cert.pem"),
+      otherTlsKey: join(tlsDir, "other-key.pem"),
+      otherTlsCert: join(tlsDir, "other-cert.pem"),
       readyFile: join(STATE_DIR, `hostd-${site}.ready`),
       listeners,
     };

@@ -14,6 +14,7 @@ import {
   type HostResult,
   type ReverseResult,
   ReverseTask,
+  WebTask,
 } from "../../gen/ipv6matrix/v1/work.js";
 import { resolverActors } from "../../services/resolver/actors.js";
 import { type RunningActor, startActor } from "../../services/runtime/actor.js";
@@ -48,6 +49,14 @@ www A 192.0.2.10
   "gamma.example": `${soa("gamma.example")}@ NS ns.shared.example.
 @ MX 5 mx.shared.example.
 `,
+  // Issue 19: delta's mail host is epsilon's web host, named first as an MX host.
+  "delta.example": `${soa("delta.example")}@ NS ns.shared.example.
+@ MX 10 www.epsilon.example.
+`,
+  "epsilon.example": `${soa("epsilon.example")}@ NS ns.shared.example.
+www A 192.0.2.44
+www AAAA 2001:db8::44
+`,
   "2.0.192.in-addr.arpa": `${soa("2.0.192.in-addr.arpa")}@ NS ns.shared.example.
 10 PTR www.alpha.example.
 53 PTR ns.shared.example.
@@ -60,6 +69,7 @@ interface Seen {
   hosts: HostResult[];
   reverse: (ReverseResult & { key: string })[];
   ips: AddressTask[];
+  web: (WebTask & { key: string })[];
   dead: number;
 }
 
@@ -68,11 +78,11 @@ describe("resolver actors on the in-process transport", () => {
   let transport: InProcessTransport;
   let running: RunningActor[];
   let close: () => void;
-  const seen: Seen = { domains: [], hosts: [], reverse: [], ips: [], dead: 0 };
+  const seen: Seen = { domains: [], hosts: [], reverse: [], ips: [], web: [], dead: 0 };
 
   const options = (nameserver: string) => ({
     features: [Feature.FEATURE_NS, Feature.FEATURE_MX, Feature.FEATURE_WWW, Feature.FEATURE_NTP],
-    metrics: ["soa", "reverse", "ip6Type"],
+    metrics: ["soa", "reverse", "ip6Type", "web6"],
     wwwPrefixes: ["www"],
     ntpPrefixes: ["ntp"],
     date: "2026-01-01",
@@ -104,6 +114,7 @@ describe("resolver actors on the in-process transport", () => {
         [Subjects.hosts]: ["resolver"],
         [Subjects.ips]: ["resolver", "prober"],
         [Subjects.reverse]: ["resolver"],
+        [Subjects.web]: ["prober"],
         [Subjects.results]: ["aggregator"],
         [Subjects.deadLetters]: ["aggregator"],
       },
@@ -121,6 +132,10 @@ describe("resolver actors on the in-process transport", () => {
     });
     await transport.consume(Subjects.ips, { group: "prober", maxInFlight: 100 }, (delivery) => {
       seen.ips.push(AddressTask.decode(delivery.data));
+      delivery.ack();
+    });
+    await transport.consume(Subjects.web, { group: "prober", maxInFlight: 100 }, (delivery) => {
+      seen.web.push({ ...WebTask.decode(delivery.data), key: delivery.key });
       delivery.ack();
     });
     await transport.consume(Subjects.deadLetters, { group: "aggregator", maxInFlight: 100 }, (delivery) => {
@@ -143,6 +158,11 @@ describe("resolver actors on the in-process transport", () => {
         `c1:router:${ip}`,
       );
     await settle(() => seen.domains.length === 4 && seen.hosts.length === 9 && seen.reverse.length === 8);
+    // One after the other, so that www.epsilon.example goes out first as delta's MX host.
+    await crawl("delta.example", 5);
+    await settle(() => seen.domains.length === 5 && seen.hosts.length === 12);
+    await crawl("epsilon.example", 6);
+    await settle(() => seen.domains.length === 6 && seen.web.length === 2);
   });
 
   after(async () => {
@@ -180,15 +200,22 @@ describe("resolver actors on the in-process transport", () => {
 
   it("resolves each host once per crawl however many domains share it", () => {
     const hosts = seen.hosts.map((h) => h.host).sort();
+    // A WWW host another domain named first as its MX host is sent again with web set (issue 19),
+    // so its parity fetch is not lost; its second result has the first one's key, host:<crawl>:<host>,
+    // and goes no further.
     assert.deepEqual(hosts, [
       "mx.shared.example",
       "ns.shared.example",
       "ns1.beta.example",
       "ntp.alpha.example",
       "ntp.beta.example",
+      "ntp.delta.example",
+      "ntp.epsilon.example",
       "ntp.gamma.example",
       "www.alpha.example",
       "www.beta.example",
+      "www.delta.example",
+      "www.epsilon.example",
       "www.gamma.example",
     ]);
     assert.equal(seen.hosts.filter((h) => h.host === "ns.shared.example").length, 1);
@@ -213,6 +240,20 @@ describe("resolver actors on the in-process transport", () => {
     assert.equal(ips.filter((ip) => ip === "192.0.2.10").length, 1);
   });
 
+  it("sends each WWW host with a valid IPv6 address on to crawl.web, once, with its first valid addresses (issue 19)", () => {
+    assert.deepEqual(
+      seen.web
+        .map((task) => [task.key, task.host, task.ip4, task.ip6, task.schemes])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        // 6to4 is a valid address (decision 010); www.beta.example has no AAAA, www.gamma.example no name.
+        ["c1:www.alpha.example", "www.alpha.example", "192.0.2.10", "2002:c000:20a::1", []],
+        // Named first as delta's MX host, then as epsilon's web host.
+        ["c1:www.epsilon.example", "www.epsilon.example", "192.0.2.44", "2001:db8::44", []],
+      ],
+    );
+  });
+
   it("asks the PTR of every address and router once, under reverse:<crawl>:<ip>", () => {
     const names = Object.fromEntries(seen.reverse.map((r) => [r.ip, [r.name, DnsOutcome[r.outcome]]]));
     assert.deepEqual(names["192.0.2.10"], ["www.alpha.example", "DNS_OUTCOME_OK"]);
@@ -222,9 +263,9 @@ describe("resolver actors on the in-process transport", () => {
     assert.deepEqual(names["2002:c000:20a::1"], ["", "DNS_OUTCOME_REFUSED"]);
     assert.equal(seen.reverse.filter((r) => r.ip === "192.0.2.10").length, 1);
     assert.deepEqual(names["192.0.2.25"], ["", "DNS_OUTCOME_NXDOMAIN"]);
-    // Seven distinct addresses and one router.
-    assert.equal(seen.ips.length, 7);
-    assert.equal(seen.reverse.length, 8);
+    // Nine distinct addresses (two of them www.epsilon.example's) and one router.
+    assert.equal(seen.ips.length, 9);
+    assert.equal(seen.reverse.length, 10);
     for (const r of seen.reverse) assert.equal(r.key, `reverse:c1:${r.ip}`);
   });
 });

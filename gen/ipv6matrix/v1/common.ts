@@ -367,6 +367,11 @@ export enum Metric {
    * (issue 19; 12 and 13 are web6's and ntp's).
    */
   METRIC_DNS6 = 11,
+  /**
+   * METRIC_WEB6 - web6: GET / of every WWW host with a valid IPv6 address over both families,
+   * the same site or not (issue 19; 11 and 13 are dns6's and ntp's).
+   */
+  METRIC_WEB6 = 12,
   UNRECOGNIZED = -1,
 }
 
@@ -408,6 +413,9 @@ export function metricFromJSON(object: any): Metric {
     case 11:
     case "METRIC_DNS6":
       return Metric.METRIC_DNS6;
+    case 12:
+    case "METRIC_WEB6":
+      return Metric.METRIC_WEB6;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -441,6 +449,8 @@ export function metricToJSON(object: Metric): string {
       return "METRIC_IP6TYPE";
     case Metric.METRIC_DNS6:
       return "METRIC_DNS6";
+    case Metric.METRIC_WEB6:
+      return "METRIC_WEB6";
     case Metric.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

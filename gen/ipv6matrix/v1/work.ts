@@ -151,7 +151,35 @@ export interface DomainTask {
 export interface HostTask {
   crawlId: string;
   host: string;
-  options: CrawlOptions | undefined;
+  options:
+    | CrawlOptions
+    | undefined;
+  /**
+   * Set by the domain actor for a WWW host (SPEC 2): once resolved with a valid
+   * IPv6 address, the host goes on to crawl.web for the same-site parity fetch.
+   */
+  web: boolean;
+}
+
+/**
+ * Subject crawl.web: a WWW host with a valid IPv6 address, for the prober's
+ * same-site parity fetch (GET / over HTTP and HTTPS on each family's first
+ * valid address; services/prober/web/).
+ */
+export interface WebTask {
+  crawlId: string;
+  host: string;
+  /** The first valid address of each family; ip4 empty when the host has none. */
+  ip4: string;
+  ip6: string;
+  options:
+    | CrawlOptions
+    | undefined;
+  /**
+   * The schemes to fetch ("http", "https"); empty: both. A resumed crawl names
+   * only those whose web_parity row is not stored, so no row is written twice.
+   */
+  schemes: string[];
 }
 
 /** Subject crawl.ips: one distinct address of a crawl, for the prober and geo. */
@@ -441,6 +469,44 @@ export interface ReverseTask {
   options: CrawlOptions | undefined;
 }
 
+/**
+ * One (host, scheme) of a WebTask: what GET / gave over IPv4 and over IPv6, and
+ * whether it is the same site (row of web_parity, migration 012).
+ */
+export interface WebParity {
+  crawlId: string;
+  host: string;
+  /** "http" or "https". */
+  scheme: string;
+  /** Empty when the host has no valid IPv4 address. */
+  ip4: string;
+  ip6: string;
+  /** Final status after redirects within the site; 0 when nothing answered. */
+  status4: number;
+  status6: number;
+  finalUrl4: string;
+  finalUrl6: string;
+  bytes4: number;
+  bytes6: number;
+  /** SHA-256 of the leaf certificate, lower-case hex; empty for http. */
+  cert4: string;
+  cert6: string;
+  ttfb4Ms: number;
+  ttfb6Ms: number;
+  download4Ms: number;
+  download6Ms: number;
+  /** A failure name of services/prober/failure.ts; empty when answered. */
+  error4: string;
+  error6: string;
+  /** 0-100 similarity of the normalised bodies; 0 when either failed. */
+  similarity: number;
+  /** Of: status, final_url, certificate, content, off_site_redirect, ipv6_failed. */
+  differences: string[];
+  /** No differences and both families answered. */
+  same: boolean;
+  proberVersion: string;
+}
+
 /** Subject crawl.results: what the aggregator stores. */
 export interface CrawlResult {
   result:
@@ -449,6 +515,7 @@ export interface CrawlResult {
     | { $case: "address"; value: AddressResult }
     | { $case: "geo"; value: GeoResult }
     | { $case: "reverse"; value: ReverseResult }
+    | { $case: "web"; value: WebParity }
     | undefined;
 }
 
@@ -590,7 +657,7 @@ export const DomainTask: MessageFns<DomainTask> = {
 };
 
 function createBaseHostTask(): HostTask {
-  return { crawlId: "", host: "", options: undefined };
+  return { crawlId: "", host: "", options: undefined, web: false };
 }
 
 export const HostTask: MessageFns<HostTask> = {
@@ -603,6 +670,9 @@ export const HostTask: MessageFns<HostTask> = {
     }
     if (message.options !== undefined) {
       CrawlOptions.encode(message.options, writer.uint32(26).fork()).join();
+    }
+    if (message.web !== false) {
+      writer.uint32(32).bool(message.web);
     }
     return writer;
   },
@@ -644,6 +714,14 @@ export const HostTask: MessageFns<HostTask> = {
             message.options = CrawlOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.web = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -665,6 +743,7 @@ export const HostTask: MessageFns<HostTask> = {
         : "",
       host: isSet(object.host) ? globalThis.String(object.host) : "",
       options: isSet(object.options) ? CrawlOptions.fromJSON(object.options) : undefined,
+      web: isSet(object.web) ? globalThis.Boolean(object.web) : false,
     };
   },
 
@@ -679,6 +758,9 @@ export const HostTask: MessageFns<HostTask> = {
     if (message.options !== undefined) {
       obj.options = CrawlOptions.toJSON(message.options);
     }
+    if (message.web !== false) {
+      obj.web = message.web;
+    }
     return obj;
   },
 
@@ -692,6 +774,162 @@ export const HostTask: MessageFns<HostTask> = {
     message.options = (object.options !== undefined && object.options !== null)
       ? CrawlOptions.fromPartial(object.options)
       : undefined;
+    message.web = object.web ?? false;
+    return message;
+  },
+};
+
+function createBaseWebTask(): WebTask {
+  return { crawlId: "", host: "", ip4: "", ip6: "", options: undefined, schemes: [] };
+}
+
+export const WebTask: MessageFns<WebTask> = {
+  encode(message: WebTask, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.crawlId !== "") {
+      writer.uint32(10).string(message.crawlId);
+    }
+    if (message.host !== "") {
+      writer.uint32(18).string(message.host);
+    }
+    if (message.ip4 !== "") {
+      writer.uint32(26).string(message.ip4);
+    }
+    if (message.ip6 !== "") {
+      writer.uint32(34).string(message.ip6);
+    }
+    if (message.options !== undefined) {
+      CrawlOptions.encode(message.options, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.schemes) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebTask {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebTask();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.crawlId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ip4 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ip6 = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.options = CrawlOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.schemes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebTask {
+    return {
+      crawlId: isSet(object.crawlId)
+        ? globalThis.String(object.crawlId)
+        : isSet(object.crawl_id)
+        ? globalThis.String(object.crawl_id)
+        : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      ip4: isSet(object.ip4) ? globalThis.String(object.ip4) : "",
+      ip6: isSet(object.ip6) ? globalThis.String(object.ip6) : "",
+      options: isSet(object.options) ? CrawlOptions.fromJSON(object.options) : undefined,
+      schemes: globalThis.Array.isArray(object?.schemes) ? object.schemes.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: WebTask): unknown {
+    const obj: any = {};
+    if (message.crawlId !== "") {
+      obj.crawlId = message.crawlId;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.ip4 !== "") {
+      obj.ip4 = message.ip4;
+    }
+    if (message.ip6 !== "") {
+      obj.ip6 = message.ip6;
+    }
+    if (message.options !== undefined) {
+      obj.options = CrawlOptions.toJSON(message.options);
+    }
+    if (message.schemes?.length) {
+      obj.schemes = message.schemes;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WebTask>, I>>(base?: I): WebTask {
+    return WebTask.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WebTask>, I>>(object: I): WebTask {
+    const message = createBaseWebTask();
+    message.crawlId = object.crawlId ?? "";
+    message.host = object.host ?? "";
+    message.ip4 = object.ip4 ?? "";
+    message.ip6 = object.ip6 ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? CrawlOptions.fromPartial(object.options)
+      : undefined;
+    message.schemes = object.schemes?.map((e) => e) || [];
     return message;
   },
 };
@@ -3708,6 +3946,485 @@ export const ReverseTask: MessageFns<ReverseTask> = {
   },
 };
 
+function createBaseWebParity(): WebParity {
+  return {
+    crawlId: "",
+    host: "",
+    scheme: "",
+    ip4: "",
+    ip6: "",
+    status4: 0,
+    status6: 0,
+    finalUrl4: "",
+    finalUrl6: "",
+    bytes4: 0,
+    bytes6: 0,
+    cert4: "",
+    cert6: "",
+    ttfb4Ms: 0,
+    ttfb6Ms: 0,
+    download4Ms: 0,
+    download6Ms: 0,
+    error4: "",
+    error6: "",
+    similarity: 0,
+    differences: [],
+    same: false,
+    proberVersion: "",
+  };
+}
+
+export const WebParity: MessageFns<WebParity> = {
+  encode(message: WebParity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.crawlId !== "") {
+      writer.uint32(10).string(message.crawlId);
+    }
+    if (message.host !== "") {
+      writer.uint32(18).string(message.host);
+    }
+    if (message.scheme !== "") {
+      writer.uint32(26).string(message.scheme);
+    }
+    if (message.ip4 !== "") {
+      writer.uint32(34).string(message.ip4);
+    }
+    if (message.ip6 !== "") {
+      writer.uint32(42).string(message.ip6);
+    }
+    if (message.status4 !== 0) {
+      writer.uint32(48).uint32(message.status4);
+    }
+    if (message.status6 !== 0) {
+      writer.uint32(56).uint32(message.status6);
+    }
+    if (message.finalUrl4 !== "") {
+      writer.uint32(66).string(message.finalUrl4);
+    }
+    if (message.finalUrl6 !== "") {
+      writer.uint32(74).string(message.finalUrl6);
+    }
+    if (message.bytes4 !== 0) {
+      writer.uint32(80).uint32(message.bytes4);
+    }
+    if (message.bytes6 !== 0) {
+      writer.uint32(88).uint32(message.bytes6);
+    }
+    if (message.cert4 !== "") {
+      writer.uint32(98).string(message.cert4);
+    }
+    if (message.cert6 !== "") {
+      writer.uint32(106).string(message.cert6);
+    }
+    if (message.ttfb4Ms !== 0) {
+      writer.uint32(113).double(message.ttfb4Ms);
+    }
+    if (message.ttfb6Ms !== 0) {
+      writer.uint32(121).double(message.ttfb6Ms);
+    }
+    if (message.download4Ms !== 0) {
+      writer.uint32(129).double(message.download4Ms);
+    }
+    if (message.download6Ms !== 0) {
+      writer.uint32(137).double(message.download6Ms);
+    }
+    if (message.error4 !== "") {
+      writer.uint32(146).string(message.error4);
+    }
+    if (message.error6 !== "") {
+      writer.uint32(154).string(message.error6);
+    }
+    if (message.similarity !== 0) {
+      writer.uint32(165).float(message.similarity);
+    }
+    for (const v of message.differences) {
+      writer.uint32(170).string(v!);
+    }
+    if (message.same !== false) {
+      writer.uint32(176).bool(message.same);
+    }
+    if (message.proberVersion !== "") {
+      writer.uint32(186).string(message.proberVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebParity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebParity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.crawlId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.scheme = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ip4 = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ip6 = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status4 = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.status6 = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.finalUrl4 = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.finalUrl6 = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.bytes4 = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.bytes6 = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.cert4 = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.cert6 = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 113) {
+              break;
+            }
+
+            message.ttfb4Ms = reader.double();
+            continue;
+          }
+          case 15: {
+            if (tag !== 121) {
+              break;
+            }
+
+            message.ttfb6Ms = reader.double();
+            continue;
+          }
+          case 16: {
+            if (tag !== 129) {
+              break;
+            }
+
+            message.download4Ms = reader.double();
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.download6Ms = reader.double();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.error4 = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.error6 = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 165) {
+              break;
+            }
+
+            message.similarity = reader.float();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.differences.push(reader.string());
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.same = reader.bool();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.proberVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebParity {
+    return {
+      crawlId: isSet(object.crawlId)
+        ? globalThis.String(object.crawlId)
+        : isSet(object.crawl_id)
+        ? globalThis.String(object.crawl_id)
+        : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      scheme: isSet(object.scheme) ? globalThis.String(object.scheme) : "",
+      ip4: isSet(object.ip4) ? globalThis.String(object.ip4) : "",
+      ip6: isSet(object.ip6) ? globalThis.String(object.ip6) : "",
+      status4: isSet(object.status4) ? globalThis.Number(object.status4) : 0,
+      status6: isSet(object.status6) ? globalThis.Number(object.status6) : 0,
+      finalUrl4: isSet(object.finalUrl4)
+        ? globalThis.String(object.finalUrl4)
+        : isSet(object.final_url4)
+        ? globalThis.String(object.final_url4)
+        : "",
+      finalUrl6: isSet(object.finalUrl6)
+        ? globalThis.String(object.finalUrl6)
+        : isSet(object.final_url6)
+        ? globalThis.String(object.final_url6)
+        : "",
+      bytes4: isSet(object.bytes4) ? globalThis.Number(object.bytes4) : 0,
+      bytes6: isSet(object.bytes6) ? globalThis.Number(object.bytes6) : 0,
+      cert4: isSet(object.cert4) ? globalThis.String(object.cert4) : "",
+      cert6: isSet(object.cert6) ? globalThis.String(object.cert6) : "",
+      ttfb4Ms: isSet(object.ttfb4Ms)
+        ? globalThis.Number(object.ttfb4Ms)
+        : isSet(object.ttfb4_ms)
+        ? globalThis.Number(object.ttfb4_ms)
+        : 0,
+      ttfb6Ms: isSet(object.ttfb6Ms)
+        ? globalThis.Number(object.ttfb6Ms)
+        : isSet(object.ttfb6_ms)
+        ? globalThis.Number(object.ttfb6_ms)
+        : 0,
+      download4Ms: isSet(object.download4Ms)
+        ? globalThis.Number(object.download4Ms)
+        : isSet(object.download4_ms)
+        ? globalThis.Number(object.download4_ms)
+        : 0,
+      download6Ms: isSet(object.download6Ms)
+        ? globalThis.Number(object.download6Ms)
+        : isSet(object.download6_ms)
+        ? globalThis.Number(object.download6_ms)
+        : 0,
+      error4: isSet(object.error4) ? globalThis.String(object.error4) : "",
+      error6: isSet(object.error6) ? globalThis.String(object.error6) : "",
+      similarity: isSet(object.similarity) ? globalThis.Number(object.similarity) : 0,
+      differences: globalThis.Array.isArray(object?.differences)
+        ? object.differences.map((e: any) => globalThis.String(e))
+        : [],
+      same: isSet(object.same) ? globalThis.Boolean(object.same) : false,
+      proberVersion: isSet(object.proberVersion)
+        ? globalThis.String(object.proberVersion)
+        : isSet(object.prober_version)
+        ? globalThis.String(object.prober_version)
+        : "",
+    };
+  },
+
+  toJSON(message: WebParity): unknown {
+    const obj: any = {};
+    if (message.crawlId !== "") {
+      obj.crawlId = message.crawlId;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.scheme !== "") {
+      obj.scheme = message.scheme;
+    }
+    if (message.ip4 !== "") {
+      obj.ip4 = message.ip4;
+    }
+    if (message.ip6 !== "") {
+      obj.ip6 = message.ip6;
+    }
+    if (message.status4 !== 0) {
+      obj.status4 = Math.round(message.status4);
+    }
+    if (message.status6 !== 0) {
+      obj.status6 = Math.round(message.status6);
+    }
+    if (message.finalUrl4 !== "") {
+      obj.finalUrl4 = message.finalUrl4;
+    }
+    if (message.finalUrl6 !== "") {
+      obj.finalUrl6 = message.finalUrl6;
+    }
+    if (message.bytes4 !== 0) {
+      obj.bytes4 = Math.round(message.bytes4);
+    }
+    if (message.bytes6 !== 0) {
+      obj.bytes6 = Math.round(message.bytes6);
+    }
+    if (message.cert4 !== "") {
+      obj.cert4 = message.cert4;
+    }
+    if (message.cert6 !== "") {
+      obj.cert6 = message.cert6;
+    }
+    if (message.ttfb4Ms !== 0) {
+      obj.ttfb4Ms = floatToJson(message.ttfb4Ms);
+    }
+    if (message.ttfb6Ms !== 0) {
+      obj.ttfb6Ms = floatToJson(message.ttfb6Ms);
+    }
+    if (message.download4Ms !== 0) {
+      obj.download4Ms = floatToJson(message.download4Ms);
+    }
+    if (message.download6Ms !== 0) {
+      obj.download6Ms = floatToJson(message.download6Ms);
+    }
+    if (message.error4 !== "") {
+      obj.error4 = message.error4;
+    }
+    if (message.error6 !== "") {
+      obj.error6 = message.error6;
+    }
+    if (message.similarity !== 0) {
+      obj.similarity = floatToJson(message.similarity);
+    }
+    if (message.differences?.length) {
+      obj.differences = message.differences;
+    }
+    if (message.same !== false) {
+      obj.same = message.same;
+    }
+    if (message.proberVersion !== "") {
+      obj.proberVersion = message.proberVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WebParity>, I>>(base?: I): WebParity {
+    return WebParity.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WebParity>, I>>(object: I): WebParity {
+    const message = createBaseWebParity();
+    message.crawlId = object.crawlId ?? "";
+    message.host = object.host ?? "";
+    message.scheme = object.scheme ?? "";
+    message.ip4 = object.ip4 ?? "";
+    message.ip6 = object.ip6 ?? "";
+    message.status4 = object.status4 ?? 0;
+    message.status6 = object.status6 ?? 0;
+    message.finalUrl4 = object.finalUrl4 ?? "";
+    message.finalUrl6 = object.finalUrl6 ?? "";
+    message.bytes4 = object.bytes4 ?? 0;
+    message.bytes6 = object.bytes6 ?? 0;
+    message.cert4 = object.cert4 ?? "";
+    message.cert6 = object.cert6 ?? "";
+    message.ttfb4Ms = object.ttfb4Ms ?? 0;
+    message.ttfb6Ms = object.ttfb6Ms ?? 0;
+    message.download4Ms = object.download4Ms ?? 0;
+    message.download6Ms = object.download6Ms ?? 0;
+    message.error4 = object.error4 ?? "";
+    message.error6 = object.error6 ?? "";
+    message.similarity = object.similarity ?? 0;
+    message.differences = object.differences?.map((e) => e) || [];
+    message.same = object.same ?? false;
+    message.proberVersion = object.proberVersion ?? "";
+    return message;
+  },
+};
+
 function createBaseCrawlResult(): CrawlResult {
   return { result: undefined };
 }
@@ -3729,6 +4446,9 @@ export const CrawlResult: MessageFns<CrawlResult> = {
         break;
       case "reverse":
         ReverseResult.encode(message.result.value, writer.uint32(42).fork()).join();
+        break;
+      case "web":
+        WebParity.encode(message.result.value, writer.uint32(50).fork()).join();
         break;
     }
     return writer;
@@ -3787,6 +4507,14 @@ export const CrawlResult: MessageFns<CrawlResult> = {
             message.result = { $case: "reverse", value: ReverseResult.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.result = { $case: "web", value: WebParity.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3811,6 +4539,8 @@ export const CrawlResult: MessageFns<CrawlResult> = {
         ? { $case: "geo", value: GeoResult.fromJSON(object.geo) }
         : isSet(object.reverse)
         ? { $case: "reverse", value: ReverseResult.fromJSON(object.reverse) }
+        : isSet(object.web)
+        ? { $case: "web", value: WebParity.fromJSON(object.web) }
         : undefined,
     };
   },
@@ -3827,6 +4557,8 @@ export const CrawlResult: MessageFns<CrawlResult> = {
       obj.geo = GeoResult.toJSON(message.result.value);
     } else if (message.result?.$case === "reverse") {
       obj.reverse = ReverseResult.toJSON(message.result.value);
+    } else if (message.result?.$case === "web") {
+      obj.web = WebParity.toJSON(message.result.value);
     }
     return obj;
   },
@@ -3864,6 +4596,12 @@ export const CrawlResult: MessageFns<CrawlResult> = {
       case "reverse": {
         if (object.result?.value !== undefined && object.result?.value !== null) {
           message.result = { $case: "reverse", value: ReverseResult.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "web": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "web", value: WebParity.fromPartial(object.result.value) };
         }
         break;
       }
