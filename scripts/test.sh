@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests start for real: NATS, the lab's DNS servers and tools.
-# podman, runc, debootstrap: the image test builds and runs deploy/Containerfile; unzip: helm for the chart test.
-packages=(nats-server nsd unbound dnsutils iproute2 nftables iptables openssl procps sqlite3 scamper iputils-ping time podman runc debootstrap unzip)
-commands=(nats-server nsd unbound dig ip nft iptables openssl pkill sqlite3 scamper ping /usr/bin/time podman runc debootstrap unzip)
+# podman, runc, debootstrap: the image test builds and runs deploy/Containerfile; unzip: helm for the chart test;
+# ntpdig (ntpsec's one-shot NTP client): the lab crawl test's independent check of the NTP probe.
+packages=(nats-server nsd unbound dnsutils iproute2 nftables iptables openssl procps sqlite3 scamper iputils-ping time podman runc debootstrap unzip ntpsec-ntpdig)
+commands=(nats-server nsd unbound dig ip nft iptables openssl pkill sqlite3 scamper ping /usr/bin/time podman runc debootstrap unzip ntpdig)
 missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")

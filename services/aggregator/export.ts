@@ -83,6 +83,8 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       ${ms("a.ping_avg")} AS ping_avg, ${ms("a.ping_max")} AS ping_max, ${ms("a.ping_mdev")} AS ping_mdev,
       a.tcp80 AS tcp80, a.tcp443 AS tcp443, a.tcp25 AS tcp25,
       a.starttls AS starttls, a.smtp_step AS smtp_step, a.smtp_failure AS smtp_failure, a.smtp_ehlo AS smtp_ehlo,
+      a.ntp_measured AS ntp_measured, a.ntp_answered AS ntp_answered, a.ntp_stratum AS ntp_stratum,
+      a.ntp_offset_ms AS ntp_offset_ms, a.ntp_rtt_ms AS ntp_rtt_ms, a.ntp_failure AS ntp_failure, a.ntp_kiss AS ntp_kiss,
       a.trace_hops AS trace_hops,
       arrayStringConcat(arrayMap(hop -> if(names[hop] != '', names[hop], hop), a.trace_path), ' ') AS trace_path,
       a.trace_method AS trace_method, a.trace_port AS trace_port, a.mtu AS mtu,

@@ -1,5 +1,5 @@
 // From the messages on crawl.results to rows of the raw tables (migrations
-// 001, 003, 005, 007, 011, 012). Pure: the crawl's date is passed in.
+// 001, 003, 005, 007, 011, 012, 013). Pure: the crawl's date is passed in.
 
 import { Family, Feature, PortState } from "../../gen/ipv6matrix/v1/common.js";
 import {
@@ -141,6 +141,14 @@ export function addressRow(result: AddressResult, date: string): Row {
     smtp_step: result.smtp?.step ?? "",
     smtp_failure: result.smtp?.failure ?? "",
     smtp_ehlo: result.smtp?.ehlo ? 1 : 0,
+    // The NTP probe (migration 013): all zero and '' where it was not measured.
+    ntp_measured: result.ntp ? 1 : 0,
+    ntp_answered: result.ntp?.answered ? 1 : 0,
+    ntp_stratum: result.ntp?.stratum ?? 0,
+    ntp_offset_ms: result.ntp?.offsetMs ?? 0,
+    ntp_rtt_ms: result.ntp?.rttMs ?? 0,
+    ntp_failure: result.ntp?.failure ?? "",
+    ntp_kiss: result.ntp?.kissCode ?? "",
     trace_hops: trace?.reached ? trace.hops : null,
     trace_path: (trace?.path ?? []).map((hop) => hop.name || hop.address || "*"),
     trace_reached: trace?.reached ? 1 : 0,

@@ -199,7 +199,18 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     await askRouterNames(run, crawlId, askedRouters);
     run.onProgress?.(stages);
   };
-  const ticker = setInterval(() => void poll().catch(() => {}), run.pollMs ?? 1000);
+  // One poll at a time: on a large crawl a poll can take longer than the interval, and polls
+  // piling up on the store slowed the inserts they were waiting for.
+  let polling = false;
+  const ticker = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    void poll()
+      .catch(() => {})
+      .finally(() => {
+        polling = false;
+      });
+  }, run.pollMs ?? 1000);
   try {
     for await (const line of run.domains) {
       if (run.signal?.aborted) break;

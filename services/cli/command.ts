@@ -31,7 +31,11 @@ export function dateOption(text: string): string {
  * "unknown table"; nothing is created in it.
  */
 export async function openStoreWithCrawls(config: Config): Promise<Store> {
-  const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+  const store = await openStore({
+    url: config.store.url,
+    dataDir: config.store.data_dir,
+    maxMemoryMb: config.store.max_memory_mb,
+  });
   try {
     const [row] = await store.query<{ n: number }>(
       "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'crawls'",

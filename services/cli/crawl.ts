@@ -69,7 +69,11 @@ ${commonUsage}`,
       yield* domains;
     }
 
-    const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+    const store = await openStore({
+      url: config.store.url,
+      dataDir: config.store.data_dir,
+      maxMemoryMb: config.store.max_memory_mb,
+    });
     const transport = new InProcessTransport({ topology: inProcessTopology(pipelineRoles) });
     const running = await startRoles(pipelineRoles, { config, transport, store });
     const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout, every * 1000);

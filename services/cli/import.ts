@@ -47,7 +47,11 @@ ${commonUsage}`,
     const path = resolve(String(values[kind]));
     const date = values["date"] === undefined ? undefined : dateOption(String(values["date"]));
     const config = configFrom(values);
-    const store = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+    const store = await openStore({
+      url: config.store.url,
+      dataDir: config.store.data_dir,
+      maxMemoryMb: config.store.max_memory_mb,
+    });
     try {
       await migrate(store);
       const imported: { crawlId: string; date: string }[] = [];

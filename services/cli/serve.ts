@@ -49,7 +49,11 @@ ${commonUsage}`,
     const store = runningRoles.some(usesStore)
       ? await throughStoreOutage(
           async () => {
-            const opened = await openStore({ url: config.store.url, dataDir: config.store.data_dir });
+            const opened = await openStore({
+              url: config.store.url,
+              dataDir: config.store.data_dir,
+              maxMemoryMb: config.store.max_memory_mb,
+            });
             try {
               await migrate(opened);
               return opened;

@@ -29,6 +29,12 @@ export const failures = [
   "ssl_failed_handshake",
   // Anything else; the raw error text is kept beside it (SmtpStep.detail).
   "unknown_failure",
+  // NTP (ntp/reply.ts): a stratum-0 kiss-o'-death, its kiss code kept beside it (NtpResult.kiss_code).
+  "ntp_kiss_of_death",
+  // NTP: leap indicator 3 or stratum 16: the server's clock is not synchronised.
+  "ntp_unsynchronized",
+  // NTP: a reply carrying our origin timestamp that is no server reply (mode not 4).
+  "ntp_invalid_reply",
 ] as const;
 
 export type Failure = (typeof failures)[number];
@@ -50,6 +56,9 @@ const enumOf: Readonly<Record<Failure, ProbeFailure>> = {
   starttls_not_offered: ProbeFailure.PROBE_FAILURE_STARTTLS_NOT_OFFERED,
   ssl_failed_handshake: ProbeFailure.PROBE_FAILURE_SSL_FAILED_HANDSHAKE,
   unknown_failure: ProbeFailure.PROBE_FAILURE_UNKNOWN_FAILURE,
+  ntp_kiss_of_death: ProbeFailure.PROBE_FAILURE_NTP_KISS_OF_DEATH,
+  ntp_unsynchronized: ProbeFailure.PROBE_FAILURE_NTP_UNSYNCHRONIZED,
+  ntp_invalid_reply: ProbeFailure.PROBE_FAILURE_NTP_INVALID_REPLY,
 };
 
 /** The wire enum of a failure; "" (the step succeeded) is PROBE_FAILURE_NONE. */

@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import { type CrawlOptions, DnsOutcome, Family, PortState } from "../../gen/ipv6matrix/v1/common.js";
 import {
   type AddressResult,
+  type NtpResult,
   type PingResult,
   TraceMethod,
   type TraceResult,
@@ -17,7 +18,9 @@ import type { Logger } from "../runtime/log.js";
 import { forbiddenReason } from "../runtime/special-purpose.js";
 import { RawSocketUnavailable } from "./capability.js";
 import { EchoSocket } from "./echo-socket.js";
+import { probeFailureOf } from "./failure.js";
 import { FlowSocket } from "./flow-socket.js";
+import { ntpProbe } from "./ntp/client.js";
 import { defaultRateLimits, PacketPacer, paced, type RateLimits } from "./packet-pacer.js";
 import { measurePath } from "./path.js";
 import { ping } from "./ping.js";
@@ -28,12 +31,14 @@ import { tcpProbe } from "./tcp.js";
 
 /** Recorded in every AddressResult: which method measured it (ooni's measurement version). */
 export const PROBER_VERSION =
-  "prober/3 ping=icmp-echo path=icmp-echo-ttl+retry,then-tcp-syn|udp pmtu=df-probe-confirmed tcp=connect smtp=ehlo-starttls tcp25=handshake";
+  "prober/3 ping=icmp-echo path=icmp-echo-ttl+retry,then-tcp-syn|udp pmtu=df-probe-confirmed tcp=connect smtp=ehlo-starttls tcp25=handshake ntp=v4-mode3-random-origin";
 
 export interface ProberOptions {
   readonly ping: { count: number; intervalMs: number; timeoutMs: number };
   readonly tcpTimeoutMs: number;
   readonly smtpTimeoutMs: number;
+  /** The NTP probe (config ntp_probe): wait per request, and requests again after silence. */
+  readonly ntp: { timeoutMs: number; retries: number };
   readonly trace: {
     maxTtl: number;
     timeoutMs: number;
@@ -77,6 +82,7 @@ export function proberOptionsFrom(config: Config, extras: ProberExtras = {}): Pr
     },
     tcpTimeoutMs: config.tcp.timeout * 1000,
     smtpTimeoutMs: config.tcp.smtpTimeout * 1000,
+    ntp: { timeoutMs: config.ntp_probe.timeout * 1000, retries: config.ntp_probe.retries },
     trace: {
       maxTtl: config.trace.max_ttl,
       timeoutMs: config.trace.timeout * 1000,
@@ -155,6 +161,7 @@ export class Prober {
       proberVersion: PROBER_VERSION,
       smtp: undefined,
       sourceIp: "",
+      ntp: undefined,
     };
     const refused = this.refusal(address);
     if (refused) return { ...result, notProbedReason: refused };
@@ -228,6 +235,23 @@ export class Prober {
           result.tcp25 = smtp.tcp25;
           result.starttls = smtp.starttls;
           result.smtp = smtpResultOf(smtp);
+        }),
+      );
+    }
+    // UDP 123 of every address, not only the time hosts' (docs/decisions/016-ntp-probe.md).
+    if (metrics.has("ntp")) {
+      work.push(
+        ntpProbe(address, { ...this.options.ntp, pace: () => this.paced(address) }).then((ntp) => {
+          result.ntp = {
+            answered: ntp.answered,
+            stratum: ntp.stratum,
+            offsetMs: ntp.offsetMs,
+            rttMs: ntp.rttMs,
+            failure: ntp.failure,
+            failureKind: probeFailureOf(ntp.failure),
+            kissCode: ntp.kissCode,
+            refid: ntp.refid,
+          } satisfies NtpResult;
         }),
       );
     }

@@ -53,6 +53,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "metrics.ip6Type": bool,
   "metrics.dns6": bool,
   "metrics.web6": bool,
+  "metrics.ntp": bool,
   "WWW.prefixes": { type: "names" },
   "NTP.prefixes": { type: "names" },
   "ping.count": { type: "int", min: 0, max: 100 },
@@ -60,6 +61,8 @@ export const schema: Readonly<Record<string, Kind>> = {
   "ping.timeout": seconds(60),
   "tcp.timeout": seconds(120),
   "tcp.smtpTimeout": seconds(300),
+  "ntp_probe.timeout": seconds(60),
+  "ntp_probe.retries": { type: "int", min: 0, max: 5 },
   "trace.max_ttl": { type: "int", min: 1, max: 255 },
   "trace.timeout": seconds(60),
   "geoip.citydb": { type: "path" },
@@ -93,6 +96,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "concurrency.addresses": { type: "int", min: 1, max: 100_000 },
   "store.data_dir": { type: "path" },
   "store.url": { type: "url", schemes: ["http", "https"] },
+  "store.max_memory_mb": { type: "int", min: 0, max: 1_000_000 },
   "nats.servers": { type: "urls", schemes: ["nats", "tls"] },
   "api.listen": { type: "endpoint", defaultPort: 7600 },
   "api.max_domains": { type: "int", min: 1, max: 100_000_000 },
@@ -132,11 +136,14 @@ export interface Config {
     /** The IPv6-only chain walk from the root (resolver/chain6, issue 19). */
     dns6: boolean;
     web6: boolean;
+    ntp: boolean;
   };
   readonly WWW: { prefixes: string[] };
   readonly NTP: { prefixes: string[] };
   readonly ping: { count: number; interval: number; timeout: number };
   readonly tcp: { timeout: number; smtpTimeout: number };
+  /** The NTP probe (issue 19); `NTP:` is the host prefixes, hence the other name. */
+  readonly ntp_probe: { timeout: number; retries: number };
   readonly trace: { max_ttl: number; timeout: number };
   readonly geoip: { citydb: string; asndb: string; v6prefix: string };
   readonly domain: { blocklist: string };
@@ -173,7 +180,7 @@ export interface Config {
     similarity_threshold: number;
   };
   readonly concurrency: { domains: number; hosts: number; addresses: number };
-  readonly store: { data_dir: string; url: string };
+  readonly store: { data_dir: string; url: string; max_memory_mb: number };
   readonly nats: { servers: string[] };
   readonly api: {
     listen: Endpoint | null;

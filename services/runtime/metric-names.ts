@@ -20,6 +20,7 @@ const metricNames: ReadonlyArray<readonly [Metric, string]> = [
   [Metric.METRIC_IP6TYPE, "ip6Type"],
   [Metric.METRIC_DNS6, "dns6"],
   [Metric.METRIC_WEB6, "web6"],
+  [Metric.METRIC_NTP, "ntp"],
 ];
 
 /** A submission's typed metrics as the names the pipeline carries. */

@@ -7,6 +7,7 @@ import { access, mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Session } from "chdb";
 import { cgroupMemoryReadable, chdbConnectionArgs } from "./chdb-cgroups.js";
+import { chdbMemory } from "./chdb-memory.js";
 import { logger } from "./log.js";
 import { type EncodedRows, type Params, type Row, type Store, StoreError, StoreOpenError } from "./store.js";
 import {
@@ -33,8 +34,13 @@ let released: Promise<void> = Promise.resolve();
 let chdb: Promise<typeof import("chdb")> | undefined;
 const loadChdb = () => (chdb ??= import("chdb"));
 
+export interface ChdbStoreOptions {
+  /** store.max_memory_mb: chDB's memory cap; 0 or absent, chDB's default (90 % of the machine). */
+  readonly maxMemoryMb?: number;
+}
+
 /** Opens (creating it if missing) the chDB data folder `dataDir` as a Store. */
-export async function openChdbStore(dataDir: string): Promise<Store> {
+export async function openChdbStore(dataDir: string, options: ChdbStoreOptions = {}): Promise<Store> {
   const dir = resolve(dataDir);
   if (binding && binding.dir !== dir) {
     throw new StoreError(
@@ -60,10 +66,11 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
         `the store ${dir} is in use by another process (pid ${holder}); stop it, or use a ClickHouse server for both`,
       );
     const { Session } = await loadChdb();
-    session = new Session(dir, { connectionArgs: connectionArgs() });
+    const memory = chdbMemory(options.maxMemoryMb);
+    session = new Session(dir, { connectionArgs: connectionArgs(memory.engineArgs) });
     const store = new ChdbStore(session);
     // SET lasts for the connection, so every later call (bound or not) runs with it.
-    for (const [name, value] of Object.entries(STORE_SETTINGS)) {
+    for (const [name, value] of Object.entries({ ...STORE_SETTINGS, ...memory.settings })) {
       await store.exec(`SET ${name} = ${typeof value === "string" ? `'${value}'` : value}`);
     }
     return store;
@@ -78,11 +85,14 @@ export async function openChdbStore(dataDir: string): Promise<Store> {
 
 let engineArgs: string[] | undefined;
 
-/** Decided once per process (the engine starts once), logged in one line when it matters. */
-function connectionArgs(): string[] {
+/**
+ * Decided once per process (the engine starts once, so the first store's memory cap is the
+ * process's), logged in one line when it matters.
+ */
+function connectionArgs(memoryArgs: string[]): string[] {
   if (engineArgs) return engineArgs;
   const readable = cgroupMemoryReadable();
-  engineArgs = chdbConnectionArgs(readable);
+  engineArgs = [...chdbConnectionArgs(readable), ...memoryArgs];
   if (!readable) {
     logger({ service: "store" }).info(
       "no cgroup memory files under /sys/fs/cgroup (network namespace or container): chDB counts its own RSS",
@@ -212,7 +222,16 @@ class ChdbStore implements Store {
   }
 }
 
+/** ClickHouse's MEMORY_LIMIT_EXCEEDED: here, the embedded store's cap. */
+const MEMORY_LIMIT_EXCEEDED = 241;
+
 function chdbError(err: unknown, sql: string): StoreError {
   const text = err instanceof Error ? err.message : String(err);
-  return storeErrorFromText(text, sql, err);
+  const error = storeErrorFromText(text, sql, err);
+  if (error.code !== MEMORY_LIMIT_EXCEEDED) return error;
+  return new StoreError(
+    `${error.message} (the embedded store's memory cap is store.max_memory_mb; raise it, or 0 for chDB's default)`,
+    sql,
+    { cause: err, code: error.code },
+  );
 }

@@ -11,9 +11,13 @@ export interface StoreConfig {
   readonly url?: string;
   /** chDB's data folder, used when there is no url. */
   readonly dataDir: string;
+  /** chDB's memory cap in MB (store.max_memory_mb); 0 or absent: chDB's default. */
+  readonly maxMemoryMb?: number;
   readonly clickhouse?: ClickHouseStoreOptions;
 }
 
 export function openStore(config: StoreConfig): Promise<Store> {
-  return config.url ? openClickHouseStore(config.url, config.clickhouse) : openChdbStore(config.dataDir);
+  return config.url
+    ? openClickHouseStore(config.url, config.clickhouse)
+    : openChdbStore(config.dataDir, { maxMemoryMb: config.maxMemoryMb });
 }

@@ -124,7 +124,11 @@ export class InProcessTransport implements Transport {
 
   constructor(options: InProcessOptions) {
     this.capacity = options.capacity ?? 10_000;
-    this.dedupKeys = options.dedupKeys ?? 200_000;
+    // 20,000 keys a subject: about a second of a crawl's messages, which covers a redelivered
+    // task publishing again. 200,000 were about 100 MB of live heap over the subjects (key strings
+    // and their set entries), which V8 tripled; the resolver's registries, not this window, keep
+    // each host and address to once a crawl (docs/performance.md, Whole crawl).
+    this.dedupKeys = options.dedupKeys ?? 20_000;
     for (const subject of Object.keys(options.topology)) {
       const groups = new Map<string, Group>();
       for (const name of groupsOf(options.topology, subject)) groups.set(name, new Group());

@@ -205,6 +205,52 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
         minimum: 300,
       },
     ]);
+    // Issue 19: a.com's DNS chain walked over IPv6 alone (migration 011).
+    await store.insert("dns6_chains", [
+      {
+        crawl_id: crawl,
+        date,
+        domain: "a.com",
+        ready: 0,
+        reason: "one_ipv6_nameserver",
+        broken_zone: "a.com",
+        min_servers: 1,
+        zone_servers: 1,
+        cuts: [".", "com", "a.com"],
+        cut_servers: [13, 13, 1],
+        parent_child_agree: 1,
+        queries: 2,
+      },
+    ]);
+    // Issue 19: the same site over both families (migration 012).
+    await store.insert("web_parity", [
+      {
+        crawl_id: crawl,
+        date,
+        host: "www.a.com",
+        scheme: "http",
+        ip4: "::ffff:192.0.2.1",
+        ip6: "2001:db8::1",
+        status4: 200,
+        status6: 200,
+        final_url4: "http://www.a.com/",
+        final_url6: "http://www.a.com/",
+        bytes4: 120,
+        bytes6: 120,
+        cert4: "",
+        cert6: "",
+        ttfb4_ms: 1.5,
+        ttfb6_ms: 1.25,
+        download4_ms: 0.5,
+        download6_ms: 0.5,
+        error4: "",
+        error6: "",
+        similarity: 100,
+        differences: [],
+        same: 1,
+        prober_version: "test",
+      },
+    ]);
     await computeSummaries(store, crawl);
     // Computing twice replaces, never adds.
     await computeSummaries(store, crawl);
@@ -272,6 +318,17 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
         "c.org org US 0 0 1 0 1 0 0 0 0 0 0 0 0 0 0 null 0 null",
       ],
     );
+  });
+
+  it("Domains computed a share of the domains at a time (a large crawl's way) gives the same rows", async () => {
+    const domainsSql = `SELECT domain, tld, country, www_hosts, www_hosts6, ns_hosts, ns_hosts6, mx_hosts, mx_hosts6,
+      ntp_hosts, ntp_hosts6, http4, http6, https4, https6, smtp4, smtp6, faster, round(pingratio, 4) AS pingratio,
+      fewer, round(hopratio, 4) AS hopratio FROM domains WHERE crawl_id = {crawl:String} ORDER BY domain`;
+    const whole = await rows(domainsSql);
+    // One domain a share: three passes for the three domains.
+    await computeSummaries(store, crawl, { domainsAShare: 1 });
+    assert.equal(whole.length, 3);
+    assert.deepEqual(await rows(domainsSql), whole);
   });
 
   it("DomainPenetration", async () => {

@@ -1,21 +1,31 @@
-// npm run bench:aggregator [-- --domains N] [--store-url URL]: ingest rate of
+// npm run bench:aggregator [-- --domains N] [--store-url URL] [--max-memory-mb MB]: ingest rate of
 // the raw tables through the aggregator's batch writer, and the time to compute
 // the four summaries, for a synthetic crawl (7 jobs per domain: NS x2, MX,
-// WWW x3, NTP), on chDB in a temporary folder (or a ClickHouse server).
+// WWW x3, NTP), on chDB in a temporary folder (or a ClickHouse server), chDB capped as the default
+// configuration caps it (store.max_memory_mb) unless --max-memory-mb says otherwise (0: no cap).
 // Prints one line per figure; writes nothing outside its temporary folder.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BatchWriter } from "../../services/aggregator/batch-writer.js";
 import { computeSummaries } from "../../services/aggregator/summaries.js";
+import { loadConfig } from "../../services/runtime/config.js";
 import { saveCrawl } from "../../services/runtime/crawls.js";
 import { migrate } from "../../services/runtime/migrate.js";
 import type { Row } from "../../services/runtime/store.js";
 import { openStore } from "../../services/runtime/store-open.js";
 
-const { values } = parseArgs({ options: { domains: { type: "string" }, "store-url": { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    domains: { type: "string" },
+    "store-url": { type: "string" },
+    "max-memory-mb": { type: "string" },
+  },
+});
+const maxMemoryMb = Number(values["max-memory-mb"] ?? loadConfig({ env: {} }).store.max_memory_mb);
 const count = Number(values.domains ?? 1_000_000);
 const tlds = ["com", "org", "net", "de", "uk", "jp"];
 const crawl = "bench";
@@ -162,7 +172,7 @@ function domainRows(n: number): { table: string; rows: Row[] }[] {
   ];
 }
 
-const store = await openStore({ url: values["store-url"], dataDir: join(dir, "data") });
+const store = await openStore({ url: values["store-url"], dataDir: join(dir, "data"), maxMemoryMb });
 try {
   await migrate(store);
   await saveCrawl(store, {
@@ -228,7 +238,7 @@ try {
         `found ${JSON.stringify(Object.fromEntries(found))} and ${summarised?.n} summarised domains`,
     );
   const rows = [...written.values()].reduce((sum, n) => sum + n, 0);
-  console.log(`store: ${store.kind}`);
+  console.log(`store: ${store.kind}${store.kind === "chdb" ? `, store.max_memory_mb ${maxMemoryMb}` : ""}`);
   console.log(`domains: ${count}`);
   console.log(
     `rows ingested: ${rows} (${tables.map((table) => `${table} ${written.get(table)}`).join(", ")})`,
@@ -245,6 +255,37 @@ try {
       `peak RSS, ${name}: ${mb(peak.rss)} MB (V8 heap ${mb(peak.heapTotal)} MB, buffers ${mb(peak.arrayBuffers)} MB, ` +
         `chDB and code ${mb(peak.rss - peak.heapTotal - peak.arrayBuffers)} MB)`,
     );
+  if (store.kind === "chdb") {
+    // As a user computes them again: `ipv6matrix summarise` in a process of its own, whose peak
+    // RSS is the summaries' alone (the figures above include what chDB kept from the ingest).
+    await store.close();
+    const timeFile = join(dir, "summarise.time");
+    const cli = resolve(import.meta.dirname, "../../bin/ipv6matrix.mjs");
+    const sets = [`store.data_dir=${join(dir, "data")}`, `store.max_memory_mb=${maxMemoryMb}`];
+    const started = performance.now();
+    const run = spawnSync(
+      "/usr/bin/time",
+      [
+        "-o",
+        timeFile,
+        "-f",
+        "%M %U %S",
+        process.execPath,
+        cli,
+        "summarise",
+        ...sets.flatMap((x) => ["--set", x]),
+        crawl,
+      ],
+      { encoding: "utf8", env: { ...process.env, IPV6MATRIX_TELEMETRY_LOG_LEVEL: "warn" } },
+    );
+    if (run.status !== 0)
+      throw new Error(`ipv6matrix summarise failed (${run.status}): ${run.stderr.slice(-2000)}`);
+    const [kb, user, sys] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
+    console.log(
+      `ipv6matrix summarise (own process): ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
+        `CPU ${(user! + sys!).toFixed(1)} s, peak RSS ${Math.round(kb! / 1024)} MB`,
+    );
+  }
 } finally {
   clearInterval(sampler);
   await store.close();

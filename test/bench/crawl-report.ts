@@ -11,6 +11,8 @@ export interface BenchResult {
   mode: "embedded" | "nats";
   /** NATS mode: how many processes of each role (`resolver=2,prober=2`). */
   instances?: string;
+  /** A + AAAA of www.<domain> only (--dns-only): massdns alone is the field's figure. */
+  dnsOnly?: boolean;
   domains: number;
   commit: string;
   machine: { cpus: number; model: string; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
@@ -33,7 +35,10 @@ export interface BenchResult {
   processes: Record<string, ProcessFigures>;
   field:
     | { skipped: string }
-    | { massdns: MassdnsFigures & { unbound: ProcessFigures | undefined }; scamper: ScamperFigures };
+    | {
+        massdns: MassdnsFigures & { unbound: ProcessFigures | undefined };
+        scamper: ScamperFigures | undefined;
+      };
   /** [got, wanted] */
   checks: Record<string, [number, number]>;
 }
@@ -44,6 +49,7 @@ export async function crawlChecks(
   crawlId: string,
   want: Totals,
   stdout: string,
+  dnsOnly = false,
 ): Promise<Record<string, [number, number]>> {
   const one = async (sql: string) => Number((await store.query(sql, { c: crawlId }))[0]?.["n"] ?? -1);
   const dns6 = (where: string) =>
@@ -62,15 +68,27 @@ export async function crawlChecks(
       ),
       want.wwwAAAA,
     ],
-    "addresses without a ping reply": [
-      await one(`SELECT count() AS n FROM addresses FINAL WHERE crawl_id = {c:String} AND ping_received = 0`),
-      0,
-    ],
-    // The dns6 chain walk (decision 014): in-house name servers with AAAA glue (N % 4 == 0) make a
-    // ready zone of two; without it (N % 4 == 2) no_aaaa_glue; a provider's pair has one.
-    "dns6 ready": [await dns6("ready = 1"), want.nsInHouse - want.nsInHouseNoAAAA],
-    "dns6 no_aaaa_glue": [await dns6("reason = 'no_aaaa_glue'"), want.nsInHouseNoAAAA],
-    "dns6 one_ipv6_nameserver": [await dns6("reason = 'one_ipv6_nameserver'"), want.nsProvider],
+    ...(dnsOnly
+      ? {}
+      : {
+          "addresses without a ping reply": [
+            await one(
+              `SELECT count() AS n FROM addresses FINAL WHERE crawl_id = {c:String} AND ping_received = 0`,
+            ),
+            0,
+          ] as [number, number],
+          // The dns6 chain walk (decision 014): in-house name servers with AAAA glue (N % 4 == 0)
+          // make a ready zone of two; without it (N % 4 == 2) no_aaaa_glue; a provider's pair has one.
+          "dns6 ready": [await dns6("ready = 1"), want.nsInHouse - want.nsInHouseNoAAAA] as [number, number],
+          "dns6 no_aaaa_glue": [await dns6("reason = 'no_aaaa_glue'"), want.nsInHouseNoAAAA] as [
+            number,
+            number,
+          ],
+          "dns6 one_ipv6_nameserver": [await dns6("reason = 'one_ipv6_nameserver'"), want.nsProvider] as [
+            number,
+            number,
+          ],
+        }),
   };
 }
 
@@ -78,16 +96,20 @@ const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "
 
 export function formatTable(r: BenchResult): string {
   const field = "massdns" in r.field ? r.field : undefined;
-  const fieldSeconds = field ? field.massdns.seconds + field.scamper.seconds : Number.NaN;
+  const scamper = field?.scamper;
+  const fieldSeconds = field ? field.massdns.seconds + (scamper?.seconds ?? 0) : Number.NaN;
+  const fieldName = r.dnsOnly ? "massdns" : "massdns + scamper";
   const rows: [string, string, string][] = [
     [
       "wall time (s)",
       f(r.crawl.seconds),
       field
-        ? `${f(fieldSeconds)} (massdns ${f(field.massdns.seconds)} + scamper ping ${f(field.scamper.pingSeconds)} + trace ${f(field.scamper.traceSeconds)})`
+        ? scamper
+          ? `${f(fieldSeconds)} (massdns ${f(field.massdns.seconds)} + scamper ping ${f(scamper.pingSeconds)} + trace ${f(scamper.traceSeconds)})`
+          : `${f(fieldSeconds)} (massdns)`
         : "skipped",
     ],
-    ["ratio to massdns + scamper", field ? f(r.crawl.seconds / fieldSeconds, 2) : "-", ""],
+    [`ratio to ${fieldName}`, field ? f(r.crawl.seconds / fieldSeconds, 2) : "-", ""],
     ["domains/s", f(r.domains / r.crawl.seconds), ""],
     [
       "questions/s",
@@ -96,29 +118,25 @@ export function formatTable(r: BenchResult): string {
     ],
     // The chain walk asks authoritative servers itself, beside unbound's questions.
     ["dns6 walk questions/domain", f(r.dns6Questions / r.domains, 2), ""],
-    [
-      "addresses/s",
-      f(r.addresses / r.crawl.seconds),
-      field ? f(field.scamper.addresses / field.scamper.seconds) : "",
-    ],
+    ["addresses/s", f(r.addresses / r.crawl.seconds), scamper ? f(scamper.addresses / scamper.seconds) : ""],
     ["rows stored/s", f(r.rows / r.crawl.seconds, 0), ""],
     [
       "RTT median (ms, ping avg per address)",
       f(r.rttMedianMs, 3),
-      field
-        ? `${f(field.scamper.rttMedianMs, 3)} (difference ${f(r.rttMedianMs - field.scamper.rttMedianMs, 3)})`
-        : "",
+      scamper ? `${f(scamper.rttMedianMs, 3)} (difference ${f(r.rttMedianMs - scamper.rttMedianMs, 3)})` : "",
     ],
     ["summaries alone (s)", f(r.summaries.seconds), ""],
     [
       "CPU per domain (ms)",
       f((r.crawl.cpuSeconds * 1000) / r.domains, 2),
-      field ? f(((field.massdns.cpuSeconds + field.scamper.cpuSeconds) * 1000) / r.domains, 2) : "",
+      field ? f(((field.massdns.cpuSeconds + (scamper?.cpuSeconds ?? 0)) * 1000) / r.domains, 2) : "",
     ],
     [
       r.mode === "nats" ? "peak RSS crawl, every process summed (MB)" : "peak RSS crawl (MB)",
       f(r.crawl.peakRssMb, 0),
-      field ? `massdns ${f(field.massdns.peakRssMb, 0)}, scamper ${f(field.scamper.peakRssMb, 0)}` : "",
+      field
+        ? `massdns ${f(field.massdns.peakRssMb, 0)}${scamper ? `, scamper ${f(scamper.peakRssMb, 0)}` : ""}`
+        : "",
     ],
     ["peak RSS summarise (MB)", f(r.summaries.peakRssMb, 0), ""],
     ...Object.entries(r.processes).map(([name, p]): [string, string, string] => [
@@ -130,7 +148,7 @@ export function formatTable(r: BenchResult): string {
       .sort((a, b) => a[1] - b[1])
       .map(([stage, s]): [string, string, string] => [`stage ${stage} done at (s)`, f(s), ""]),
   ];
-  const header = `whole crawl, ${r.domains} domains (${r.questions} questions, ${r.addresses} addresses, ${r.rows} rows), ${r.mode}${r.instances ? ` (${r.instances})` : ""}, commit ${r.commit}, load ${r.machine.loadBefore.map((l) => l.toFixed(1)).join(" ")}`;
+  const header = `${r.dnsOnly ? "DNS only (A + AAAA of www)" : "whole crawl"}, ${r.domains} domains (${r.questions} questions, ${r.addresses} addresses, ${r.rows} rows), ${r.mode}${r.instances ? ` (${r.instances})` : ""}, commit ${r.commit}, load ${r.machine.loadBefore.map((l) => l.toFixed(1)).join(" ")}`;
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(12, ...rows.map((x) => x[1].length));
   const lines = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
@@ -139,11 +157,11 @@ export function formatTable(r: BenchResult): string {
   );
   return [
     header,
-    `${"".padEnd(w0)}  ${"ipv6matrix".padStart(w1)}  massdns + scamper`,
+    `${"".padEnd(w0)}  ${"ipv6matrix".padStart(w1)}  ${fieldName}`,
     ...lines,
     ...checks,
     field
-      ? `field tools: massdns answered ${field.massdns.answered}/${field.massdns.questions} questions; scamper: ${field.scamper.pingReplied}/${field.scamper.addresses} addresses replied to ping, ${field.scamper.traced} traces completed`
+      ? `field tools: massdns answered ${field.massdns.answered}/${field.massdns.questions} questions${scamper ? `; scamper: ${scamper.pingReplied}/${scamper.addresses} addresses replied to ping, ${scamper.traced} traces completed` : ""}`
       : `field tools: skipped (${(r.field as { skipped: string }).skipped})`,
   ].join("\n");
 }

@@ -10,12 +10,15 @@
 // Options: --domains 1000  --mode embedded|nats  --instances resolver=2,prober=2 (nats only)
 //          --skip-field-tools  --massdns PATH ($MASSDNS)  --scamper PATH  --out DIR
 //          --profile DIR (the crawl's --cpu-prof)
+//          --dns-only: A + AAAA of one WWW prefix (www) and nothing else, against massdns alone
+//          (embedded only)  --set KEY=VALUE (more settings for the embedded crawl, repeatable)
 // Needs root and the lab lock: flock /run/v6m-lab.lock npm run bench -- --domains 1000
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { schema } from "../../services/runtime/config.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { DEFAULT_TLDS, domainName, totals, type World } from "../lab/scale/rule.js";
 import { crawlLabUp, PARENT_ADDR6, RESOLVER_ADDR } from "./crawl-lab.js";
@@ -35,8 +38,11 @@ const { values } = parseArgs({
     scamper: { type: "string", default: "scamper" },
     out: { type: "string", default: join(root, "bench/results") },
     profile: { type: "string" },
+    "dns-only": { type: "boolean", default: false },
+    set: { type: "string", multiple: true, default: [] },
   },
 });
+const dnsOnly = values["dns-only"]!;
 const count = Number(values.domains);
 if (!Number.isInteger(count) || count < 1)
   throw new Error(`--domains: a positive integer, not '${values.domains}'`);
@@ -44,6 +50,8 @@ const mode = values.mode === "nats" ? "nats" : "embedded";
 if (values.mode !== mode) throw new Error(`--mode: embedded or nats, not '${values.mode}'`);
 if (values.instances !== undefined && mode !== "nats")
   throw new Error("--instances: only with --mode nats (embedded mode is one process)");
+if ((dnsOnly || values.set!.length > 0) && mode !== "embedded")
+  throw new Error("--dns-only and --set: only with --mode embedded (NATS mode writes its own configuration)");
 const world: World = { count, tlds: DEFAULT_TLDS };
 const DATE = "2026-01-01";
 
@@ -62,6 +70,17 @@ const node = [
   ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`] : []),
 ];
 const cli = [...node, join(root, "bin/ipv6matrix.mjs")];
+// DNS only: the questions massdns is compared with (A + AAAA of www.<domain>), every metric off.
+const DNS_ONLY = [
+  "features.NS=false",
+  "features.MX=false",
+  "features.NTP=false",
+  "WWW.prefixes=www",
+  // Every metric the configuration knows, so that one added later is off here too.
+  ...Object.keys(schema)
+    .filter((key) => key.startsWith("metrics."))
+    .map((key) => `${key}=false`),
+];
 const sets = [
   `store.data_dir=${dataDir}`,
   "prober.allow_ranges=198.18.0.0/15,2001:db8::/32",
@@ -69,6 +88,8 @@ const sets = [
   // The dns6 chain walk starts at the lab's root, over IPv6.
   `resolver.root_hints=${PARENT_ADDR6}`,
   "telemetry.log_level=warn",
+  ...(dnsOnly ? DNS_ONLY : []),
+  ...values.set!,
 ].flatMap((s) => ["--set", s]);
 
 /**
@@ -174,7 +195,7 @@ try {
       )
     ).map((r) => Number(r["ping_avg"])),
   );
-  const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout);
+  const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout, dnsOnly);
   const dns6Questions = Number(
     (
       await store.query(`SELECT sum(queries) AS n FROM dns6_chains FINAL WHERE crawl_id = {c:String}`, {
@@ -201,7 +222,8 @@ try {
     const m = runMassdns(massdns, lab.vantage, `${RESOLVER_ADDR}:53`, byType, work);
     const unboundForMassdns = s2.stop()["unbound"];
     await lab.stopResolver();
-    const s = runScamper(scamper, lab.vantage, addresses, work);
+    // DNS only stores no address to probe: massdns alone is the comparison.
+    const s = dnsOnly ? undefined : runScamper(scamper, lab.vantage, addresses, work);
     field = { massdns: { ...m, unbound: unboundForMassdns }, scamper: s };
   }
 
@@ -209,6 +231,7 @@ try {
     bench: "crawl",
     mode,
     ...(mode === "nats" ? { instances: values.instances ?? "resolver=1,prober=1" } : {}),
+    dnsOnly,
     domains: count,
     commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim(),
     machine: {

@@ -76,6 +76,51 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
     assert.deepEqual(checkDns6(expected, tables), []);
   });
 
+  it("asks every address for the time (NTP, UDP 123) and tells servers, closed ports and a kiss-o'-death apart", () => {
+    // Written by hand from the scenario: its `ntp: true` addresses answer (stratum 2), `ntp: kiss`
+    // ones send RATE, every other address's UDP 123 is closed. quebec.at is NTP over IPv4 only.
+    const answered = [
+      "203.0.113.123",
+      "203.0.113.41",
+      "2001:db8:a::71",
+      "203.0.113.124",
+      "203.0.113.125",
+      "2001:db8:a::125",
+    ];
+    const kiss = ["203.0.113.126", "2001:db8:a::126"];
+    const rows = tables["addresses"]!;
+    const got = (ip: string) => {
+      const row = rows.find((r) => r["ip"] === ip);
+      return `${row?.["ntp_measured"]} ${row?.["ntp_answered"]} ${row?.["ntp_stratum"]} ${row?.["ntp_failure"]} ${row?.["ntp_kiss"]}`;
+    };
+    assert.deepEqual(
+      answered.map(got),
+      answered.map(() => "1 1 2  "),
+    );
+    assert.deepEqual(
+      kiss.map(got),
+      kiss.map(() => "1 0 0 ntp_kiss_of_death RATE"),
+    );
+    const others = rows
+      .map((r) => String(r["ip"]))
+      .filter((ip) => !answered.includes(ip) && !kiss.includes(ip));
+    assert.equal(others.length, rows.length - 8);
+    assert.deepEqual(
+      others.map(got),
+      others.map(() => "1 0 0 connection_refused "),
+    );
+    for (const ip of answered) {
+      const row = rows.find((r) => r["ip"] === ip)!;
+      // One clock for server and prober: the offset is bounded by half the round trip (and the
+      // round trip by the probe's timeout); both are measured, neither is fixed.
+      assert.ok(
+        Number(row["ntp_rtt_ms"]) > 0 && Number(row["ntp_rtt_ms"]) < 2000,
+        `${ip} rtt ${row["ntp_rtt_ms"]}`,
+      );
+      assert.ok(Math.abs(Number(row["ntp_offset_ms"])) < 500, `${ip} offset ${row["ntp_offset_ms"]}`);
+    }
+  });
+
   it("asks the lab's resolver each question once: shared hosts and addresses are resolved once a crawl", () => {
     // unbound logs "info: <client address> <name>. <TYPE> IN" for every question it receives.
     const asked = new Map<string, number>();
@@ -87,7 +132,7 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
       asked.set(key, (asked.get(key) ?? 0) + 1);
     }
     // The scenario's shared providers: mx.mailprov.net is the MX of six crawled domains,
-    // ns1.dnsprov.net a name server of nine and ns2.dnsprov.net of eight; each is one host of
+    // ns1.dnsprov.net a name server of eighteen and ns2.dnsprov.net of seventeen; each is one host of
     // the crawl, asked for A and AAAA once.
     const shared = ["mx.mailprov.net", "ns1.dnsprov.net", "ns2.dnsprov.net"];
     assert.deepEqual(
@@ -186,6 +231,31 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
         );
     }
     assert.deepEqual(disagreements, []);
+  });
+
+  it("agrees with an independent NTP client: ntpsec's ntpdig on every address", async () => {
+    // ntpdig (Debian's ntpsec-ntpdig) asks once and prints JSON; it never sets the clock without
+    // -s / -S. A stratum-0 reply it drops as a "probable KOD packet"; silence or a refusal leaves
+    // "no eligible servers".
+    const ips = Object.keys(expected["addresses"] as Row);
+    const theirs = await Promise.all(
+      ips.map(async (ip) => {
+        const dug = await lab.exec("ntpdig", ["-j", "-t", "1", ip], 20_000);
+        const answer = /^\{.*\}$/m.exec(dug.stdout)?.[0];
+        if (dug.code === 0 && answer)
+          return `answered stratum ${(JSON.parse(answer) as { stratum: number }).stratum}`;
+        return /KOD/.test(dug.stdout + dug.stderr) ? "kiss-o'-death" : "no answer";
+      }),
+    );
+    const ours = ips.map((ip) => {
+      const row = tables["addresses"]!.find((r) => r["ip"] === ip);
+      if (row?.["ntp_answered"] === 1) return `answered stratum ${row["ntp_stratum"]}`;
+      return row?.["ntp_failure"] === "ntp_kiss_of_death" ? "kiss-o'-death" : "no answer";
+    });
+    assert.deepEqual(
+      ips.map((ip, i) => `${ip} ${theirs[i]}`),
+      ips.map((ip, i) => `${ip} ${ours[i]}`),
+    );
   });
 
   it("gives the same summaries on a ClickHouse server's SQL as on chDB's", async () => {

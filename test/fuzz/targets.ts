@@ -12,6 +12,8 @@ import { readLegacyCsvRun } from "../../services/aggregator/legacy/csv-import.js
 import { legacyRawRows } from "../../services/aggregator/legacy/legacy-crawl.js";
 import { LegacyFormatError, parseCsv } from "../../services/aggregator/legacy/legacy-formats.js";
 import { echoRequest, internetChecksum, parseIcmp4, parseIcmp6 } from "../../services/prober/icmp-packet.js";
+import { encodeHeader, encodeRequest } from "../../services/prober/ntp/packet.js";
+import { judgeReply } from "../../services/prober/ntp/reply.js";
 import { SmtpReplyParser } from "../../services/prober/smtp-reply.js";
 import { checkAnswer, encodeQuery, recordText, walkChain } from "../../services/resolver/dns-message.js";
 import { ConfigError, loadConfig } from "../../services/runtime/config.js";
@@ -130,6 +132,50 @@ const smtp: FuzzTarget = {
     assert.ok(failures.length <= 1 && (failures.length === 0 || whole.at(-1)!.kind === "failure"));
     for (const reply of whole)
       if (reply.kind === "reply") assert.ok(reply.reply.code >= 0 && reply.reply.code <= 999);
+  },
+};
+
+// The origin every NTP input is judged against: a reply must carry it to count at all.
+const ntpOrigin = Buffer.from("0123456789abcdef", "hex");
+
+const ntp: FuzzTarget = {
+  name: "ntp",
+  about: "NTP replies (services/prober/ntp/reply.ts judgeReply, packet.ts decodeHeader)",
+  seeds: () => {
+    const header = (first: number, stratum: number, refid: string) =>
+      encodeHeader({
+        leap: first >> 6,
+        version: (first >> 3) & 7,
+        mode: first & 7,
+        stratum,
+        poll: 6,
+        precision: -20,
+        rootDelay: 0.001,
+        rootDispersion: 0.01,
+        refid: Buffer.from(refid, "latin1"),
+        reference: Buffer.from("e9b7a10000000000", "hex"),
+        origin: ntpOrigin,
+        receive: Buffer.from("e9b7a10080000000", "hex"),
+        transmit: Buffer.from("e9b7a100c0000000", "hex"),
+      });
+    return [
+      header(0x24, 2, "\xc6\x33\x64\x01"),
+      header(0xe4, 0, "RATE"),
+      header(0xe4, 2, "LOCL"),
+      encodeRequest(ntpOrigin).bytes,
+    ];
+  },
+  dictionary: ["\x24", "\xe4", "\x23", "\x00", "\x10", "RATE", "\x01\x23\x45\x67\x89\xab\xcd\xef"],
+  run(data) {
+    const sentMs = Date.UTC(2024, 3, 3);
+    const verdict = judgeReply(data, [{ transmit: ntpOrigin.toString("hex"), sentMs }], sentMs + 10);
+    if (verdict.kind === "ignored") return;
+    // Judged at all only with our origin; an answer has a stratum of 1..15 and finite numbers.
+    assert.ok(data.subarray(24, 32).equals(ntpOrigin));
+    if (verdict.kind === "answered") {
+      assert.ok(verdict.stratum >= 1 && verdict.stratum <= 15);
+      assert.ok(Number.isFinite(verdict.offsetMs) && Number.isFinite(verdict.rttMs));
+    } else assert.ok(verdict.failure.startsWith("ntp_"));
   },
 };
 
@@ -258,4 +304,4 @@ const legacyCsv: FuzzTarget = {
   },
 };
 
-export const targets: readonly FuzzTarget[] = [dns, icmp, smtp, domainFile, config, legacyCsv];
+export const targets: readonly FuzzTarget[] = [dns, icmp, smtp, ntp, domainFile, config, legacyCsv];

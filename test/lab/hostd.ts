@@ -1,21 +1,31 @@
 // The lab's hosts: one process per site namespace that listens on each address:port the
 // scenario declares open (HTTP on 80, TLS on 443, SMTP on 25 with or without STARTTLS, or an
-// SMTP server that greets and then stalls). Closed ports are simply not bound (the kernel
-// resets); filtered ports and dropped pings are nft rules set by netns.ts, not here. An
-// address may declare its web behaviour (issue 19's same-site cases): another page body,
-// another status, the other certificate, a redirect of "/", a random nonce per response.
+// SMTP server that greets and then stalls; NTP on UDP 123, a server or a kiss-o'-death). Closed
+// ports are simply not bound (the kernel resets); filtered ports and dropped pings are nft rules
+// set by netns.ts, not here. An address may declare its web behaviour (issue 19's same-site
+// cases): another page body, another status, the other certificate, a redirect of "/", a random
+// nonce per response.
 // Usage: node --import tsx test/lab/hostd.ts <config.json>
 import { randomBytes } from "node:crypto";
+import { createSocket } from "node:dgram";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { createServer, isIPv6, type Socket } from "node:net";
 import {
   createSecureContext,
   createServer as createTlsServer,
   type SecureContext,
   TLSSocket,
 } from "node:tls";
+import { ntpReply } from "./ntp-responder.js";
 
-export type ListenerKind = "http" | "https" | "smtp-starttls" | "smtp-plain" | "smtp-stall";
+export type ListenerKind =
+  | "http"
+  | "https"
+  | "smtp-starttls"
+  | "smtp-plain"
+  | "smtp-stall"
+  | "ntp"
+  | "ntp-kiss";
 
 /** How an address's web server answers (scenario key `web`); each unset part is the default. */
 export interface WebBehaviour {
@@ -131,6 +141,19 @@ async function main(): Promise<void> {
   const listening = config.listeners.map(
     (l) =>
       new Promise<void>((resolve, reject) => {
+        if (l.kind === "ntp" || l.kind === "ntp-kiss") {
+          const socket = createSocket(isIPv6(l.address) ? "udp6" : "udp4");
+          const kiss = l.kind === "ntp-kiss";
+          socket.on("message", (request, from) => {
+            const reply = ntpReply(request, Date.now(), kiss, () => Date.now());
+            if (reply) socket.send(reply, from.port, from.address);
+          });
+          socket.once("error", (err) =>
+            reject(new Error(`hostd: ${l.address} udp ${l.port}: ${err.message}`)),
+          );
+          socket.bind(l.port, l.address, () => resolve());
+          return;
+        }
         const server =
           l.kind === "https"
             ? createTlsServer(l.web?.cert === "other" ? other : tls, (s) => {

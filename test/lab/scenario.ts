@@ -11,6 +11,8 @@ import { SITES, type Site } from "./topology.js";
 
 export type PortBehaviour = "open" | "closed" | "filtered";
 export type SmtpBehaviour = "starttls" | "plain" | "stall" | "closed" | "filtered";
+/** UDP 123 (issue 19): an NTP server (stratum 2), a kiss-o'-death (stratum 0, RATE), or closed. */
+export type NtpBehaviour = "serve" | "kiss" | "closed";
 
 export interface Geo {
   country: string;
@@ -29,6 +31,7 @@ export interface AddressSpec {
   tcp80: PortBehaviour;
   tcp443: PortBehaviour;
   smtp: SmtpBehaviour;
+  ntp: NtpBehaviour;
   ping: boolean;
   dns?: "auth" | "slow";
   ptr: boolean;
@@ -85,6 +88,14 @@ function readGeo(file: string, field: string, raw: unknown): Geo {
   return g as Geo;
 }
 
+/** `ntp: true` serves time, `ntp: kiss` answers every request with a RATE kiss-o'-death; default closed. */
+function readNtp(file: string, field: string, value: unknown): NtpBehaviour {
+  if (value === undefined || value === false) return "closed";
+  if (value === true) return "serve";
+  if (value === "kiss") return "kiss";
+  return fail(file, field, `${JSON.stringify(value)} is not one of true, false, kiss`);
+}
+
 const KNOWN_ADDRESS_KEYS = new Set([
   "ip",
   "range",
@@ -92,6 +103,7 @@ const KNOWN_ADDRESS_KEYS = new Set([
   "tcp80",
   "tcp443",
   "smtp",
+  "ntp",
   "ping",
   "dns",
   "ptr",
@@ -141,6 +153,7 @@ function readAddresses(file: string, host: string, list: unknown): AddressSpec[]
         ["starttls", "plain", "stall", "closed", "filtered"],
         "closed",
       ),
+      ntp: readNtp(file, `${field}.ntp`, raw.ntp),
       ping: raw.ping !== false,
       ptr: raw.ptr !== false,
       geo: readGeo(file, `${field}.geo`, raw.geo),

@@ -60,6 +60,8 @@ function listenersOf(site: Site, scenario: ReturnType<typeof loadScenario>): Hos
     };
     const kind = smtp[a.smtp];
     if (kind) out.push({ address: a.ip, port: 25, kind, name: a.host });
+    if (a.ntp !== "closed")
+      out.push({ address: a.ip, port: 123, kind: a.ntp === "kiss" ? "ntp-kiss" : "ntp", name: a.host });
   }
   return out;
 }

@@ -69,6 +69,7 @@ async function worker(): Promise<void> {
     count(`starttls=${result.starttls}`);
     count(`hops=${result.trace?.hops ?? "-"}`);
     count(`mtu=${result.trace?.mtu ?? "-"}`);
+    count(`ntp=${result.ntp ? result.ntp.failure || `stratum ${result.ntp.stratum}` : "-"}`);
     if (!values.quiet) lines.push(JSON.stringify(AddressResult.toJSON(result)));
     if (lines.length >= 100) process.stdout.write(`${lines.splice(0).join("\n")}\n`);
   }

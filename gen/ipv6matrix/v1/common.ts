@@ -372,6 +372,11 @@ export enum Metric {
    * the same site or not (issue 19; 11 and 13 are dns6's and ntp's).
    */
   METRIC_WEB6 = 12,
+  /**
+   * METRIC_NTP - ntp: an NTP client request (mode 3, UDP 123) to every address (issue 19). 13: after
+   * dns6 (11) and web6 (12), the other metrics issue 19 adds.
+   */
+  METRIC_NTP = 13,
   UNRECOGNIZED = -1,
 }
 
@@ -416,6 +421,9 @@ export function metricFromJSON(object: any): Metric {
     case 12:
     case "METRIC_WEB6":
       return Metric.METRIC_WEB6;
+    case 13:
+    case "METRIC_NTP":
+      return Metric.METRIC_NTP;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -451,6 +459,8 @@ export function metricToJSON(object: Metric): string {
       return "METRIC_DNS6";
     case Metric.METRIC_WEB6:
       return "METRIC_WEB6";
+    case Metric.METRIC_NTP:
+      return "METRIC_NTP";
     case Metric.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -496,6 +506,15 @@ export enum ProbeFailure {
   PROBE_FAILURE_SSL_FAILED_HANDSHAKE = 14,
   /** PROBE_FAILURE_UNKNOWN_FAILURE - Anything else; the raw error text is kept beside it (SmtpStep.detail). */
   PROBE_FAILURE_UNKNOWN_FAILURE = 15,
+  /**
+   * PROBE_FAILURE_NTP_KISS_OF_DEATH - NTP (issue 19; numbers from 40 so other new names keep theirs): a stratum-0 reply, the
+   * server's kiss-o'-death (RFC 5905 7.4); its kiss code is kept beside it.
+   */
+  PROBE_FAILURE_NTP_KISS_OF_DEATH = 40,
+  /** PROBE_FAILURE_NTP_UNSYNCHRONIZED - NTP: the server says its clock is not synchronised (leap indicator 3, or stratum 16). */
+  PROBE_FAILURE_NTP_UNSYNCHRONIZED = 41,
+  /** PROBE_FAILURE_NTP_INVALID_REPLY - NTP: a reply to our request (our origin timestamp) that is not a server reply (mode not 4). */
+  PROBE_FAILURE_NTP_INVALID_REPLY = 42,
   UNRECOGNIZED = -1,
 }
 
@@ -549,6 +568,15 @@ export function probeFailureFromJSON(object: any): ProbeFailure {
     case 15:
     case "PROBE_FAILURE_UNKNOWN_FAILURE":
       return ProbeFailure.PROBE_FAILURE_UNKNOWN_FAILURE;
+    case 40:
+    case "PROBE_FAILURE_NTP_KISS_OF_DEATH":
+      return ProbeFailure.PROBE_FAILURE_NTP_KISS_OF_DEATH;
+    case 41:
+    case "PROBE_FAILURE_NTP_UNSYNCHRONIZED":
+      return ProbeFailure.PROBE_FAILURE_NTP_UNSYNCHRONIZED;
+    case 42:
+    case "PROBE_FAILURE_NTP_INVALID_REPLY":
+      return ProbeFailure.PROBE_FAILURE_NTP_INVALID_REPLY;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -590,6 +618,12 @@ export function probeFailureToJSON(object: ProbeFailure): string {
       return "PROBE_FAILURE_SSL_FAILED_HANDSHAKE";
     case ProbeFailure.PROBE_FAILURE_UNKNOWN_FAILURE:
       return "PROBE_FAILURE_UNKNOWN_FAILURE";
+    case ProbeFailure.PROBE_FAILURE_NTP_KISS_OF_DEATH:
+      return "PROBE_FAILURE_NTP_KISS_OF_DEATH";
+    case ProbeFailure.PROBE_FAILURE_NTP_UNSYNCHRONIZED:
+      return "PROBE_FAILURE_NTP_UNSYNCHRONIZED";
+    case ProbeFailure.PROBE_FAILURE_NTP_INVALID_REPLY:
+      return "PROBE_FAILURE_NTP_INVALID_REPLY";
     case ProbeFailure.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

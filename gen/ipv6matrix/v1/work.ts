@@ -433,6 +433,34 @@ export interface AddressResult {
     | undefined;
   /** The local address the kernel chose for this destination (no packet sent). */
   sourceIp: string;
+  /**
+   * Issue 19: the NTP client request (mode 3, UDP 123) and its reply; absent when the
+   * metric ntp was off or the address not probed.
+   */
+  ntp: NtpResult | undefined;
+}
+
+/** One NTPv4 client request (RFC 5905 mode 3) to UDP 123 of an address, one retry. */
+export interface NtpResult {
+  /**
+   * A valid server reply: mode 4, our transmit timestamp as its origin, stratum 1..15,
+   * leap indicator not 3 (unsynchronised).
+   */
+  answered: boolean;
+  /** The reply's stratum (0 for a kiss-o'-death); 0 when nothing came back. */
+  stratum: number;
+  /** The server's clock minus ours, ((t2-t1)+(t3-t4))/2, in ms; 0 unless answered. */
+  offsetMs: number;
+  /** The round trip less the server's own time, (t4-t1)-(t3-t2), in ms; 0 unless answered. */
+  rttMs: number;
+  /** How it failed, in failure.ts's names ("" when answered). */
+  failure: string;
+  /** The same as failure, as the enum. */
+  failureKind: ProbeFailure;
+  /** The kiss code (RATE, DENY, RSTR, ...) of a stratum-0 reply; "" otherwise. */
+  kissCode: string;
+  /** The reply's reference identifier as text (a kiss code, a stratum-1 source, an address). */
+  refid: string;
 }
 
 /** Where one address is. */
@@ -3148,6 +3176,7 @@ function createBaseAddressResult(): AddressResult {
     proberVersion: "",
     smtp: undefined,
     sourceIp: "",
+    ntp: undefined,
   };
 }
 
@@ -3197,6 +3226,9 @@ export const AddressResult: MessageFns<AddressResult> = {
     }
     if (message.sourceIp !== "") {
       writer.uint32(122).string(message.sourceIp);
+    }
+    if (message.ntp !== undefined) {
+      NtpResult.encode(message.ntp, writer.uint32(322).fork()).join();
     }
     return writer;
   },
@@ -3334,6 +3366,14 @@ export const AddressResult: MessageFns<AddressResult> = {
             message.sourceIp = reader.string();
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.ntp = NtpResult.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3383,6 +3423,7 @@ export const AddressResult: MessageFns<AddressResult> = {
         : isSet(object.source_ip)
         ? globalThis.String(object.source_ip)
         : "",
+      ntp: isSet(object.ntp) ? NtpResult.fromJSON(object.ntp) : undefined,
     };
   },
 
@@ -3433,6 +3474,9 @@ export const AddressResult: MessageFns<AddressResult> = {
     if (message.sourceIp !== "") {
       obj.sourceIp = message.sourceIp;
     }
+    if (message.ntp !== undefined) {
+      obj.ntp = NtpResult.toJSON(message.ntp);
+    }
     return obj;
   },
 
@@ -3462,6 +3506,204 @@ export const AddressResult: MessageFns<AddressResult> = {
       ? SmtpResult.fromPartial(object.smtp)
       : undefined;
     message.sourceIp = object.sourceIp ?? "";
+    message.ntp = (object.ntp !== undefined && object.ntp !== null) ? NtpResult.fromPartial(object.ntp) : undefined;
+    return message;
+  },
+};
+
+function createBaseNtpResult(): NtpResult {
+  return { answered: false, stratum: 0, offsetMs: 0, rttMs: 0, failure: "", failureKind: 0, kissCode: "", refid: "" };
+}
+
+export const NtpResult: MessageFns<NtpResult> = {
+  encode(message: NtpResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.answered !== false) {
+      writer.uint32(8).bool(message.answered);
+    }
+    if (message.stratum !== 0) {
+      writer.uint32(16).uint32(message.stratum);
+    }
+    if (message.offsetMs !== 0) {
+      writer.uint32(25).double(message.offsetMs);
+    }
+    if (message.rttMs !== 0) {
+      writer.uint32(33).double(message.rttMs);
+    }
+    if (message.failure !== "") {
+      writer.uint32(42).string(message.failure);
+    }
+    if (message.failureKind !== 0) {
+      writer.uint32(48).int32(message.failureKind);
+    }
+    if (message.kissCode !== "") {
+      writer.uint32(58).string(message.kissCode);
+    }
+    if (message.refid !== "") {
+      writer.uint32(66).string(message.refid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NtpResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNtpResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.answered = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.stratum = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.offsetMs = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.rttMs = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.failure = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.failureKind = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kissCode = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.refid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NtpResult {
+    return {
+      answered: isSet(object.answered) ? globalThis.Boolean(object.answered) : false,
+      stratum: isSet(object.stratum) ? globalThis.Number(object.stratum) : 0,
+      offsetMs: isSet(object.offsetMs)
+        ? globalThis.Number(object.offsetMs)
+        : isSet(object.offset_ms)
+        ? globalThis.Number(object.offset_ms)
+        : 0,
+      rttMs: isSet(object.rttMs)
+        ? globalThis.Number(object.rttMs)
+        : isSet(object.rtt_ms)
+        ? globalThis.Number(object.rtt_ms)
+        : 0,
+      failure: isSet(object.failure) ? globalThis.String(object.failure) : "",
+      failureKind: isSet(object.failureKind)
+        ? probeFailureFromJSON(object.failureKind)
+        : isSet(object.failure_kind)
+        ? probeFailureFromJSON(object.failure_kind)
+        : 0,
+      kissCode: isSet(object.kissCode)
+        ? globalThis.String(object.kissCode)
+        : isSet(object.kiss_code)
+        ? globalThis.String(object.kiss_code)
+        : "",
+      refid: isSet(object.refid) ? globalThis.String(object.refid) : "",
+    };
+  },
+
+  toJSON(message: NtpResult): unknown {
+    const obj: any = {};
+    if (message.answered !== false) {
+      obj.answered = message.answered;
+    }
+    if (message.stratum !== 0) {
+      obj.stratum = Math.round(message.stratum);
+    }
+    if (message.offsetMs !== 0) {
+      obj.offsetMs = floatToJson(message.offsetMs);
+    }
+    if (message.rttMs !== 0) {
+      obj.rttMs = floatToJson(message.rttMs);
+    }
+    if (message.failure !== "") {
+      obj.failure = message.failure;
+    }
+    if (message.failureKind !== 0) {
+      obj.failureKind = probeFailureToJSON(message.failureKind);
+    }
+    if (message.kissCode !== "") {
+      obj.kissCode = message.kissCode;
+    }
+    if (message.refid !== "") {
+      obj.refid = message.refid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NtpResult>, I>>(base?: I): NtpResult {
+    return NtpResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NtpResult>, I>>(object: I): NtpResult {
+    const message = createBaseNtpResult();
+    message.answered = object.answered ?? false;
+    message.stratum = object.stratum ?? 0;
+    message.offsetMs = object.offsetMs ?? 0;
+    message.rttMs = object.rttMs ?? 0;
+    message.failure = object.failure ?? "";
+    message.failureKind = object.failureKind ?? 0;
+    message.kissCode = object.kissCode ?? "";
+    message.refid = object.refid ?? "";
     return message;
   },
 };

@@ -26,7 +26,10 @@ SELECT
   {method:UInt16}
 FROM (
   SELECT
-    j.tld AS tld, j.type AS type, j.host AS host,
+    j.tld AS tld, j.type AS type,
+    -- NULL for every host the view does not have (no address): their rows count alike (no address,
+    -- ZZ, no RTT), so they make one group per TLD and type instead of one per host
+    v.host AS view_host,
     count() AS rows,
     any(coalesce(v.has4, false)) AS has4,
     any(coalesce(v.has6, false)) AS has6,
@@ -37,7 +40,7 @@ FROM (
     any(coalesce(v.country, 'ZZ')) AS country
   FROM (SELECT tld, type, host FROM jobs FINAL WHERE crawl_id = {crawl:String}) AS j
   LEFT JOIN (${hostViewSql}) AS v ON v.host = j.host
-  GROUP BY tld, type, host
+  GROUP BY tld, type, view_host
 )
 GROUP BY tld, type, country
 ${summarySettings}
