@@ -17,6 +17,7 @@ import { BatchWriter } from "./batch-writer.js";
 import {
   addressRow,
   deadLetterRow,
+  dns6Rows,
   geoRow,
   hostRow,
   jobRows,
@@ -59,6 +60,7 @@ export function aggregatorActors(
             [
               { table: "jobs", rows: jobRows(result.value, date) },
               { table: "soa", rows: soaRows(result.value, date) },
+              { table: "dns6_chains", rows: dns6Rows(result.value, date) },
             ],
             log,
           );

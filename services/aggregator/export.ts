@@ -66,6 +66,14 @@ const exportTables: Readonly<Record<string, ExportTable>> = {
       FROM soa FINAL WHERE crawl_id = {crawl:String} ORDER BY domain`,
     placed: false,
   },
+  // Issue 19: the IPv6-only chain walk of each domain; cuts and cut_servers space-joined, root first.
+  dns6_chains: {
+    sql: `SELECT toString(date) AS date, crawl_id, domain, ready, reason, broken_zone, min_servers, zone_servers,
+      arrayStringConcat(cuts, ' ') AS cuts, arrayStringConcat(arrayMap(x -> toString(x), cut_servers), ' ') AS cut_servers,
+      parent_child_agree, queries
+      FROM dns6_chains FINAL WHERE crawl_id = {crawl:String} ORDER BY domain`,
+    placed: false,
+  },
   hosts: {
     sql: `SELECT toString(date) AS date, crawl_id, host, a_outcome, aaaa_outcome, a_rcode, aaaa_rcode,
       arrayStringConcat(arrayMap(x -> toString(x), ipv4), ' ') AS ipv4,

@@ -1,5 +1,5 @@
 // From the messages on crawl.results to rows of the raw tables (migrations
-// 001, 003, 005, 007, 012, 013). Pure: the crawl's date is passed in.
+// 001, 003, 005, 007, 011, 012, 013). Pure: the crawl's date is passed in.
 
 import { Family, Feature, PortState } from "../../gen/ipv6matrix/v1/common.js";
 import {
@@ -64,6 +64,30 @@ export function soaRows(result: DomainResult, date: string): Row[] {
       retry: soa.retry,
       expire: soa.expire,
       minimum: soa.minimum,
+    },
+  ];
+}
+
+/** The dns6 chain walk's row (migration 011); none when the crawl did not measure dns6. */
+export function dns6Rows(result: DomainResult, date: string): Row[] {
+  const chain = result.dns6;
+  if (!chain) return [];
+  // The UInt8 columns of counts: a zone with more than 255 name servers is still "many".
+  const uint8 = (n: number) => Math.min(n, 255);
+  return [
+    {
+      crawl_id: result.crawlId,
+      date,
+      domain: result.domain,
+      ready: chain.ready ? 1 : 0,
+      reason: chain.reason,
+      broken_zone: chain.brokenZone,
+      min_servers: uint8(chain.minServers),
+      zone_servers: uint8(chain.zoneServers),
+      cuts: chain.cuts,
+      cut_servers: chain.cutServers.map(uint8),
+      parent_child_agree: chain.parentChildAgree ? 1 : 0,
+      queries: chain.queries,
     },
   ];
 }

@@ -32,12 +32,19 @@ export const questionTypes: Readonly<Record<string, number>> = {
 export const EDNS_PAYLOAD = 1232;
 
 /**
- * A query in wire form: header with RD, one question (class IN), and an EDNS0
- * OPT record (RFC 6891 6.1.2) unless `edns` is false. Written by hand rather
- * than through dns-packet's encoder: it is the hot path of a crawl, and a
- * query has one fixed shape. `name` must already be a checked A-label name.
+ * A query in wire form: header with RD (unless `recursion` is false: the chain walk asks
+ * authoritative servers, RFC 1034 4.3.1), one question (class IN), and an EDNS0 OPT record
+ * (RFC 6891 6.1.2) unless `edns` is false. Written by hand rather than through dns-packet's
+ * encoder: it is the hot path of a crawl, and a query has one fixed shape. `name` must already
+ * be a checked A-label name.
  */
-export function encodeQuery(id: number, name: string, type: RecordType, edns = true): Buffer {
+export function encodeQuery(
+  id: number,
+  name: string,
+  type: RecordType,
+  edns = true,
+  recursion = true,
+): Buffer {
   const code = questionTypes[type];
   if (code === undefined) throw new Error(`unsupported question type ${type}`);
   const trimmed = name.endsWith(".") ? name.slice(0, -1) : name;
@@ -46,7 +53,7 @@ export function encodeQuery(id: number, name: string, type: RecordType, edns = t
   for (const label of labels) nameLength += 1 + label.length;
   const buffer = Buffer.allocUnsafe(12 + nameLength + 4 + (edns ? 11 : 0));
   buffer.writeUInt16BE(id, 0);
-  buffer.writeUInt16BE(0x0100, 2); // QR=0, OPCODE=QUERY, RD=1
+  buffer.writeUInt16BE(recursion ? 0x0100 : 0, 2); // QR=0, OPCODE=QUERY, RD as asked
   buffer.writeUInt16BE(1, 4); // QDCOUNT
   buffer.writeUInt32BE(0, 6); // ANCOUNT, NSCOUNT
   buffer.writeUInt16BE(edns ? 1 : 0, 10); // ARCOUNT
@@ -72,6 +79,11 @@ export function encodeQuery(id: number, name: string, type: RecordType, edns = t
 export interface Question {
   readonly name: string;
   readonly type: RecordType;
+  /**
+   * Decode the authority and additional sections too (the chain walk reads referrals and glue);
+   * a crawl's stub questions read the answer section alone.
+   */
+  readonly allSections?: boolean;
 }
 
 export type Checked =
@@ -98,7 +110,7 @@ export function checkAnswer(message: Uint8Array, question: Question): Checked {
     // rest was checked above): leaving the authority and additional records undecoded saves a
     // fifth of the DNS client's time on negative answers, which carry an SOA.
     const sections = Buffer.from(bytes);
-    sections.writeUInt32BE(0, 8);
+    if (!question.allSections) sections.writeUInt32BE(0, 8);
     packet = dnsPacket.decode(sections);
   } catch (error) {
     return { kind: "malformed", reason: (error as Error).message || "cannot decode" };

@@ -5,7 +5,14 @@
 // look-ups are the DNS client's, the shaping features.ts's and soa-analysis.ts's.
 
 import { type CrawlOptions, DnsOutcome, Feature } from "../../gen/ipv6matrix/v1/common.js";
-import { CrawlResult, DomainTask, HostTask, type Job, type Soa } from "../../gen/ipv6matrix/v1/work.js";
+import {
+  CrawlResult,
+  type Dns6Chain,
+  DomainTask,
+  HostTask,
+  type Job,
+  type Soa,
+} from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
 import { checkHostName, tldOf } from "../runtime/domain-name.js";
 import { Subjects } from "../runtime/topology.js";
@@ -29,9 +36,15 @@ export function domainActor(context: ResolverContext, maxInFlight: number): Acto
     async handle(task, actor) {
       const checked = checkHostName(task.domain);
       const domain = checked.ok ? checked.name : task.domain;
-      const jobs = checked.ok
-        ? await domainJobs(domain, task.options, context.client(task.options))
-        : { jobs: invalidDomainJobs(domain, task.options), soa: undefined };
+      // The chain walk (metric dns6) runs beside the look-ups; it asks authoritative servers
+      // over IPv6 itself, not the crawl's resolver.
+      const withDns6 = (task.options?.metrics ?? []).includes("dns6");
+      const [jobs, dns6] = await Promise.all([
+        checked.ok
+          ? domainJobs(domain, task.options, context.client(task.options))
+          : { jobs: invalidDomainJobs(domain, task.options), soa: undefined },
+        withDns6 ? dns6Of(context, task.crawlId, checked.ok ? domain : undefined) : undefined,
+      ]);
       // Hosts go out before the domain's result is stored, so that a crash in
       // between redelivers the domain and the hosts are sent again, never lost.
       const webHosts = webHostsOf(jobs.jobs, task.options);
@@ -64,11 +77,44 @@ export function domainActor(context: ResolverContext, maxInFlight: number): Acto
             tld: tldOf(domain),
             jobs: jobs.jobs,
             soa: jobs.soa,
+            dns6,
           },
         },
       }).finish();
       await actor.publish(Subjects.results, result, `domain:${task.crawlId}:${domain}`);
     },
+  };
+}
+
+/** The dns6 row of a domain; a name that cannot be asked has no zone (no_domain), and nothing is sent. */
+async function dns6Of(
+  context: ResolverContext,
+  crawlId: string,
+  domain: string | undefined,
+): Promise<Dns6Chain> {
+  if (domain === undefined)
+    return {
+      ready: false,
+      reason: "no_domain",
+      brokenZone: "",
+      minServers: 0,
+      zoneServers: 0,
+      cuts: [],
+      cutServers: [],
+      parentChildAgree: false,
+      queries: 0,
+    };
+  const walk = await context.dns6.walk(crawlId, domain);
+  return {
+    ready: walk.ready,
+    reason: walk.reason,
+    brokenZone: walk.brokenZone,
+    minServers: walk.minServers,
+    zoneServers: walk.zoneServers,
+    cuts: walk.cuts,
+    cutServers: walk.cutServers,
+    parentChildAgree: walk.parentChildAgree,
+    queries: walk.queries,
   };
 }
 

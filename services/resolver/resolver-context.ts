@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { PrefixSet } from "../runtime/address.js";
 import { type Config, type Endpoint, parseEndpoint } from "../runtime/config.js";
+import { CrawlWalkers } from "./chain6/crawl-walkers.js";
+import { Ipv6Network } from "./chain6/network.js";
 import { DnsClient } from "./dns-client.js";
 import { type DnsAsker, dnsThreadUseful, ThreadedDnsClient } from "./dns-thread.js";
 import { CrawlRegistry } from "./host-registry.js";
@@ -52,6 +54,8 @@ export class ResolverContext {
   readonly addressesSent: CrawlRegistry;
   /** Addresses whose PTR was asked (host addresses and routers alike). */
   readonly reversed: CrawlRegistry;
+  /** The dns6 chain walk, one walker (and cache of cuts) per crawl. */
+  readonly dns6: CrawlWalkers;
   private readonly clients = new Map<string, DnsAsker>();
   private readonly settings: ResolverSettings;
 
@@ -67,6 +71,22 @@ export class ResolverContext {
     this.addressesSent = new CrawlRegistry(idleMs);
     this.reversed = new CrawlRegistry(idleMs);
     this.systemServers = systemServers;
+    // The walk sends only where the prober may probe: prober.allow_ranges, not resolver.valid_ranges.
+    const allowRanges = new PrefixSet(config.prober.allow_ranges, "prober.allow_ranges");
+    this.dns6 = new CrawlWalkers(
+      new Ipv6Network({
+        timeoutMs: this.settings.timeout * 1000,
+        retries: this.settings.retries,
+        // A socket per question in flight: a few hundred at most, whatever max_in_flight says.
+        maxInFlight: Math.min(this.settings.max_in_flight, 256),
+        allowRanges,
+      }),
+      {
+        rootHints: config.resolver.root_hints ?? [],
+        minServers: config.readiness?.min_ipv6_nameservers ?? 2,
+        allowRanges,
+      },
+    );
   }
 
   private readonly systemServers: () => Endpoint[];
@@ -126,6 +146,7 @@ export class ResolverContext {
   }
 
   close(): void {
+    this.dns6.close();
     for (const dns of this.clients.values()) dns.close();
     this.clients.clear();
     this.byGiven.clear();

@@ -19,10 +19,12 @@ export function tcpQuery(
   type: RecordType,
   server: Endpoint,
   timeoutMs: number,
+  /** RD clear and every section decoded, as the chain walk asks (udp-pool.ts `iterative`). */
+  iterative = false,
 ): Promise<TcpResult> {
   return new Promise((resolve) => {
     const id = randomInt(0x10000);
-    const query = encodeQuery(id, name, type);
+    const query = encodeQuery(id, name, type, true, !iterative);
     const frame = Buffer.allocUnsafe(2 + query.length);
     frame.writeUInt16BE(query.length, 0);
     query.copy(frame, 2);
@@ -57,7 +59,7 @@ export function tcpQuery(
         finish({ kind: "malformed", reason: "TCP answer with another id" });
         return;
       }
-      const checked = checkAnswer(message, { name, type });
+      const checked = checkAnswer(message, { name, type, allSections: iterative });
       // On a connection of our own, an answer to another question is no better than garbage.
       finish(checked.kind === "mismatch" ? { kind: "malformed", reason: checked.reason } : checked);
     });

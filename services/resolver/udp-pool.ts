@@ -22,6 +22,7 @@ export type UdpResult =
 interface Pending {
   readonly name: string;
   readonly type: RecordType;
+  readonly allSections: boolean;
   readonly server: Endpoint;
   readonly deadline: number;
   readonly socket: PooledSocket;
@@ -114,6 +115,11 @@ export interface UdpPoolOptions {
   readonly questionsPerSocket: number;
   /** How long a question waits for its answer. */
   readonly timeoutMs: number;
+  /**
+   * Questions to authoritative servers (the chain walk, chain6/): RD clear, and the answer's
+   * authority and additional sections decoded for the referral and its glue.
+   */
+  readonly iterative?: boolean;
 }
 
 export class UdpPool {
@@ -142,11 +148,13 @@ export class UdpPool {
     const socket = this.live[index]!;
     let id = this.ids.next();
     while (socket.pending.has(id)) id = this.ids.next();
-    const query = encodeQuery(id, name, type);
+    const iterative = this.options.iterative ?? false;
+    const query = encodeQuery(id, name, type, true, !iterative);
     const result = new Promise<UdpResult>((resolve) => {
       const pending: Pending = {
         name,
         type,
+        allSections: iterative,
         server,
         deadline: performance.now() + this.options.timeoutMs,
         socket,

@@ -29,6 +29,7 @@ type Kind =
   | { type: "endpoints"; defaultPort: number }
   | { type: "endpoint"; defaultPort: number }
   | { type: "cidrs" }
+  | { type: "ipv6s" }
   | { type: "urls"; schemes: readonly string[] };
 
 const bool = { type: "bool" } as const;
@@ -50,6 +51,7 @@ export const schema: Readonly<Record<string, Kind>> = {
   "metrics.tls": bool,
   "metrics.path": bool,
   "metrics.ip6Type": bool,
+  "metrics.dns6": bool,
   "metrics.web6": bool,
   "metrics.ntp": bool,
   "WWW.prefixes": { type: "names" },
@@ -77,6 +79,8 @@ export const schema: Readonly<Record<string, Kind>> = {
   "resolver.dns_thread": bool,
   "resolver.allow_nameservers": { type: "cidrs" },
   "resolver.valid_ranges": { type: "cidrs" },
+  "resolver.root_hints": { type: "ipv6s" },
+  "readiness.min_ipv6_nameservers": { type: "int", min: 1, max: 13 },
   "prober.allow_ranges": { type: "cidrs" },
   "prober.pps": { type: "int", min: 1, max: 1_000_000 },
   "prober.per_destination_pps": { type: "int", min: 1, max: 10_000 },
@@ -129,6 +133,8 @@ export interface Config {
     tls: boolean;
     path: boolean;
     ip6Type: boolean;
+    /** The IPv6-only chain walk from the root (resolver/chain6, issue 19). */
+    dns6: boolean;
     web6: boolean;
     ntp: boolean;
   };
@@ -152,6 +158,12 @@ export interface Config {
     dns_thread: boolean;
     allow_nameservers: string[];
     valid_ranges: string[];
+    /** The root servers' IPv6 addresses, where the chain walk starts. */
+    root_hints: string[];
+  };
+  readonly readiness: {
+    /** IPv6-answering name servers the domain's own zone needs for dns6 (RFC 2182, 3901bis). */
+    min_ipv6_nameservers: number;
   };
   readonly prober: {
     allow_ranges: string[];
@@ -366,6 +378,7 @@ function fromText(raw: string, kind: Kind): unknown {
     case "names":
     case "endpoints":
     case "cidrs":
+    case "ipv6s":
     case "urls":
       return text === "" ? [] : text.split(",").map((part) => part.trim());
     case "bool":
@@ -430,6 +443,12 @@ function check(key: string, value: unknown, kind: Kind, source: string, base: st
       for (const cidr of value)
         if (typeof cidr !== "string" || parseCidr(cidr) === undefined)
           fail("CIDR prefixes such as 192.0.2.0/24 or 2001:db8::/32", cidr);
+      return value;
+    case "ipv6s":
+      if (!Array.isArray(value)) return fail("a list of IPv6 addresses");
+      for (const address of value)
+        if (typeof address !== "string" || isIP(address) !== 6)
+          fail("IPv6 addresses such as 2001:db8::53", address);
       return value;
     case "urls":
       if (!Array.isArray(value)) return fail(`a list of ${kind.schemes.join(" or ")} URLs`);

@@ -18,6 +18,7 @@ const metricNames: ReadonlyArray<readonly [Metric, string]> = [
   [Metric.METRIC_TLS, "tls"],
   [Metric.METRIC_PATH, "path"],
   [Metric.METRIC_IP6TYPE, "ip6Type"],
+  [Metric.METRIC_DNS6, "dns6"],
   [Metric.METRIC_WEB6, "web6"],
   [Metric.METRIC_NTP, "ntp"],
 ];

@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { DnsOutcome, Family, Feature } from "../../gen/ipv6matrix/v1/common.js";
 import { CrawlResult } from "../../gen/ipv6matrix/v1/work.js";
 import { aggregatorActors } from "../../services/aggregator/actors.js";
+import { exportRows } from "../../services/aggregator/export.js";
 import { startActor } from "../../services/runtime/actor.js";
 import { loadConfig } from "../../services/runtime/config.js";
 import { saveCrawl } from "../../services/runtime/crawls.js";
@@ -65,6 +66,17 @@ describe("aggregator ingest", () => {
               },
             ],
             soa: undefined,
+            dns6: {
+              ready: false,
+              reason: "one_ipv6_nameserver",
+              brokenZone: "example.com",
+              minServers: 1,
+              zoneServers: 1,
+              cuts: [".", "com", "example.com"],
+              cutServers: [13, 13, 1],
+              parentChildAgree: true,
+              queries: 3,
+            },
           },
         },
       }).finish();
@@ -123,6 +135,23 @@ describe("aggregator ingest", () => {
       assert.deepEqual(outcomes, [
         { type: "MX", host: "", outcome: "NXDOMAIN" },
         { type: "WWW", host: "www.example.com", outcome: "OK" },
+      ]);
+      // The dns6 chain walk's row (migration 011), once, as the export gives it.
+      assert.deepEqual(await exportRows(store, "dns6_chains", "c1", false), [
+        {
+          date: "2026-11-01",
+          crawl_id: "c1",
+          domain: "example.com",
+          ready: 0,
+          reason: "one_ipv6_nameserver",
+          broken_zone: "example.com",
+          min_servers: 1,
+          zone_servers: 1,
+          cuts: ". com example.com",
+          cut_servers: "13 13 1",
+          parent_child_agree: 1,
+          queries: 3,
+        },
       ]);
     } finally {
       await transport.close();

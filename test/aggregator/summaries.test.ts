@@ -205,6 +205,23 @@ describe("summaries (SPEC 5) over hand-written raw rows", () => {
         minimum: 300,
       },
     ]);
+    // Issue 19: a.com's DNS chain walked over IPv6 alone (migration 011).
+    await store.insert("dns6_chains", [
+      {
+        crawl_id: crawl,
+        date,
+        domain: "a.com",
+        ready: 0,
+        reason: "one_ipv6_nameserver",
+        broken_zone: "a.com",
+        min_servers: 1,
+        zone_servers: 1,
+        cuts: [".", "com", "a.com"],
+        cut_servers: [13, 13, 1],
+        parent_child_agree: 1,
+        queries: 2,
+      },
+    ]);
     // Issue 19: the same site over both families (migration 012).
     await store.insert("web_parity", [
       {

@@ -19,6 +19,7 @@ import { domains, expectedWwwHostData, validRanges, zones } from "../e2e/thin-zo
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
 import { runCommand } from "../support/command.js";
 import { type Nsd, startNsd } from "../support/nsd.js";
+import { offlineDns6 } from "../support/offline-dns6.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
 
@@ -82,6 +83,7 @@ describe("CrawlService: submit, watch, list over gRPC against serve all", () => 
       IPV6MATRIX_STORE_URL: clickhouse.url,
       IPV6MATRIX_STORE_DATA_DIR: join(dir, "data"),
       IPV6MATRIX_RESOLVER_NAMESERVERS: nsd.endpoint,
+      ...offlineDns6,
       IPV6MATRIX_RESOLVER_TIMEOUT: "1",
       IPV6MATRIX_RESOLVER_RETRIES: "0",
       IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,

@@ -13,6 +13,9 @@ const root = resolve(import.meta.dirname, "../..");
 const SCALE_SH = join(root, "test/lab/scale/scale.sh");
 export const PARENT_ADDR = "198.19.253.1";
 export const CHILD_ADDR = "198.19.253.2";
+/** The same two servers over IPv6, for the dns6 chain walk (decision 014): its root hint and its NAT target. */
+export const PARENT_ADDR6 = "2001:db8:5d::53";
+export const CHILD_ADDR6 = "2001:db8:5d::54";
 export const RESOLVER_ADDR = "127.0.0.1";
 
 export interface CrawlLab {
@@ -77,7 +80,9 @@ export async function crawlLabUp(count: number): Promise<CrawlLab> {
       for (const pid of pidsIn(server)) {
         const c = cmdline(pid);
         if (c.includes("hostd.ts")) found["hostd"] = pid;
+        else if (c.includes(`--address ${PARENT_ADDR6}`)) found["dns parent v6"] = pid;
         else if (c.includes("--role parent")) found["dns parent"] = pid;
+        else if (c.includes(`--address ${CHILD_ADDR6}`)) found["dns children v6"] = pid;
         else if (c.includes(`--address ${CHILD_ADDR}`)) found["dns children"] = pid;
       }
       return found;
@@ -102,11 +107,15 @@ export async function crawlLabUp(count: number): Promise<CrawlLab> {
     },
   };
   try {
-    for (const [role, address] of [
-      ["parent", PARENT_ADDR],
-      ["authoritative", CHILD_ADDR],
+    // The IPv6 twins live on the server's link (the router routes 2001:db8:5d::/64 to it).
+    for (const address of [PARENT_ADDR6, CHILD_ADDR6])
+      sh("ip", ["-n", server, "addr", "add", `${address}/64`, "dev", "to-rtr", "nodad"]);
+    for (const [role, address, ready] of [
+      ["parent", PARENT_ADDR, join(state, "parent.ready")],
+      ["authoritative", CHILD_ADDR, join(state, "authoritative.ready")],
+      ["parent", PARENT_ADDR6, join(state, "parent6.ready")],
+      ["authoritative", CHILD_ADDR6, join(state, "authoritative6.ready")],
     ] as const) {
-      const ready = join(state, `${role}.ready`);
       const child = spawn(
         "setsid",
         [
@@ -140,6 +149,27 @@ export async function crawlLabUp(count: number): Promise<CrawlLab> {
       sh("ip", ["netns", "exec", server, bin, "-t", "nat", ...args]);
     sh("ip", ["netns", "exec", server, "sysctl", "-q", "-w", "net.netfilter.nf_conntrack_udp_timeout=5"]);
     for (const proto of ["udp", "tcp"]) {
+      // Over IPv6 the same: name server addresses of 2001:db8:5ca0::/44 to the IPv6 child.
+      sh("ip", [
+        "netns",
+        "exec",
+        server,
+        "ip6tables",
+        "-t",
+        "nat",
+        "-A",
+        "PREROUTING",
+        "-p",
+        proto,
+        "--dport",
+        "53",
+        "-d",
+        "2001:db8:5ca0::/44",
+        "-j",
+        "DNAT",
+        "--to-destination",
+        `[${CHILD_ADDR6}]:53`,
+      ]);
       nat("iptables", [
         "-A",
         "PREROUTING",

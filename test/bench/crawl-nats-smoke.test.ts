@@ -45,6 +45,10 @@ test("npm run bench -- --domains 1000 --mode nats --instances resolver=2,prober=
     "www hosts with A": [900, 900],
     "www hosts with AAAA": [400, 400],
     "addresses without a ping reply": [0, 0],
+    // The dns6 chain walk, as in embedded mode (crawl-smoke.test.ts).
+    "dns6 ready": [250, 250],
+    "dns6 no_aaaa_glue": [250, 250],
+    "dns6 one_ipv6_nameserver": [500, 500],
   });
   // Every process of the crawl was measured, two of each role asked for, one of the others.
   const crawlProcesses = [

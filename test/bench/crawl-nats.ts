@@ -130,6 +130,9 @@ try {
     IPV6MATRIX_NATS_SERVERS: nats.url,
     IPV6MATRIX_STORE_URL: endpoint.url,
     IPV6MATRIX_TELEMETRY_LOG_LEVEL: "warn",
+    // ServiceProcess turns the dns6 walk off for tests in the root namespace; this crawl is in the
+    // lab's vantage and walks from the lab's root (the config's resolver.root_hints).
+    IPV6MATRIX_METRICS_DNS6: "true",
   };
   for (const role of ["aggregator", "geo", "api", "resolver", "prober"])
     for (let i = 0; i < counts[role]!; i++)

@@ -21,6 +21,8 @@ export interface BenchResult {
   summaries: ProcessFigures & { seconds: number };
   /** Questions unbound received from the crawl. */
   questions: number;
+  /** Questions the dns6 chain walk sent straight to the lab's root and name servers over IPv6. */
+  dns6Questions: number;
   /** Distinct addresses the crawl stored (and probed). */
   addresses: number;
   /** Rows of the store's tables after the crawl (raw and summaries). */
@@ -50,6 +52,8 @@ export async function crawlChecks(
   dnsOnly = false,
 ): Promise<Record<string, [number, number]>> {
   const one = async (sql: string) => Number((await store.query(sql, { c: crawlId }))[0]?.["n"] ?? -1);
+  const dns6 = (where: string) =>
+    one(`SELECT count() AS n FROM dns6_chains FINAL WHERE crawl_id = {c:String} AND ${where}`);
   return {
     "domains completed": [Number(/completed: (\d+) domains/.exec(stdout)?.[1] ?? -1), want.domains],
     "www hosts with A": [
@@ -73,6 +77,17 @@ export async function crawlChecks(
             ),
             0,
           ] as [number, number],
+          // The dns6 chain walk (decision 014): in-house name servers with AAAA glue (N % 4 == 0)
+          // make a ready zone of two; without it (N % 4 == 2) no_aaaa_glue; a provider's pair has one.
+          "dns6 ready": [await dns6("ready = 1"), want.nsInHouse - want.nsInHouseNoAAAA] as [number, number],
+          "dns6 no_aaaa_glue": [await dns6("reason = 'no_aaaa_glue'"), want.nsInHouseNoAAAA] as [
+            number,
+            number,
+          ],
+          "dns6 one_ipv6_nameserver": [await dns6("reason = 'one_ipv6_nameserver'"), want.nsProvider] as [
+            number,
+            number,
+          ],
         }),
   };
 }
@@ -101,6 +116,8 @@ export function formatTable(r: BenchResult): string {
       f(r.questions / r.crawl.seconds, 0),
       field ? f(field.massdns.questions / field.massdns.seconds, 0) : "",
     ],
+    // The chain walk asks authoritative servers itself, beside unbound's questions.
+    ["dns6 walk questions/domain", f(r.dns6Questions / r.domains, 2), ""],
     ["addresses/s", f(r.addresses / r.crawl.seconds), scamper ? f(scamper.addresses / scamper.seconds) : ""],
     ["rows stored/s", f(r.rows / r.crawl.seconds, 0), ""],
     [

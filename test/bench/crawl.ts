@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { schema } from "../../services/runtime/config.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { DEFAULT_TLDS, domainName, totals, type World } from "../lab/scale/rule.js";
-import { crawlLabUp, RESOLVER_ADDR } from "./crawl-lab.js";
+import { crawlLabUp, PARENT_ADDR6, RESOLVER_ADDR } from "./crawl-lab.js";
 import { type BenchResult, crawlChecks, formatTable } from "./crawl-report.js";
 import { type ProcessFigures, sampleProcesses } from "./crawl-sampler.js";
 import { questionsFromLog, runMassdns, runScamper, timedIn } from "./crawl-tools.js";
@@ -85,6 +85,8 @@ const sets = [
   `store.data_dir=${dataDir}`,
   "prober.allow_ranges=198.18.0.0/15,2001:db8::/32",
   "ping.count=3",
+  // The dns6 chain walk starts at the lab's root, over IPv6.
+  `resolver.root_hints=${PARENT_ADDR6}`,
   "telemetry.log_level=warn",
   ...(dnsOnly ? DNS_ONLY : []),
   ...values.set!,
@@ -98,7 +100,7 @@ function crawlOnNats(ns: string, instances: string) {
   const config = join(work, "config.yaml");
   writeFileSync(
     config,
-    `resolver:\n  nameservers: ["${RESOLVER_ADDR}"]\nprober:\n  allow_ranges: [198.18.0.0/15, "2001:db8::/32"]\nping:\n  count: 3\n`,
+    `resolver:\n  nameservers: ["${RESOLVER_ADDR}"]\n  root_hints: ["${PARENT_ADDR6}"]\nprober:\n  allow_ranges: [198.18.0.0/15, "2001:db8::/32"]\nping:\n  count: 3\n`,
   );
   mkdirSync(dataDir, { recursive: true });
   const resultFile = join(work, "nats-result.json");
@@ -194,6 +196,13 @@ try {
     ).map((r) => Number(r["ping_avg"])),
   );
   const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout, dnsOnly);
+  const dns6Questions = Number(
+    (
+      await store.query(`SELECT sum(queries) AS n FROM dns6_chains FINAL WHERE crawl_id = {c:String}`, {
+        c: crawlId,
+      })
+    )[0]?.["n"] ?? 0,
+  );
   await store.close();
 
   // The field's tools on the same questions and addresses.
@@ -240,6 +249,7 @@ try {
       cpuSeconds: summaries.cpuSeconds,
     },
     questions,
+    dns6Questions,
     addresses: addresses.length,
     rows,
     rttMedianMs,

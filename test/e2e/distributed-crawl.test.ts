@@ -27,6 +27,7 @@ import { connectNats } from "../../services/runtime/transport-nats.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
 import { type Nsd, startNsd } from "../support/nsd.js";
+import { offlineDns6 } from "../support/offline-dns6.js";
 import { domains, expectedWwwHostData, validRanges, zones } from "./thin-zones.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
@@ -85,6 +86,7 @@ describe("distributed thin crawl: serve resolver + serve aggregator on NATS and 
         IPV6MATRIX_NATS_SERVERS: nats.url,
         IPV6MATRIX_STORE_URL: clickhouse.url,
         IPV6MATRIX_RESOLVER_NAMESERVERS: nsd.endpoint,
+        ...offlineDns6,
         IPV6MATRIX_RESOLVER_TIMEOUT: "1",
         IPV6MATRIX_RESOLVER_RETRIES: "0",
         IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,

@@ -17,6 +17,7 @@ import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js";
 import {
   checkAddresses,
+  checkDns6,
   checkHosts,
   checkJobs,
   checkSummaries,
@@ -74,6 +75,10 @@ describe("a crawl of the lab's default scenario reports what the scenario says",
   });
   it("gives every domain its hand-written readiness verdicts and the Readiness summary (issue 19)", () => {
     assert.deepEqual(checkReadiness(expected, tables), { ReadinessDomains: [], Readiness: [] });
+  });
+
+  it("walks every domain's DNS chain over IPv6 from the lab's root, with the hand-written verdict (issue 19)", () => {
+    assert.deepEqual(checkDns6(expected, tables), []);
   });
 
   it("asks every address for the time (NTP, UDP 123) and tells servers, closed ports and a kiss-o'-death apart", () => {

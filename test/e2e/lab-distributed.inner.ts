@@ -16,6 +16,7 @@ import { migrate } from "../../services/runtime/migrate.js";
 import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js";
 import {
   checkAddresses,
+  checkDns6,
   checkHosts,
   checkJobs,
   checkSummaries,
@@ -146,7 +147,12 @@ describe("the default scenario, every service a process of its own, on NATS", ()
   it("reports exactly what the embedded run reports: the hand-written expectations", () => {
     const expected = parse(readFileSync(expectedFile, "utf8")) as Row;
     assert.deepEqual(
-      [...checkJobs(expected, tables), ...checkHosts(expected, tables), ...checkAddresses(expected, tables)],
+      [
+        ...checkJobs(expected, tables),
+        ...checkHosts(expected, tables),
+        ...checkAddresses(expected, tables),
+        ...checkDns6(expected, tables),
+      ],
       [],
     );
     assert.deepEqual(checkSummaries(expected, tables), {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Nsd, startNsd } from "../support/nsd.js";
+import { offlineDns6 } from "../support/offline-dns6.js";
 import { domains, validRanges, zones } from "./thin-zones.js";
 
 const bin = join(import.meta.dirname, "../../bin/ipv6matrix.mjs");
@@ -41,6 +42,7 @@ describe("thin crawl: WWW hosts resolved through a real name server, HostData in
     env = {
       IPV6MATRIX_STORE_DATA_DIR: join(dir, "data"),
       IPV6MATRIX_RESOLVER_NAMESERVERS: nsd.endpoint,
+      ...offlineDns6,
       IPV6MATRIX_RESOLVER_TIMEOUT: "1",
       IPV6MATRIX_RESOLVER_RETRIES: "0",
       IPV6MATRIX_RESOLVER_VALID_RANGES: validRanges,

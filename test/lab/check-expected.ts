@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import {
   checkAddresses,
+  checkDns6,
   checkHosts,
   checkJobs,
   checkSummaries,
@@ -40,6 +41,7 @@ const parts: Record<string, string[]> = {
   addresses: checkHosts(expected, tables),
   metrics: checkAddresses(expected, tables),
   ...checkSummaries(expected, tables),
+  "dns6 chains": checkDns6(expected, tables),
   // Issue 19: the certificates are the running lab's (its state directory, as lab.ts reads it).
   web_parity: checkWebParity(expected, tables, labCertificates(process.env.V6M_LAB_STATE ?? "/run/v6m-lab")),
 };

@@ -23,6 +23,7 @@ export const exportedTables = [
   "reachability",
   "domains",
   "penetration",
+  "dns6_chains",
   "web_parity",
 ];
 
@@ -208,6 +209,27 @@ export function checkSummaries(expected: Row, tables: Tables): Record<string, st
     Domains: domains,
     DomainPenetration: checkKeyed("DomainPenetration", "penetration", ["tld", "country"], expected, tables),
   };
+}
+
+/**
+ * dns6_chains (issue 19): each domain's row as written, cuts and cut_servers as lists (the export
+ * space-joins them), and no row for a domain the file does not name.
+ */
+export function checkDns6(expected: Row, tables: Tables): string[] {
+  const wanted = (expected["dns6_chains"] ?? {}) as Record<string, Row>;
+  const rows = tables["dns6_chains"]!;
+  const problems = Object.entries(wanted).flatMap(([domain, want]) => {
+    const row = rows.find((r) => r["domain"] === domain);
+    const actual = row && {
+      ...row,
+      cuts: words(row["cuts"]),
+      cut_servers: words(row["cut_servers"]).map(Number),
+    };
+    return rowDiff(`dns6_chains ${domain}`, want, actual);
+  });
+  if (rows.length !== Object.keys(wanted).length)
+    problems.push(`dns6_chains: expected ${Object.keys(wanted).length} rows, got ${rows.length}`);
+  return problems;
 }
 
 /**

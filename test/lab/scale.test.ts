@@ -25,6 +25,8 @@ function handTotals(c: number) {
     mx: Math.ceil(c / 3),
     mxAAAA: Math.ceil(c / 6),
     nsInHouse: Math.ceil(c / 2),
+    // N % 4 == 2: in-house name servers without AAAA.
+    nsInHouseNoAAAA: Math.floor((c + 1) / 4),
     nsProvider: Math.floor(c / 2),
     ntp: Math.ceil(c / 5),
     providers: Math.min(50, Math.floor(c / 2)),

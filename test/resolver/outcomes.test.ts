@@ -120,7 +120,7 @@ describe("a SERVFAIL or REFUSED from the first name server: the others are asked
     ]);
     assert.deepEqual(
       jobRows(
-        { crawlId: "c", domain: "nomail.example", tld: "example", jobs, soa: undefined },
+        { crawlId: "c", domain: "nomail.example", tld: "example", jobs, soa: undefined, dns6: undefined },
         "2026-12-01",
       ).map((row) => [row["type"], row["host"], row["outcome"]]),
       [["MX", "", "NULL_MX"]],
@@ -151,7 +151,7 @@ describe("the RCODE behind an OTHER outcome is kept, to the stored row", () => {
     );
     dns.close();
     const rows = jobRows(
-      { crawlId: "c", domain: "example.com", tld: "com", jobs, soa: undefined },
+      { crawlId: "c", domain: "example.com", tld: "com", jobs, soa: undefined, dns6: undefined },
       "2026-12-01",
     );
     assert.deepEqual(

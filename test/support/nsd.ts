@@ -17,10 +17,10 @@ export interface Nsd extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-function freeUdpPort(): Promise<number> {
+function freeUdpPort(address: string): Promise<number> {
   return new Promise((resolve) => {
-    const socket = createSocket("udp4");
-    socket.bind(0, "127.0.0.1", () => {
+    const socket = createSocket(address.includes(":") ? "udp6" : "udp4");
+    socket.bind(0, address, () => {
       const { port } = socket.address();
       socket.close(() => resolve(port));
     });
@@ -29,7 +29,7 @@ function freeUdpPort(): Promise<number> {
 
 async function answers(address: string, port: number, zone: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createSocket("udp4");
+    const socket = createSocket(address.includes(":") ? "udp6" : "udp4");
     const timer = setTimeout(() => {
       socket.close();
       resolve(false);
@@ -47,13 +47,15 @@ async function answers(address: string, port: number, zone: string): Promise<boo
   });
 }
 
-/** zones: origin -> zone file text (with $ORIGIN and $TTL as needed). */
-export async function startNsd(zones: Record<string, string>): Promise<Nsd> {
+/**
+ * zones: origin -> zone file text (with $ORIGIN and $TTL as needed). `address`: 127.0.0.1, or ::1
+ * for a server asked over IPv6 (the chain walk's tests).
+ */
+export async function startNsd(zones: Record<string, string>, address = "127.0.0.1"): Promise<Nsd> {
   if (spawnSync("sh", ["-c", "command -v nsd"]).status !== 0)
     throw new Error("nsd is not installed: apt-get install -y nsd");
   const dir = mkdtempSync(join(tmpdir(), "v6m-nsd-"));
-  const address = "127.0.0.1";
-  const port = await freeUdpPort();
+  const port = await freeUdpPort(address);
   const zoneConfig = Object.keys(zones)
     .map((origin, index) => {
       writeFileSync(join(dir, `zone${index}.zone`), zones[origin]!);
@@ -103,5 +105,11 @@ ${zoneConfig}`,
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { address, port, endpoint: `${address}:${port}`, stop, [Symbol.asyncDispose]: stop };
+  return {
+    address,
+    port,
+    endpoint: address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { offlineDns6 } from "./offline-dns6.js";
 
 const repo = join(import.meta.dirname, "../..");
 const bin = join(repo, "bin/ipv6matrix.mjs");
@@ -60,6 +61,7 @@ export class ServiceProcess {
     const child = spawn(process.execPath, [bin, "serve", this.role], {
       cwd: repo,
       env: {
+        ...offlineDns6,
         ...this.env,
         IPV6MATRIX_API_LISTEN: this.grpc,
         IPV6MATRIX_TELEMETRY_LISTEN: `127.0.0.1:${this.metricsPort}`,

@@ -363,6 +363,11 @@ export enum Metric {
   /** METRIC_IP6TYPE - ip6Type: the IPv6 prefix type (6to4, Teredo, ...). */
   METRIC_IP6TYPE = 10,
   /**
+   * METRIC_DNS6 - dns6: the walk of the DNS chain from the root to the domain's zone over IPv6 alone
+   * (issue 19; 12 and 13 are web6's and ntp's).
+   */
+  METRIC_DNS6 = 11,
+  /**
    * METRIC_WEB6 - web6: GET / of every WWW host with a valid IPv6 address over both families,
    * the same site or not (issue 19; 11 and 13 are dns6's and ntp's).
    */
@@ -410,6 +415,9 @@ export function metricFromJSON(object: any): Metric {
     case 10:
     case "METRIC_IP6TYPE":
       return Metric.METRIC_IP6TYPE;
+    case 11:
+    case "METRIC_DNS6":
+      return Metric.METRIC_DNS6;
     case 12:
     case "METRIC_WEB6":
       return Metric.METRIC_WEB6;
@@ -447,6 +455,8 @@ export function metricToJSON(object: Metric): string {
       return "METRIC_PATH";
     case Metric.METRIC_IP6TYPE:
       return "METRIC_IP6TYPE";
+    case Metric.METRIC_DNS6:
+      return "METRIC_DNS6";
     case Metric.METRIC_WEB6:
       return "METRIC_WEB6";
     case Metric.METRIC_NTP:

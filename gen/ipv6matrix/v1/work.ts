@@ -234,7 +234,39 @@ export interface DomainResult {
   domain: string;
   tld: string;
   jobs: Job[];
-  soa: Soa | undefined;
+  soa:
+    | Soa
+    | undefined;
+  /** The IPv6-only walk of the chain from the root (metric dns6); absent when the metric is off. */
+  dns6: Dns6Chain | undefined;
+}
+
+/**
+ * Whether the domain's DNS resolves over IPv6 alone, from the root down (issue 19; table
+ * dns6_chains, docs/decisions/014). Counts are of name servers (at the root: hint addresses) with
+ * an IPv6 address that answered authoritatively.
+ */
+export interface Dns6Chain {
+  /** The whole chain resolves over IPv6 and the domain's zone has min_ipv6_nameservers servers. */
+  ready: boolean;
+  /**
+   * '' when ready, else no_aaaa_glue, ns_without_aaaa, ns_silent_v6, lame_v6, ipv4_mapped,
+   * one_ipv6_nameserver, no_domain (the first broken cut from the top).
+   */
+  reason: string;
+  /** The zone where the chain breaks ('' when ready). */
+  brokenZone: string;
+  /** The smallest count at any cut (0 when the domain's zone was not reached). */
+  minServers: number;
+  /** The count at the domain's own zone. */
+  zoneServers: number;
+  /** The zones walked, root first (".", "com", "example.com"), and the count at each. */
+  cuts: string[];
+  cutServers: number[];
+  /** The child's NS set, and the AAAA of its in-bailiwick names, equal what the parent gave. */
+  parentChildAgree: boolean;
+  /** Questions this domain's walk sent (cuts cached for the crawl are not counted again). */
+  queries: number;
 }
 
 export interface HostAddress {
@@ -1506,7 +1538,7 @@ export const Soa: MessageFns<Soa> = {
 };
 
 function createBaseDomainResult(): DomainResult {
-  return { crawlId: "", domain: "", tld: "", jobs: [], soa: undefined };
+  return { crawlId: "", domain: "", tld: "", jobs: [], soa: undefined, dns6: undefined };
 }
 
 export const DomainResult: MessageFns<DomainResult> = {
@@ -1525,6 +1557,9 @@ export const DomainResult: MessageFns<DomainResult> = {
     }
     if (message.soa !== undefined) {
       Soa.encode(message.soa, writer.uint32(42).fork()).join();
+    }
+    if (message.dns6 !== undefined) {
+      Dns6Chain.encode(message.dns6, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1582,6 +1617,14 @@ export const DomainResult: MessageFns<DomainResult> = {
             message.soa = Soa.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dns6 = Dns6Chain.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1605,6 +1648,7 @@ export const DomainResult: MessageFns<DomainResult> = {
       tld: isSet(object.tld) ? globalThis.String(object.tld) : "",
       jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => Job.fromJSON(e)) : [],
       soa: isSet(object.soa) ? Soa.fromJSON(object.soa) : undefined,
+      dns6: isSet(object.dns6) ? Dns6Chain.fromJSON(object.dns6) : undefined,
     };
   },
 
@@ -1625,6 +1669,9 @@ export const DomainResult: MessageFns<DomainResult> = {
     if (message.soa !== undefined) {
       obj.soa = Soa.toJSON(message.soa);
     }
+    if (message.dns6 !== undefined) {
+      obj.dns6 = Dns6Chain.toJSON(message.dns6);
+    }
     return obj;
   },
 
@@ -1638,6 +1685,250 @@ export const DomainResult: MessageFns<DomainResult> = {
     message.tld = object.tld ?? "";
     message.jobs = object.jobs?.map((e) => Job.fromPartial(e)) || [];
     message.soa = (object.soa !== undefined && object.soa !== null) ? Soa.fromPartial(object.soa) : undefined;
+    message.dns6 = (object.dns6 !== undefined && object.dns6 !== null) ? Dns6Chain.fromPartial(object.dns6) : undefined;
+    return message;
+  },
+};
+
+function createBaseDns6Chain(): Dns6Chain {
+  return {
+    ready: false,
+    reason: "",
+    brokenZone: "",
+    minServers: 0,
+    zoneServers: 0,
+    cuts: [],
+    cutServers: [],
+    parentChildAgree: false,
+    queries: 0,
+  };
+}
+
+export const Dns6Chain: MessageFns<Dns6Chain> = {
+  encode(message: Dns6Chain, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ready !== false) {
+      writer.uint32(8).bool(message.ready);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.brokenZone !== "") {
+      writer.uint32(26).string(message.brokenZone);
+    }
+    if (message.minServers !== 0) {
+      writer.uint32(32).uint32(message.minServers);
+    }
+    if (message.zoneServers !== 0) {
+      writer.uint32(40).uint32(message.zoneServers);
+    }
+    for (const v of message.cuts) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.cutServers.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.cutServers) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.parentChildAgree !== false) {
+      writer.uint32(64).bool(message.parentChildAgree);
+    }
+    if (message.queries !== 0) {
+      writer.uint32(72).uint32(message.queries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Dns6Chain {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDns6Chain();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ready = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.brokenZone = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.minServers = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.zoneServers = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.cuts.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag === 56) {
+              message.cutServers.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.cutServers.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.parentChildAgree = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.queries = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Dns6Chain {
+    return {
+      ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      brokenZone: isSet(object.brokenZone)
+        ? globalThis.String(object.brokenZone)
+        : isSet(object.broken_zone)
+        ? globalThis.String(object.broken_zone)
+        : "",
+      minServers: isSet(object.minServers)
+        ? globalThis.Number(object.minServers)
+        : isSet(object.min_servers)
+        ? globalThis.Number(object.min_servers)
+        : 0,
+      zoneServers: isSet(object.zoneServers)
+        ? globalThis.Number(object.zoneServers)
+        : isSet(object.zone_servers)
+        ? globalThis.Number(object.zone_servers)
+        : 0,
+      cuts: globalThis.Array.isArray(object?.cuts)
+        ? object.cuts.map((e: any) => globalThis.String(e))
+        : [],
+      cutServers: globalThis.Array.isArray(object?.cutServers)
+        ? object.cutServers.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.cut_servers)
+        ? object.cut_servers.map((e: any) => globalThis.Number(e))
+        : [],
+      parentChildAgree: isSet(object.parentChildAgree)
+        ? globalThis.Boolean(object.parentChildAgree)
+        : isSet(object.parent_child_agree)
+        ? globalThis.Boolean(object.parent_child_agree)
+        : false,
+      queries: isSet(object.queries) ? globalThis.Number(object.queries) : 0,
+    };
+  },
+
+  toJSON(message: Dns6Chain): unknown {
+    const obj: any = {};
+    if (message.ready !== false) {
+      obj.ready = message.ready;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.brokenZone !== "") {
+      obj.brokenZone = message.brokenZone;
+    }
+    if (message.minServers !== 0) {
+      obj.minServers = Math.round(message.minServers);
+    }
+    if (message.zoneServers !== 0) {
+      obj.zoneServers = Math.round(message.zoneServers);
+    }
+    if (message.cuts?.length) {
+      obj.cuts = message.cuts;
+    }
+    if (message.cutServers?.length) {
+      obj.cutServers = message.cutServers.map((e) => Math.round(e));
+    }
+    if (message.parentChildAgree !== false) {
+      obj.parentChildAgree = message.parentChildAgree;
+    }
+    if (message.queries !== 0) {
+      obj.queries = Math.round(message.queries);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Dns6Chain>, I>>(base?: I): Dns6Chain {
+    return Dns6Chain.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Dns6Chain>, I>>(object: I): Dns6Chain {
+    const message = createBaseDns6Chain();
+    message.ready = object.ready ?? false;
+    message.reason = object.reason ?? "";
+    message.brokenZone = object.brokenZone ?? "";
+    message.minServers = object.minServers ?? 0;
+    message.zoneServers = object.zoneServers ?? 0;
+    message.cuts = object.cuts?.map((e) => e) || [];
+    message.cutServers = object.cutServers?.map((e) => e) || [];
+    message.parentChildAgree = object.parentChildAgree ?? false;
+    message.queries = object.queries ?? 0;
     return message;
   },
 };

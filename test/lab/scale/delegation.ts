@@ -3,6 +3,7 @@
 // name to ns1/ns2.prov<K>.net, and answers the rest (the provider hosts, its own name)
 // authoritatively. The children are dns-server.ts. It is not fast (dns-packet both ways): a cold
 // recursive resolver asks it once per zone, the children take the bulk.
+import { isIP } from "node:net";
 import * as dnsPacket from "dns-packet";
 import { packetAnswer } from "./dns-server.js";
 import { IPV4_SPAN, lookup, nameServers, PROVIDERS, type World } from "./rule.js";
@@ -57,10 +58,13 @@ export function parentAnswer(
     ({ name: owner, type, ttl: TTL, class: "IN", data }) as dnsPacket.Answer;
   const cut = delegationOf(world, name);
   if (cut) {
-    const glue = cut.servers.flatMap((ns) => {
-      const found = lookup(world, ns, "A");
-      return found === "NXDOMAIN" ? [] : found.map((rr) => a(ns, "A", rr.data));
-    });
+    // A and AAAA glue, so that the dns6 chain walk (IPv6 alone) finds the in-house name servers.
+    const glue = cut.servers.flatMap((ns) =>
+      (["A", "AAAA"] as const).flatMap((type) => {
+        const found = lookup(world, ns, type);
+        return found === "NXDOMAIN" ? [] : found.map((rr) => a(ns, type, rr.data));
+      }),
+    );
     return dnsPacket.encode({
       ...base,
       flags: rd,
@@ -70,12 +74,15 @@ export function parentAnswer(
     });
   }
   const aa = dnsPacket.AUTHORITATIVE_ANSWER | rd;
+  // The root answers on an IPv4 and an IPv6 address, each as a process of its own: its name has
+  // the address it was asked on.
+  const ownType = isIP(ownAddress) === 6 ? "AAAA" : "A";
   if (name === "" || name === ROOT_NAME || name === "test") {
     const answers =
       name === "" && question.type === "NS"
         ? [a(".", "NS", ROOT_NAME)]
-        : name === ROOT_NAME && question.type === "A"
-          ? [a(ROOT_NAME, "A", ownAddress)]
+        : name === ROOT_NAME && question.type === ownType
+          ? [a(ROOT_NAME, ownType, ownAddress)]
           : [];
     return dnsPacket.encode({
       ...base,
@@ -83,7 +90,7 @@ export function parentAnswer(
       answers,
       authorities: [],
       additionals: [
-        ...(name === "" && question.type === "NS" ? [a(ROOT_NAME, "A", ownAddress)] : []),
+        ...(name === "" && question.type === "NS" ? [a(ROOT_NAME, ownType, ownAddress)] : []),
         ...opt,
       ],
     });

@@ -156,6 +156,8 @@ export interface Totals {
   mx: number;
   mxAAAA: number;
   nsInHouse: number;
+  /** In-house name servers without AAAA (N % 4 != 0): the dns6 walk finds no AAAA glue. */
+  nsInHouseNoAAAA: number;
   nsProvider: number;
   ntp: number;
   /** Distinct provider name-server pairs used. */
@@ -173,6 +175,7 @@ export function totals(world: World): Totals {
     mx: 0,
     mxAAAA: 0,
     nsInHouse: 0,
+    nsInHouseNoAAAA: 0,
     nsProvider: 0,
     ntp: 0,
     providers: 0,
@@ -184,8 +187,10 @@ export function totals(world: World): Totals {
     if (hasAAAA(n)) t.wwwAAAA++;
     if (hasMX(n)) t.mx++;
     if (n % 6 === 0) t.mxAAAA++;
-    if (inHouseNS(n)) t.nsInHouse++;
-    else {
+    if (inHouseNS(n)) {
+      t.nsInHouse++;
+      if (n % 4 !== 0) t.nsInHouseNoAAAA++;
+    } else {
       t.nsProvider++;
       providers.add(n % PROVIDERS);
     }
