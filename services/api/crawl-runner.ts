@@ -125,6 +125,12 @@ async function republishMissing(
 ): Promise<{ hosts: number; addresses: number }> {
   const { store, transport, options } = run;
   const params = { crawl: crawlId };
+  const measured = addressTables(measuresOf(run, options));
+  // An address shared by a stored host and a host resolved again below would go out again from
+  // the host actor as a new task (its registry died with the process) and be measured twice.
+  // Every address measured in full is claimed first under the message id the host actor uses,
+  // as a task every actor skips (it names no table of theirs), so that second send is dropped.
+  if (measured.length > 0) await claimMeasured(run, crawlId, measured);
   const hosts = await store.query<{ host: string; www: number }>(
     `SELECT host, max(type = 'WWW') AS www FROM jobs WHERE crawl_id = {crawl:String} AND host != ''
        AND host NOT IN (SELECT host FROM hosts WHERE crawl_id = {crawl:String}) GROUP BY host`,
@@ -143,7 +149,6 @@ async function republishMissing(
   await republishWeb(run, crawlId);
   // Every table whose row an address waits for, as the progress counts it: an address measured
   // by the prober and geo but whose PTR task died is sent again too.
-  const measured = addressTables(measuresOf(run, options));
   if (measured.length === 0) return { hosts: hosts.length, addresses: 0 };
   // Each with the tables it still misses, so that what is stored is not measured and written again.
   const missing = measured.map(
@@ -169,6 +174,32 @@ async function republishMissing(
     await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
   }
   return { hosts: hosts.length, addresses: addresses.length };
+}
+
+/** The `missing` of a claim: a table no actor writes, so every actor skips the task (work.proto). */
+const STORED_IN_FULL = "none";
+
+/** A resumed crawl's addresses with every row stored, claimed (see republishMissing) with a task no actor measures. */
+async function claimMeasured(run: RunOptions, crawlId: string, measured: string[]): Promise<void> {
+  const { store, transport, options } = run;
+  const stored = measured.map((table) => `ip IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String})`);
+  const addresses = await store.query<{ ip: string; family: number }>(
+    `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family FROM (
+       SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
+       UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1))
+     WHERE ${stored.join(" AND ")}`,
+    { crawl: crawlId },
+  );
+  for (const { ip, family } of addresses) {
+    const task = AddressTask.encode({
+      crawlId,
+      ip,
+      family: family === 6 ? Family.FAMILY_IPV6 : Family.FAMILY_IPV4,
+      options,
+      missing: [STORED_IN_FULL],
+    });
+    await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
+  }
 }
 
 export async function runCrawl(run: RunOptions): Promise<CrawlRun> {

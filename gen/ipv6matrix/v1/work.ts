@@ -194,6 +194,8 @@ export interface AddressTask {
    * Set when a resumed crawl sends the address again: the raw tables still
    * without its row (addresses, geo, reverse). A measurement whose row is
    * stored already is not made, nor written, twice. Empty: every one.
+   * "none": every row is stored; the task only claims the address's
+   * message id, so that a host resolved again does not send it anew.
    */
   missing: string[];
 }
