@@ -23,13 +23,16 @@ export interface NatsConsumerOptions {
   readonly handler: DeliveryHandler;
 }
 
+/** How many ack_waits a handler may report itself in progress before its message is let go to redelivery. */
+const MAX_HOLD = 4;
+
 /** Fetch, dispatch, reply, redelivery and stop for one consume() call. */
 export class NatsConsumer implements Subscription {
   private readonly slots: Slots;
   private readonly fetcher: Fetcher;
   private stopping = false;
-  /** Messages whose handler still runs here, with when the server last heard of each (see heartbeat). */
-  private readonly working = new Map<JsMsg, number>();
+  /** Messages whose handler still runs here: when each came, and when the server last heard of it (see heartbeat). */
+  private readonly working = new Map<JsMsg, { delivered: number; reported: number }>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: NatsConsumerOptions) {
@@ -41,14 +44,20 @@ export class NatsConsumer implements Subscription {
     // Only messages held about a whole period since they were delivered or last reported: most are
     // acknowledged well within ack_wait and cost nothing; the others are reported before two
     // periods (two thirds of ack_wait) have passed.
+    // A handler held past MAX_HOLD ack_waits is taken for stuck (a publish whose reply was lost
+    // with a restarted server, say): it is no longer reported, so the server redelivers the
+    // message and a handler elsewhere does the work, rather than nobody ever.
     const period = Math.max(100, Math.floor(options.ackWaitMs / 3));
+    const maxHold = options.ackWaitMs * MAX_HOLD;
     this.heartbeat = setInterval(() => {
       const now = performance.now();
-      for (const [message, since] of this.working)
-        if (now - since >= period * 0.9) {
+      for (const [message, held] of this.working) {
+        if (now - held.delivered >= maxHold) this.working.delete(message);
+        else if (now - held.reported >= period * 0.9) {
           send(() => message.working());
-          this.working.set(message, now);
+          held.reported = now;
         }
+      }
     }, period);
     this.heartbeat.unref();
     this.slots = new Slots(Math.max(1, options.maxInFlight));
@@ -98,7 +107,8 @@ export class NatsConsumer implements Subscription {
     const delivery = deliveryOf(this.options.subject, message, reply);
     const finished = runHandler(this.options.handler, delivery);
     // In progress: while its handler runs here, the message is no one else's to redeliver.
-    this.working.set(message, performance.now());
+    const now = performance.now();
+    this.working.set(message, { delivered: now, reported: now });
     void finished.then(() => this.working.delete(message));
     // Redelivery: after ack_wait the server sends the message again (to any instance), and a
     // delivery its handler left unsettled frees its slot. One whose handler still runs keeps it:
