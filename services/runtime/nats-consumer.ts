@@ -23,8 +23,9 @@ export interface NatsConsumerOptions {
   readonly handler: DeliveryHandler;
 }
 
-/** How many ack_waits a handler may report itself in progress before its message is let go to redelivery. */
+/** How long a handler may report itself in progress before its message is let go to redelivery: four ack_waits, a minute at least. */
 const MAX_HOLD = 4;
+const MIN_HOLD_MS = 60_000;
 
 /** Fetch, dispatch, reply, redelivery and stop for one consume() call. */
 export class NatsConsumer implements Subscription {
@@ -44,11 +45,11 @@ export class NatsConsumer implements Subscription {
     // Only messages held about a whole period since they were delivered or last reported: most are
     // acknowledged well within ack_wait and cost nothing; the others are reported before two
     // periods (two thirds of ack_wait) have passed.
-    // A handler held past MAX_HOLD ack_waits is taken for stuck (a publish whose reply was lost
+    // A handler held past maxHold is taken for stuck (a publish whose reply was lost
     // with a restarted server, say): it is no longer reported, so the server redelivers the
     // message and a handler elsewhere does the work, rather than nobody ever.
     const period = Math.max(100, Math.floor(options.ackWaitMs / 3));
-    const maxHold = options.ackWaitMs * MAX_HOLD;
+    const maxHold = Math.max(options.ackWaitMs * MAX_HOLD, MIN_HOLD_MS);
     this.heartbeat = setInterval(() => {
       const now = performance.now();
       for (const [message, held] of this.working) {
