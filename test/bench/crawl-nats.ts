@@ -133,6 +133,11 @@ try {
     // ServiceProcess turns the dns6 walk off for tests in the root namespace; this crawl is in the
     // lab's vantage and walks from the lab's root (the config's resolver.root_hints).
     IPV6MATRIX_METRICS_DNS6: "true",
+    // Off in NATS mode for now: with the scale lab's 400 web hosts the prober's web actor
+    // sometimes never settles its tasks on NATS (every crawl.web message ack-pending and
+    // redelivered, the crawl waiting on the web stage forever; issue 19, still open). The lab's
+    // NATS run (test/e2e/lab-distributed.test.ts) checks web parity on NATS at the lab's scale.
+    IPV6MATRIX_METRICS_WEB6: "false",
   };
   for (const role of ["aggregator", "geo", "api", "resolver", "prober"])
     for (let i = 0; i < counts[role]!; i++)
