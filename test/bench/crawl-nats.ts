@@ -5,7 +5,8 @@
 // domains once every service serves, waits for the crawl to complete, stops everything cleanly
 // (the data folder is then the embedded store's, for crawl.ts's checks) and writes one JSON:
 // seconds from submit to completed, the crawl id, and the peak RSS and CPU of every process.
-// Every 5 s it logs the consumers' backlog, in flight and redelivered counts to stderr.
+// Every 5 s it logs the consumers' backlog, in flight and redelivered counts to stderr, and each
+// prober's web actor (handlers running, handled, failed); a service that exits fails the run.
 // Not a test and not on its own: crawl.ts holds the lab lock and reads the result.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -133,11 +134,6 @@ try {
     // ServiceProcess turns the dns6 walk off for tests in the root namespace; this crawl is in the
     // lab's vantage and walks from the lab's root (the config's resolver.root_hints).
     IPV6MATRIX_METRICS_DNS6: "true",
-    // Off in NATS mode for now: with the scale lab's 400 web hosts the prober's web actor
-    // sometimes never settles its tasks on NATS (every crawl.web message ack-pending and
-    // redelivered, the crawl waiting on the web stage forever; issue 19, still open). The lab's
-    // NATS run (test/e2e/lab-distributed.test.ts) checks web parity on NATS at the lab's scale.
-    IPV6MATRIX_METRICS_WEB6: "false",
   };
   for (const role of ["aggregator", "geo", "api", "resolver", "prober"])
     for (let i = 0; i < counts[role]!; i++)
@@ -176,6 +172,13 @@ try {
       if (m[1] === "count") inserts += Number(m[2]);
       else insertSeconds += Number(m[2]);
     parts.push(`inserts ${inserts} taking ${insertSeconds.toFixed(1)} s`);
+    // Each prober's web actor: handlers running, handled and failed so far.
+    for (const prober of services.filter((s) => s.role === "prober")) {
+      const figures = ((await prober.metrics()) ?? "").matchAll(
+        /^ipv6matrix_actor_(in_flight|handled_total|failed_total|dead_letters_total)\{actor="prober\.web"[^}]*\} (\S+)$/gm,
+      );
+      parts.push(`${prober.name} web ${[...figures].map((m) => `${m[1]} ${m[2]}`).join(" ")}`);
+    }
     return parts.join("; ");
   };
 
@@ -195,6 +198,12 @@ try {
     if (row?.state === "completed") break;
     if (row?.state === "failed" || row?.state === "cancelled")
       throw new Error(`crawl ${crawlId} ${row.state}\n${services.map((s) => s.tail()).join("\n")}`);
+    // A service that exited leaves its work to the others or to nobody: say so, rather than wait.
+    const gone = services.filter((s) => !s.running);
+    if (gone.length > 0)
+      throw new Error(
+        `${gone.map((s) => s.name).join(", ")} exited during crawl ${crawlId}\n${gone.map((s) => s.tail()).join("\n")}`,
+      );
     if (Date.now() - last >= 5000) {
       last = Date.now();
       note(`${((last - started) / 1000).toFixed(0)} s: ${await watch()}`);
