@@ -6,7 +6,8 @@
 // (the data folder is then the embedded store's, for crawl.ts's checks) and writes one JSON:
 // seconds from submit to completed, the crawl id, and the peak RSS and CPU of every process.
 // Every 5 s it logs the consumers' backlog, in flight and redelivered counts to stderr, and each
-// prober's web actor (handlers running, handled, failed); a service that exits fails the run.
+// prober's web actor (handlers running, handled, failed); a service that exits fails the run, and
+// so do 15 minutes without any change in those figures (with every consumer's state and the tails).
 // Not a test and not on its own: crawl.ts holds the lab lock and reads the result.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -50,6 +51,8 @@ function parseInstances(text: string): Record<string, number> {
   return counts;
 }
 const counts = parseInstances(values.instances!);
+/** No change in the watch's figures for this long: stuck, not slow (a web task is let go after 8 min in progress, back 2 min later). */
+const STALL_MS = 15 * 60_000;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const note = (text: string) => process.stderr.write(`crawl-nats: ${text}\n`);
 
@@ -182,6 +185,20 @@ try {
     return parts.join("; ");
   };
 
+  /** Where every consumer stands (waiting pulls, last delivered and acknowledged) and each service's last words. */
+  const stallReport = async () => {
+    const lines: string[] = [];
+    for (const route of routes)
+      for (const group of route.groups) {
+        const info = await jsm.consumers.info(route.stream, group).catch(() => undefined);
+        if (info)
+          lines.push(
+            `${route.stream}/${group}: pending ${info.num_pending} acking ${info.num_ack_pending} redelivered ${info.num_redelivered} waiting pulls ${info.num_waiting} delivered ${info.delivered.stream_seq} acknowledged to ${info.ack_floor.stream_seq}`,
+          );
+      }
+    return [...lines, ...services.map((s) => s.tail())].join("\n");
+  };
+
   const started = Date.now();
   const submitted = await runCommand(process.execPath, [bin, "submit", "--api", api.grpc, values.domains!], {
     cwd: root,
@@ -190,6 +207,8 @@ try {
   if (submitted.code !== 0) throw new Error(`submit: ${submitted.stderr}`);
   const crawlId = submitted.stdout.trim();
   let last = 0;
+  let lastState = "";
+  let changed = Date.now();
   for (;;) {
     const [row] = await store.query<{ state: string }>(
       "SELECT state FROM crawls FINAL WHERE crawl_id = {c:String}",
@@ -206,7 +225,12 @@ try {
       );
     if (Date.now() - last >= 5000) {
       last = Date.now();
-      note(`${((last - started) / 1000).toFixed(0)} s: ${await watch()}`);
+      const state = await watch();
+      note(`${((last - started) / 1000).toFixed(0)} s: ${state}`);
+      if (state !== lastState) [lastState, changed] = [state, last];
+      // Nothing moved on any consumer, store or web actor for longer than a held message can
+      // take to come back (in progress up to four ack_waits, then one more): the crawl is stuck.
+      else if (last - changed > STALL_MS) throw new Error(`crawl ${crawlId} stalled: ${await stallReport()}`);
     }
     await sleep(500);
   }
