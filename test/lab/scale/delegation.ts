@@ -5,7 +5,7 @@
 // recursive resolver asks it once per zone, the children take the bulk.
 import { isIP } from "node:net";
 import * as dnsPacket from "dns-packet";
-import { packetAnswer } from "./dns-server.js";
+import { packetAnswer } from "./packet-answer.js";
 import { IPV4_SPAN, lookup, nameServers, PROVIDERS, type World } from "./rule.js";
 
 export const ROOT_NAME = "a.root.test";
