@@ -24,8 +24,13 @@ function negativeSoa(world: World, name: string): dnsPacket.Answer[] {
   return soa === "NXDOMAIN" ? [] : soa.map((rr) => ({ ...toAnswer(rr), ttl: NEGATIVE_TTL }));
 }
 
-/** The answer through dns-packet, for any query it can decode; undefined: no answer (undecodable). */
-export function packetAnswer(world: World, query: Buffer, udp: boolean): Buffer | undefined {
+/**
+ * A query dns-packet decodes, its first question and that question's name (lower case, no root
+ * dot); undefined when it does not decode or asks nothing: such a query gets no answer.
+ */
+export function decodeQuery(
+  query: Buffer,
+): { q: dnsPacket.Packet; question: dnsPacket.Question; name: string } | undefined {
   let q: dnsPacket.Packet;
   try {
     q = dnsPacket.decode(query);
@@ -34,7 +39,14 @@ export function packetAnswer(world: World, query: Buffer, udp: boolean): Buffer 
   }
   const question = q.questions?.[0];
   if (!question) return undefined;
-  const name = question.name.toLowerCase().replace(/\.$/, "");
+  return { q, question, name: question.name.toLowerCase().replace(/\.$/, "") };
+}
+
+/** The answer through dns-packet, for any query it can decode; undefined: no answer (undecodable). */
+export function packetAnswer(world: World, query: Buffer, udp: boolean): Buffer | undefined {
+  const decoded = decodeQuery(query);
+  if (!decoded) return undefined;
+  const { q, question, name } = decoded;
   let flags = dnsPacket.AUTHORITATIVE_ANSWER | ((q.flags ?? 0) & dnsPacket.RECURSION_DESIRED);
   let answers: dnsPacket.Answer[] = [];
   let authorities: dnsPacket.Answer[] = [];
