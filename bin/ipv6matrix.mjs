@@ -1,7 +1,20 @@
 #!/usr/bin/env node
 // Entry point of the `ipv6matrix` command: runs the TypeScript sources through
 // tsx, so `npx ipv6matrix` works right after `npm install` with no build step.
+import { setFlagsFromString } from "node:v8";
 import { register } from "tsx/esm/api";
+
+// V8 lets the old space grow to several times the live data when a program allocates fast, as
+// a crawl does: a 100k-domain crawl held 60 MB live in a 200-260 MB heap. Growing by 30 % of
+// what survives a collection keeps the heap near the live data whatever its size (a fixed
+// --max-old-space-size would be either too large to help or too small for a million domains).
+// Read by V8 at every collection, so it applies though the process has started; a flag given on
+// the command line or in NODE_OPTIONS comes first.
+if (
+  !process.execArgv.some((a) => a.startsWith("--heap-growing-percent")) &&
+  !process.env.NODE_OPTIONS?.includes("--heap-growing-percent")
+)
+  setFlagsFromString("--heap-growing-percent=30");
 
 // Under npx, npm exec or npm run this process is npm's grandchild through a shell, and a
 // SIGTERM to npm is not passed on: npm ends, and `serve` would go on orphaned, holding its
