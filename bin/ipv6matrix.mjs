@@ -8,12 +8,9 @@ import { register } from "tsx/esm/api";
 // a crawl does: a 100k-domain crawl held 60 MB live in a 200-260 MB heap. Growing by 30 % of
 // what survives a collection keeps the heap near the live data whatever its size (a fixed
 // --max-old-space-size would be either too large to help or too small for a million domains).
-// Read by V8 at every collection, so it applies though the process has started; a flag given on
-// the command line or in NODE_OPTIONS comes first.
-if (
-  !process.execArgv.some((a) => a.startsWith("--heap-growing-percent")) &&
-  !process.env.NODE_OPTIONS?.includes("--heap-growing-percent")
-)
+// V8 reads it at every collection, so it applies though the process has started (NODE_OPTIONS
+// cannot carry it); `node --heap-growing-percent=N bin/ipv6matrix.mjs` overrides it.
+if (!process.execArgv.some((arg) => arg.startsWith("--heap-growing-percent")))
   setFlagsFromString("--heap-growing-percent=30");
 
 // Under npx, npm exec or npm run this process is npm's grandchild through a shell, and a
