@@ -49,7 +49,7 @@ export async function crawlChecks(
   crawlId: string,
   want: Totals,
   stdout: string,
-  dnsOnly = false,
+  { dnsOnly = false, dns6Walked = !dnsOnly }: { dnsOnly?: boolean; dns6Walked?: boolean } = {},
 ): Promise<Record<string, [number, number]>> {
   const one = async (sql: string) => Number((await store.query(sql, { c: crawlId }))[0]?.["n"] ?? -1);
   const dns6 = (where: string) =>
@@ -77,6 +77,10 @@ export async function crawlChecks(
             ),
             0,
           ] as [number, number],
+        }),
+    ...(!dns6Walked
+      ? {}
+      : {
           // The dns6 chain walk (decision 014): in-house name servers with AAAA glue (N % 4 == 0)
           // make a ready zone of two; without it (N % 4 == 2) no_aaaa_glue; a provider's pair has one.
           "dns6 ready": [await dns6("ready = 1"), want.nsInHouse - want.nsInHouseNoAAAA] as [number, number],

@@ -43,6 +43,8 @@ const { values } = parseArgs({
   },
 });
 const dnsOnly = values["dns-only"]!;
+// The dns6 walk's counts are checked only when it ran (`--set metrics.dns6=false` turns it off).
+const dns6Walked = !dnsOnly && !values.set!.some((pair) => /^metrics\.dns6=(false|0|no|off)$/i.test(pair));
 const count = Number(values.domains);
 if (!Number.isInteger(count) || count < 1)
   throw new Error(`--domains: a positive integer, not '${values.domains}'`);
@@ -195,7 +197,10 @@ try {
       )
     ).map((r) => Number(r["ping_avg"])),
   );
-  const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout, dnsOnly);
+  const checks = await crawlChecks(store, crawlId, totals(world), crawl.stdout, {
+    dnsOnly,
+    dns6Walked,
+  });
   const dns6Questions = Number(
     (
       await store.query(`SELECT sum(queries) AS n FROM dns6_chains FINAL WHERE crawl_id = {c:String}`, {

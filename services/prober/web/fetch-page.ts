@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import { createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
 import { type Failure, failureOfErrno } from "../failure.js";
 import type { PageFetch } from "./parity.js";
 import { isRedirect, redirectStep, rootUrl } from "./redirect.js";
@@ -53,12 +53,21 @@ export function failureOf(error: unknown): Failure {
   return failureOfErrno(code);
 }
 
+// One TLS context for every fetch: without it each connection builds its own, loading the
+// system's CA store again (most of a handshake's CPU here), for a verification never made.
+let sharedContext: SecureContext | undefined;
+const secureContext = () => (sharedContext ??= createSecureContext());
+
 /** One request on `address` for `url`; rejects with the failure when nothing answered. */
 function getOnce(address: string, url: URL, limits: FetchLimits, deadline: number): Promise<Response> {
   return new Promise((resolve, reject) => {
     const https = url.protocol === "https:";
     const started = performance.now();
-    const options: RequestOptions & { servername?: string; rejectUnauthorized?: boolean } = {
+    const options: RequestOptions & {
+      servername?: string;
+      rejectUnauthorized?: boolean;
+      secureContext?: SecureContext;
+    } = {
       host: address,
       port: https ? (limits.ports?.https ?? 443) : (limits.ports?.http ?? 80),
       path: `${url.pathname}${url.search}`,
@@ -73,7 +82,12 @@ function getOnce(address: string, url: URL, limits: FetchLimits, deadline: numbe
       },
     };
     // SNI names the host, never the address; the certificate is recorded, not required to verify.
-    if (https) Object.assign(options, { servername: url.hostname, rejectUnauthorized: false });
+    if (https)
+      Object.assign(options, {
+        servername: url.hostname,
+        rejectUnauthorized: false,
+        secureContext: secureContext(),
+      });
     const request = (https ? httpsRequest : httpRequest)(options);
     let cert = "";
     let settled = false;
@@ -98,8 +112,10 @@ function getOnce(address: string, url: URL, limits: FetchLimits, deadline: numbe
       socket.once(https ? "secureConnect" : "connect", () => {
         clearTimeout(connectTimer);
         if (https) {
-          const raw = (socket as TLSSocket).getPeerCertificate()?.raw;
-          cert = raw ? createHash("sha256").update(raw).digest("hex") : "";
+          // The X509 object is parsed lazily; getPeerCertificate() would build every field in
+          // JavaScript just to hash the DER.
+          const leaf = (socket as TLSSocket).getPeerX509Certificate();
+          cert = leaf ? createHash("sha256").update(leaf.raw).digest("hex") : "";
         }
       });
     });
