@@ -16,6 +16,7 @@ import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import {
   type AddressMeasures,
   addressTables,
+  crawlMeasures,
   firstValid,
   isDrained,
   readProgress,
@@ -334,11 +335,7 @@ async function askRouterNames(run: RunOptions, crawlId: string, asked: Set<strin
   }
 }
 
-/** What an address of this crawl waits for: the deployment's prober and geo, and its PTR when the crawl asks them; and whether the web stage counts. */
+/** What an address of this crawl waits for: the deployment's services whose metrics the crawl asks; and whether the web stage counts. */
 function measuresOf(run: RunOptions, options: CrawlOptions): AddressMeasures {
-  return {
-    ...run.measures,
-    reverse: options.metrics.includes("reverse"),
-    web: run.measures.prober && options.metrics.includes("web6"),
-  };
+  return crawlMeasures(run.measures, options.metrics);
 }
