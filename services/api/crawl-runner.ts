@@ -16,6 +16,7 @@ import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
 import {
   type AddressMeasures,
   addressTables,
+  crawlMeasures,
   firstValid,
   isDrained,
   readProgress,
@@ -124,17 +125,22 @@ async function republishMissing(
   crawlId: string,
 ): Promise<{ hosts: number; addresses: number }> {
   const { store, transport, options } = run;
-  const params = { crawl: crawlId };
   const measured = addressTables(measuresOf(run, options));
+  // Every table whose row an address waits for, as the progress counts it: an address measured
+  // by the prober and geo but whose PTR task died is sent again too. Read once, before anything
+  // goes out, so the claims and the sends below are of one view of the store.
+  const addresses = measured.length > 0 ? await storedAddresses(store, crawlId, measured) : [];
   // An address shared by a stored host and a host resolved again below would go out again from
   // the host actor as a new task (its registry died with the process) and be measured twice.
   // Every address measured in full is claimed first under the message id the host actor uses,
   // as a task every actor skips (it names no table of theirs), so that second send is dropped.
-  if (measured.length > 0) await claimMeasured(run, crawlId, measured);
+  for (const address of addresses) {
+    if (address.missing.length === 0) await publishAddress(run, crawlId, address, [STORED_IN_FULL]);
+  }
   const hosts = await store.query<{ host: string; www: number }>(
     `SELECT host, max(type = 'WWW') AS www FROM jobs WHERE crawl_id = {crawl:String} AND host != ''
        AND host NOT IN (SELECT host FROM hosts WHERE crawl_id = {crawl:String}) GROUP BY host`,
-    params,
+    { crawl: crawlId },
   );
   // A WWW host goes out with web set, under its own message id, as the domain actor sends it.
   const webOn = options.metrics.includes("web6");
@@ -147,59 +153,51 @@ async function republishMissing(
     );
   }
   await republishWeb(run, crawlId);
-  // Every table whose row an address waits for, as the progress counts it: an address measured
-  // by the prober and geo but whose PTR task died is sent again too.
-  if (measured.length === 0) return { hosts: hosts.length, addresses: 0 };
   // Each with the tables it still misses, so that what is stored is not measured and written again.
-  const missing = measured.map(
-    (table) => `if(ip NOT IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String}), '${table}', '')`,
-  );
-  const addresses = await store.query<{ ip: string; family: number; missing: string[] }>(
-    `SELECT ip, family, missing FROM (
-       SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family,
-         arrayFilter(t -> t != '', [${missing.join(", ")}]) AS missing FROM (
-         SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
-         UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1)))
-     WHERE length(missing) > 0`,
-    params,
-  );
-  for (const { ip, family, missing: tables } of addresses) {
-    const task = AddressTask.encode({
-      crawlId,
-      ip,
-      family: family === 6 ? Family.FAMILY_IPV6 : Family.FAMILY_IPV4,
-      options,
-      missing: tables,
-    });
-    await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
-  }
-  return { hosts: hosts.length, addresses: addresses.length };
+  const unfinished = addresses.filter((address) => address.missing.length > 0);
+  for (const address of unfinished) await publishAddress(run, crawlId, address, address.missing);
+  return { hosts: hosts.length, addresses: unfinished.length };
 }
 
 /** The `missing` of a claim: a table no actor writes, so every actor skips the task (work.proto). */
 const STORED_IN_FULL = "none";
 
-/** A resumed crawl's addresses with every row stored, claimed (see republishMissing) with a task no actor measures. */
-async function claimMeasured(run: RunOptions, crawlId: string, measured: string[]): Promise<void> {
-  const { store, transport, options } = run;
-  const stored = measured.map((table) => `ip IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String})`);
-  const addresses = await store.query<{ ip: string; family: number }>(
-    `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family FROM (
+type StoredAddress = {
+  readonly ip: string;
+  readonly family: number;
+  /** The measured tables without this address's row; empty when it is measured in full. */
+  readonly missing: string[];
+};
+
+/** The first valid address of each family of the crawl's stored hosts (SPEC 4), each with the measured tables that lack its row. */
+async function storedAddresses(store: Store, crawlId: string, measured: string[]): Promise<StoredAddress[]> {
+  const missing = measured.map(
+    (table) => `if(ip NOT IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String}), '${table}', '')`,
+  );
+  return store.query<StoredAddress>(
+    `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family,
+       arrayFilter(t -> t != '', [${missing.join(", ")}]) AS missing FROM (
        SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
-       UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1))
-     WHERE ${stored.join(" AND ")}`,
+       UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1))`,
     { crawl: crawlId },
   );
-  for (const { ip, family } of addresses) {
-    const task = AddressTask.encode({
-      crawlId,
-      ip,
-      family: family === 6 ? Family.FAMILY_IPV6 : Family.FAMILY_IPV4,
-      options,
-      missing: [STORED_IN_FULL],
-    });
-    await transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
-  }
+}
+
+/** An address task under the message id the host actor sends it with, so the two are one message. */
+async function publishAddress(
+  run: RunOptions,
+  crawlId: string,
+  { ip, family }: StoredAddress,
+  missing: string[],
+): Promise<void> {
+  const task = AddressTask.encode({
+    crawlId,
+    ip,
+    family: family === 6 ? Family.FAMILY_IPV6 : Family.FAMILY_IPV4,
+    options: run.options,
+    missing,
+  });
+  await run.transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
 }
 
 export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
@@ -337,11 +335,7 @@ async function askRouterNames(run: RunOptions, crawlId: string, asked: Set<strin
   }
 }
 
-/** What an address of this crawl waits for: the deployment's prober and geo, and its PTR when the crawl asks them; and whether the web stage counts. */
+/** What an address of this crawl waits for: the deployment's services whose metrics the crawl asks; and whether the web stage counts. */
 function measuresOf(run: RunOptions, options: CrawlOptions): AddressMeasures {
-  return {
-    ...run.measures,
-    reverse: options.metrics.includes("reverse"),
-    web: run.measures.prober && options.metrics.includes("web6"),
-  };
+  return crawlMeasures(run.measures, options.metrics);
 }

@@ -22,7 +22,7 @@ import { metricNamesOf } from "../runtime/metric-names.js";
 import { NameserverPolicy } from "../runtime/nameserver-policy.js";
 import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
 import type { AddressMeasures } from "../runtime/progress.js";
-import { ProgressRates, readProgress } from "../runtime/progress.js";
+import { crawlMeasures, ProgressRates, readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import type { CrawlManager } from "./crawl-manager.js";
 import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
@@ -224,11 +224,12 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
         await found(call.request.crawlId);
         while (!stopped) {
           const crawl = await found(call.request.crawlId);
-          const stages = await readProgress(store, crawl.crawl_id, Math.max(crawl.domains, 0), {
-            ...options.measures,
-            reverse: asksMetric(crawl.options, "reverse"),
-            web: options.measures.prober && asksMetric(crawl.options, "web6"),
-          });
+          const stages = await readProgress(
+            store,
+            crawl.crawl_id,
+            Math.max(crawl.domains, 0),
+            crawlMeasures(options.measures, storedMetrics(crawl.options)),
+          );
           call.write({ progress: toProgress(crawl, rates.add(stages, Date.now())) });
           if (finalStates.includes(crawl.state)) break;
           await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 1000));
@@ -256,12 +257,12 @@ function whenClosed(call: object, done: (clean: boolean) => void): void {
   else stream.once("close", () => done(stream.rstCode === constants.NGHTTP2_NO_ERROR));
 }
 
-/** Whether a crawl's stored options (JSON of CrawlOptions) ask the PTR of every address. */
-function asksMetric(stored: string, metric: string): boolean {
+/** The metrics a crawl's stored options (JSON of CrawlOptions) ask. */
+function storedMetrics(stored: string): string[] {
   try {
     const metrics = (JSON.parse(stored) as { metrics?: unknown }).metrics;
-    return Array.isArray(metrics) && metrics.includes(metric);
+    return Array.isArray(metrics) ? metrics.filter((m): m is string => typeof m === "string") : [];
   } catch {
-    return false;
+    return [];
   }
 }

@@ -76,6 +76,8 @@ ${commonUsage}`,
     });
     const transport = new InProcessTransport({ topology: inProcessTopology(pipelineRoles) });
     const running = await startRoles(pipelineRoles, { config, transport, store });
+    let stopped: Promise<void> | undefined;
+    const stopRoles = () => (stopped ??= running.stop());
     const display = values["quiet"] ? undefined : new ProgressDisplay(process.stdout, every * 1000);
     const rates = new ProgressRates();
     try {
@@ -95,7 +97,13 @@ ${commonUsage}`,
         domains: all(),
         report,
         measures: measuresOf(pipelineRoles),
-        summarise: (crawlId) => computeSummaries(store, crawlId),
+        // Every stage has drained: the actors (the DNS thread, the prober's sockets, their
+        // registries) are stopped first, so that what they hold is not held beside what the
+        // summaries' queries need (issue 17: the crawl's peak memory is the summaries').
+        summarise: async (crawlId) => {
+          await stopRoles();
+          await computeSummaries(store, crawlId);
+        },
         autoPublish: config.publish.auto,
         onProgress: (stages) => display?.update(rates.add(stages, Date.now())),
       });
@@ -109,7 +117,7 @@ ${commonUsage}`,
       );
       return 0;
     } finally {
-      await running.stop();
+      await stopRoles();
       await transport.close();
       await store.close();
     }

@@ -105,7 +105,21 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ipv6matrix ${name}: ${error.message}\n`);
       return 1;
     }
+    // A file or folder the user named that cannot be read: its path and why, not a stack trace.
+    const { code, path } = error as { code?: unknown; path?: unknown };
+    if (typeof path === "string" && typeof code === "string" && FILE_ERRORS[code]) {
+      process.stderr.write(`ipv6matrix ${name}: ${path}: ${FILE_ERRORS[code]}\n`);
+      return 2;
+    }
     process.stderr.write(`ipv6matrix ${name}: ${(error as Error).stack ?? error}\n`);
     return 1;
   }
 }
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  ENOTDIR: "not a folder",
+  EISDIR: "a folder, not a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+};

@@ -1,4 +1,4 @@
-// The geo service's actor: each distinct address of a crawl (crawl.ips, group geo) gets one
+// The geo service's actor: each distinct address of a crawl that asks geoip (crawl.ips, group geo) gets one
 // GeoResult on crawl.results, keyed geo:<crawl>:<ip> so that a redelivery or a second instance
 // changes nothing. No look-up logic here: see geolocator.ts and geo-lookup.ts.
 
@@ -8,7 +8,6 @@ import type { Config } from "../runtime/config.js";
 import type { GrpcService } from "../runtime/grpc-server.js";
 import { logger } from "../runtime/log.js";
 import { Subjects } from "../runtime/topology.js";
-import { unknownAsn, unknownCity } from "./geo-lookup.js";
 import { Geolocator, InvalidAddressError } from "./geolocator.js";
 import { geoGrpcService } from "./grpc.js";
 import type { WatchOptions } from "./mmdb-file.js";
@@ -39,14 +38,12 @@ export function geoActors(config: Config, watch: WatchOptions = {}): GeoService 
     async handle(task, context) {
       // A resumed crawl's address whose row is stored already (crawl-runner.ts): located once.
       if (task.missing.length > 0 && !task.missing.includes("geo")) return;
-      // A crawl submitted without the geoip metric still gets a row per address, saying
-      // "not located" (empty db_version), so every address is accounted for.
-      const wanted = task.options === undefined || task.options.metrics.includes("geoip");
+      // A crawl that does not ask geoip gets no geo row (the summaries read a missing row as
+      // "not located", as they read an empty one), and its progress does not wait for one.
+      if (task.options !== undefined && !task.options.metrics.includes("geoip")) return;
       let facts: ReturnType<Geolocator["lookup"]>;
       try {
-        facts = wanted
-          ? geolocator.lookup(task.ip)
-          : { ip: task.ip, ...unknownCity, ...unknownAsn, dbVersion: "" };
+        facts = geolocator.lookup(task.ip);
       } catch (error) {
         if (error instanceof InvalidAddressError) throw new PermanentError(error.message);
         throw error;

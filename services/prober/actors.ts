@@ -8,6 +8,7 @@ import type { ActorDefinition } from "../runtime/actor.js";
 import type { Config } from "../runtime/config.js";
 import { logger } from "../runtime/log.js";
 import { registry } from "../runtime/metrics.js";
+import { PROBER_METRICS } from "../runtime/progress.js";
 import { Subjects } from "../runtime/topology.js";
 import { Prober, type ProberExtras, proberOptionsFrom } from "./prober.js";
 import { WebProber, webOptionsFrom } from "./web/web-prober.js";
@@ -54,6 +55,9 @@ export function proberActors(config: Config, extras: ProberExtras = {}): ProberS
     async handle(task, context) {
       // A resumed crawl's address whose row is stored already (crawl-runner.ts): measured once.
       if (task.missing.length > 0 && !task.missing.includes("addresses")) return;
+      // An address sent for geo or its PTR alone: nothing of the prober's is asked, so no row.
+      const metrics = task.options?.metrics;
+      if (metrics !== undefined && !metrics.some((metric) => PROBER_METRICS.includes(metric))) return;
       const measured = await prober.probe(task.ip, task.crawlId, task.options);
       // The address as the resolver spelt it, so the row joins its host's addresses.
       const address = { ...measured, ip: task.ip, family: task.family || measured.family };

@@ -1,70 +1,33 @@
 // The SMTP probe and the TCP probe against servers on loopback: every kind of SMTP server the
 // issue names (STARTTLS, plain, stalling, endless lines, binary) and a closed port.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createServer, type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { TLSSocket } from "node:tls";
 import { PortState, ProbeFailure } from "../../gen/ipv6matrix/v1/common.js";
 import { SmtpStepKind } from "../../gen/ipv6matrix/v1/work.js";
+import { LoopbackServers, selfSignedCertificate } from "../../test/support/loopback-servers.js";
 import { smtpProbe, smtpResultOf, smtpStepKindOf } from "./smtp.js";
 import { SmtpThreads } from "./smtp-threads.js";
 import { tcpProbe } from "./tcp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "prober-smtp-"));
-let tls: { key: Buffer; cert: Buffer };
-const servers: Server[] = [];
-const sockets = new Set<Socket>();
+let tls: { key: string; cert: string };
+const servers = new LoopbackServers();
 
 before(() => {
   // A certificate for another name: it must still count as TLS (SPEC 4).
-  execFileSync(
-    "openssl",
-    [
-      ...[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-      ],
-      ...[
-        "-subj",
-        "/CN=not-this-host.invalid",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-    ],
-    { stdio: "pipe" },
-  );
-  tls = { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
+  tls = selfSignedCertificate("not-this-host.invalid");
 });
 
-after(() => {
-  for (const socket of sockets) socket.destroy();
-  for (const server of servers) server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => servers.close());
 
-/** A server on 127.0.0.1 (port 25 when free as root, else any); resolves with its port. */
-async function serve(onConnection: (socket: Socket) => void, host = "127.0.0.1"): Promise<number> {
+/** A server on a free port of HOST; resolves with its port. */
+function serve(onConnection: (socket: Socket) => void, host = "127.0.0.1"): Promise<number> {
   const server = createServer((socket) => {
-    sockets.add(socket);
     socket.on("error", () => {});
     onConnection(socket);
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return (server.address() as { port: number }).port;
+  return servers.listen(server, host);
 }
 
 /** The dialogue of a real MTA, enough for EHLO and STARTTLS. */
@@ -231,8 +194,8 @@ test("STARTTLS accepted but no TLS follows: open, not TLS", async () => {
 });
 
 test("a closed port: closed, on both probes", async () => {
-  const port = await serve(() => {});
-  const closed = servers.pop()!;
+  const closed = createServer();
+  const port = await servers.listen(closed, "127.0.0.1");
   await new Promise((resolve) => closed.close(resolve));
   const smtp = await probe(port);
   assert.equal(smtp.tcp25, PortState.PORT_STATE_CLOSED);

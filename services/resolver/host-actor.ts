@@ -15,6 +15,7 @@ import {
   WebTask,
 } from "../../gen/ipv6matrix/v1/work.js";
 import type { ActorDefinition } from "../runtime/actor.js";
+import { measuresAddresses } from "../runtime/progress.js";
 import { type AllowRanges, isValidHostAddress } from "../runtime/special-purpose.js";
 import { Subjects } from "../runtime/topology.js";
 import type { DnsAnswer } from "./dns-client.js";
@@ -41,8 +42,10 @@ export function hostActor(context: ResolverContext, maxInFlight: number): ActorD
         context.validRanges,
         classify ? context.prefixTable : undefined,
       );
-      // The legacy view measures the first valid address of each family (SPEC 4).
-      for (const family of [Family.FAMILY_IPV4, Family.FAMILY_IPV6]) {
+      // The legacy view measures the first valid address of each family (SPEC 4), when the crawl
+      // measures anything of it: a DNS-only crawl sends none.
+      const measured = measuresAddresses(task.options?.metrics ?? []);
+      for (const family of measured ? [Family.FAMILY_IPV4, Family.FAMILY_IPV6] : []) {
         const first = addresses.find((address) => address.family === family && !address.invalid);
         if (!first) continue;
         await context.addressesSent.once(task.crawlId, first.ip, () => {

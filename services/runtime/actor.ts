@@ -94,7 +94,14 @@ export async function startActor<In>(
       } catch (error) {
         throw new PermanentError(`cannot decode the message: ${(error as Error).message}`);
       }
-      await definition.handle(message, { attempt: delivery.attempt, log, publish });
+      await definition.handle(message, {
+        // Read when a handler asks: on NATS it is parsed from the message's reply subject.
+        get attempt() {
+          return delivery.attempt;
+        },
+        log,
+        publish,
+      });
       delivery.ack();
       handled.inc();
     } catch (error) {

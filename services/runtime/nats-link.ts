@@ -8,7 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 export class Link {
   private connected = true;
   private wakeUp: (() => void)[] = [];
-  private readonly wakeDown = new Set<() => void>();
+  private readonly downListeners: (() => void)[] = [];
 
   constructor(nc: NatsConnection) {
     void (async () => {
@@ -16,8 +16,7 @@ export class Link {
       for await (const status of nc.status()) {
         if (status.type === "disconnect") {
           this.connected = false;
-          for (const wake of this.wakeDown) wake();
-          this.wakeDown.clear();
+          for (const listener of this.downListeners) listener();
         } else if (status.type === "reconnect") {
           this.connected = true;
           for (const wake of this.wakeUp.splice(0)) wake();
@@ -26,8 +25,8 @@ export class Link {
     })();
     // Nobody waits on a closed connection: the caller sees it is closed.
     void nc.closed().then(() => {
-      for (const wake of [...this.wakeUp.splice(0), ...this.wakeDown]) wake();
-      this.wakeDown.clear();
+      for (const wake of this.wakeUp.splice(0)) wake();
+      for (const listener of this.downListeners) listener();
     });
   }
 
@@ -36,13 +35,8 @@ export class Link {
     return this.connected ? Promise.resolve() : new Promise((resolve) => this.wakeUp.push(resolve));
   }
 
-  /** Resolves at the next disconnect; cancel when no longer waiting, or the waiter stays. */
-  down(): { promise: Promise<"down">; cancel: () => void } {
-    let wake = () => {};
-    const promise = new Promise<"down">((resolve) => {
-      wake = () => resolve("down");
-    });
-    this.wakeDown.add(wake);
-    return { promise, cancel: () => this.wakeDown.delete(wake) };
+  /** Calls `listener` at every disconnect, and when the connection closes. */
+  onDown(listener: () => void): void {
+    this.downListeners.push(listener);
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { migrate } from "./migrate.js";
-import { readProgress, unnamedRoutersSql } from "./progress.js";
+import { crawlMeasures, measuresAddresses, readProgress, unnamedRoutersSql } from "./progress.js";
 import type { Store } from "./store.js";
 import { openChdbStore } from "./store-chdb.js";
 
@@ -176,5 +176,43 @@ describe("a crawl that asks web6 waits for the web_parity rows of its WWW hosts 
 
   it("has no web stage when the crawl does not ask it or no prober runs", async () => {
     assert.equal(await web({ prober: true, geo: false, web: false }), undefined);
+  });
+});
+
+describe("what an address waits for is the services whose metrics the crawl asks (issue 17: DNS only stores no unmeasured rows)", () => {
+  const both = { prober: true, geo: true };
+
+  it("waits for nothing and sends no address when the crawl measures nothing of its addresses", () => {
+    const dnsOnly = ["soa", "ip6Type", "dns6"];
+    assert.deepEqual(crawlMeasures(both, dnsOnly), { prober: false, geo: false, reverse: false, web: false });
+    assert.equal(measuresAddresses(dnsOnly), false);
+    assert.equal(measuresAddresses([]), false);
+  });
+
+  it("waits for geo alone when only geoip is asked, and for the prober alone when only a probe is", () => {
+    assert.deepEqual(crawlMeasures(both, ["geoip"]), {
+      prober: false,
+      geo: true,
+      reverse: false,
+      web: false,
+    });
+    assert.deepEqual(crawlMeasures(both, ["tcp25"]), {
+      prober: true,
+      geo: false,
+      reverse: false,
+      web: false,
+    });
+    assert.equal(measuresAddresses(["reverse"]), true);
+    assert.equal(measuresAddresses(["ntp"]), true);
+  });
+
+  it("waits only for the services the deployment runs", () => {
+    const all = ["ping", "geoip", "reverse", "web6"];
+    assert.deepEqual(crawlMeasures({ prober: false, geo: true }, all), {
+      prober: false,
+      geo: true,
+      reverse: true,
+      web: false,
+    });
   });
 });

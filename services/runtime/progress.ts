@@ -37,6 +37,29 @@ export interface AddressMeasures {
   readonly web?: boolean;
 }
 
+/** The metrics the prober measures of an address (crawl.ips); web6 is apart (crawl.web). */
+export const PROBER_METRICS: readonly string[] = ["ping", "path", "tcp80", "tcp443", "tcp25", "tls", "ntp"];
+
+/**
+ * What an address of a crawl asking `metrics` waits for, in a deployment running `deployment`:
+ * a service takes part only when the crawl asks a metric of its own, so a crawl that measures
+ * nothing of its addresses (DNS only) stores no address or geo row for them (issue 17).
+ */
+export function crawlMeasures(deployment: AddressMeasures, metrics: readonly string[]): AddressMeasures {
+  return {
+    prober: deployment.prober && metrics.some((metric) => PROBER_METRICS.includes(metric)),
+    geo: deployment.geo && metrics.includes("geoip"),
+    reverse: metrics.includes("reverse"),
+    web: deployment.prober && metrics.includes("web6"),
+  };
+}
+
+/** Whether any service measures the addresses of a crawl asking `metrics`: else none goes out on crawl.ips. */
+export function measuresAddresses(metrics: readonly string[]): boolean {
+  const all: AddressMeasures = { prober: true, geo: true };
+  return addressTables(crawlMeasures(all, metrics)).length > 0;
+}
+
 /**
  * SQL: the WWW hosts of the crawl with a valid IPv6 address (each gets a WebTask), and those
  * whose web_parity rows are all stored (both schemes). Parameter {crawl:String}.

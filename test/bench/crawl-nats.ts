@@ -252,6 +252,8 @@ try {
   }
   const seconds = (Date.now() - started) / 1000;
   note(`completed in ${seconds.toFixed(1)} s; ${await watch()}`);
+  // Which process is which, for the profiles crawl.ts --profile asks of every one (named by pid).
+  note(`pids ${JSON.stringify(Object.fromEntries([...names].map(([pid, name]) => [name, pid])))}`);
   const [done] = await store.query<{ n: string }>(
     "SELECT uniqExact(domain) AS n FROM jobs WHERE crawl_id = {c:String}",
     { c: crawlId },

@@ -113,7 +113,19 @@ function crawlOnNats(ns: string, instances: string) {
       ...["--domains", domainsFile, "--data-dir", dataDir, "--config", config],
       ...["--instances", instances, "--result", resultFile],
     ],
-    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+    {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      // --profile: every service process, and the ClickHouse endpoint, writes its own profile too.
+      env: values.profile
+        ? {
+            ...process.env,
+            // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preload starts the profiler instead.
+            NODE_OPTIONS: `--import ${join(root, "test/bench/cpu-profile.mjs")}`,
+            V6M_CPU_PROFILE_DIR: resolve(values.profile),
+          }
+        : process.env,
+    },
   );
   if (r.status !== 0) throw new Error(`the NATS crawl failed (${r.status ?? r.signal})`);
   return JSON.parse(readFileSync(resultFile, "utf8")) as {

@@ -30,6 +30,7 @@ import { after, before, describe, it } from "node:test";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import {
   checkAddresses,
+  checkDns6,
   checkHosts,
   checkJobs,
   checkSummaries,
@@ -243,5 +244,10 @@ describe("the chart's pods as containers in the lab: a crawl submitted by the Cr
       Domains: [],
       DomainPenetration: [],
     });
+  });
+
+  it("walks every domain's DNS chain over IPv6 from the lab's root in the resolver pods: the hand-written dns6_chains rows (issue 19)", () => {
+    const expected = parse(readFileSync(lab.expectedFile, "utf8")) as Row;
+    assert.deepEqual(checkDns6(expected, tables), []);
   });
 });

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCommand } from "../support/command.js";
+import { waitServing } from "../support/grpc-health.js";
 import { freePort } from "../support/service-process.js";
-import { waitServing } from "./grpc-health.js";
 
 const repo = join(import.meta.dirname, "../..");
 const image = "localhost/ipv6matrix:dev";

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { waitServing } from "../support/grpc-health.js";
 import { freePort } from "../support/service-process.js";
-import { waitServing } from "./grpc-health.js";
 
 const repo = join(import.meta.dirname, "../..");
 const dashboard = JSON.parse(

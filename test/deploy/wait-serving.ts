@@ -2,7 +2,7 @@
 // host:port given until each says SERVING (or 180 s pass); prints one status a
 // line, exits 0 only when all are SERVING.
 
-import { waitServing } from "./grpc-health.js";
+import { waitServing } from "../support/grpc-health.js";
 
 const deadline = Date.now() + 180_000;
 const statuses = await Promise.all(process.argv.slice(2).map((address) => waitServing(address, deadline)));

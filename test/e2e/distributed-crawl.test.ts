@@ -11,9 +11,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { credentials, loadPackageDefinition, type ServiceClientConstructor } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
-import { protoPath } from "grpc-health-check";
 import { exportRows } from "../../services/aggregator/export.js";
 import { computeSummaries } from "../../services/aggregator/summaries.js";
 import { crawlOptionsFrom } from "../../services/api/crawl-options.js";
@@ -25,6 +22,7 @@ import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js"
 import { pipelineTopology } from "../../services/runtime/topology.js";
 import { connectNats } from "../../services/runtime/transport-nats.js";
 import { type ClickHouseHttp, startClickHouseHttp } from "../support/clickhouse-http.js";
+import { waitServing } from "../support/grpc-health.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
 import { type Nsd, startNsd } from "../support/nsd.js";
 import { offlineDns6 } from "../support/offline-dns6.js";
@@ -39,28 +37,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function healthy(port: number, deadlineMs: number): Promise<string> {
-  const pkg = loadPackageDefinition(loadSync(protoPath, { enums: String })) as unknown as {
-    grpc: { health: { v1: { Health: ServiceClientConstructor } } };
-  };
-  const client = new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, credentials.createInsecure());
-  try {
-    for (;;) {
-      const status = await new Promise<string>((resolve) =>
-        client["check"]!(
-          { service: "" },
-          { deadline: Date.now() + 1000 },
-          (error: Error | null, reply: { status: string }) => resolve(error ? "DOWN" : reply.status),
-        ),
-      );
-      if (status === "SERVING" || Date.now() > deadlineMs) return status;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    client.close();
-  }
 }
 
 interface Service {
@@ -127,7 +103,7 @@ describe("distributed thin crawl: serve resolver + serve aggregator on NATS and 
   it("each service reports SERVING over grpc.health.v1 and exports its actors' metrics", async () => {
     for (const [role, service] of Object.entries(services)) {
       assert.equal(
-        await healthy(service.grpcPort, Date.now() + 30_000),
+        await waitServing(`127.0.0.1:${service.grpcPort}`, Date.now() + 30_000),
         "SERVING",
         `${role}: ${service.stderr}`,
       );

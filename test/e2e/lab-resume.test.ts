@@ -15,6 +15,7 @@ import { migrate } from "../../services/runtime/migrate.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import {
   checkAddresses,
+  checkDns6,
   checkHosts,
   checkJobs,
   checkSummaries,
@@ -25,6 +26,7 @@ import {
   type Tables,
 } from "../lab/expectations.js";
 import { type Lab, startLab } from "../lab/lab.js";
+import { checkReadiness, readinessTables } from "../lab/readiness-expectations.js";
 import { loadScenario } from "../lab/scenario.js";
 import { runCommand } from "../support/command.js";
 
@@ -32,7 +34,7 @@ const repo = join(import.meta.dirname, "../..");
 const bin = join(repo, "bin/ipv6matrix.mjs");
 
 /** The raw tables a crawl writes, keyed as their ReplacingMergeTree orders them. */
-const rawTables = ["jobs", "soa", "hosts", "addresses", "geo", "reverse", "web_parity"];
+const rawTables = ["jobs", "soa", "hosts", "addresses", "geo", "reverse", "web_parity", "dns6_chains"];
 
 async function crawl(lab: Lab, killWhen?: (stdout: string) => boolean) {
   // in-netns.sh execs down to node, so a kill hits the crawler itself, as a crash would.
@@ -91,7 +93,7 @@ describe("a crawl killed halfway resumes with the same command", () => {
     // Let the killed process's chDB folder lock go before the second run opens it.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     second = await crawl(lab);
-    for (const table of exportedTables) {
+    for (const table of [...exportedTables, ...readinessTables]) {
       const out = (
         await runCommand(process.execPath, [
           bin,
@@ -141,6 +143,16 @@ describe("a crawl killed halfway resumes with the same command", () => {
     assert.deepEqual(checkWebParity(expected, tables, labCertificates(lab.stateDir)), []);
   });
 
+  it("walks every domain's DNS chain over IPv6 once: the hand-written dns6_chains rows (issue 19)", () => {
+    const expected = parse(readFileSync(lab.expectedFile, "utf8")) as Row;
+    assert.deepEqual(checkDns6(expected, tables), []);
+  });
+
+  it("gives every domain its hand-written readiness verdicts and the Readiness summary (issue 19)", () => {
+    const expected = parse(readFileSync(lab.expectedFile, "utf8")) as Row;
+    assert.deepEqual(checkReadiness(expected, tables), { ReadinessDomains: [], Readiness: [] });
+  });
+
   it("kept one crawl, and wrote no result twice", async () => {
     const store = await openChdbStore(loadConfig({ file: lab.configPath, env: {} }).store.data_dir);
     try {
@@ -153,7 +165,8 @@ describe("a crawl killed halfway resumes with the same command", () => {
         (SELECT count() FROM addresses) - (SELECT uniqExact(ip) FROM addresses) AS addresses,
         (SELECT count() FROM geo) - (SELECT uniqExact(ip) FROM geo) AS geo,
         (SELECT count() FROM reverse) - (SELECT uniqExact(ip) FROM reverse) AS reverse,
-        (SELECT count() FROM web_parity) - (SELECT uniqExact(host, scheme) FROM web_parity) AS web_parity`);
+        (SELECT count() FROM web_parity) - (SELECT uniqExact(host, scheme) FROM web_parity) AS web_parity,
+        (SELECT count() FROM dns6_chains) - (SELECT uniqExact(domain) FROM dns6_chains) AS dns6_chains`);
       assert.deepEqual(counts, {
         crawls: 1,
         jobs: 0,
@@ -163,6 +176,7 @@ describe("a crawl killed halfway resumes with the same command", () => {
         geo: 0,
         reverse: 0,
         web_parity: 0,
+        dns6_chains: 0,
       });
       // And merges were off, so the count above could see a duplicate.
       const [parts] = await store.query<{ parts: number }>(

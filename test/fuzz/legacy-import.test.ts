@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), "v6m-fuzz-import-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let number = 0;
 
-function importLegacy(kind: "--mysql-dump" | "--sqlite", file: string) {
+function importLegacy(kind: "--mysql-dump" | "--sqlite" | "--csv", file: string) {
   const result = spawnSync(process.execPath, [bin, "import", "legacy", kind, file], {
     encoding: "utf8",
     env: {
@@ -28,6 +28,14 @@ function importLegacy(kind: "--mysql-dump" | "--sqlite", file: string) {
     timeout: 120_000,
   });
   const lines = result.stderr.trim() === "" ? [] : result.stderr.trim().split("\n");
+  if (file.includes("missing")) {
+    // A path that is not there: named, with why, in one line.
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(lines.length, 1, result.stderr);
+    assert.ok(lines[0]!.startsWith(`ipv6matrix import: ${file}: `), result.stderr);
+    if (kind === "--csv") assert.equal(lines[0], `ipv6matrix import: ${file}: no such file or folder`);
+    return;
+  }
   // Imported (skipped tables are named one a line), or refused in one line.
   if (result.status === 0)
     assert.ok(
@@ -83,6 +91,10 @@ function damaged<T extends Buffer | string>(
 }
 
 describe("import legacy, damaged input", () => {
+  it("a path that does not exist: its name and why, in one line, for each kind", () => {
+    for (const kind of ["--csv", "--sqlite", "--mysql-dump"] as const)
+      importLegacy(kind, join(dir, "missing"));
+  });
   it("--mysql-dump: imported, or refused in one line", () => {
     importLegacy("--mysql-dump", writeInput("dump.sql", Buffer.from(dump)));
     fc.assert(

@@ -5,11 +5,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeSelfSignedCertificate } from "../support/loopback-servers.js";
 import { assertLabAddresses } from "./allowed-ranges.js";
 import { digStatus, fileExists, startDaemon, startNode, waitFor } from "./daemons.js";
 import { AUTH_LOOPBACK, nsdConfig, nsdInstances, rootHints, unboundConfig } from "./dns-config.js";
 import type { HostdConfig, ListenerKind } from "./hostd.js";
-import { buildNetwork, sh } from "./netns.js";
+import { buildNetwork } from "./netns.js";
 import { loadScenario } from "./scenario.js";
 import {
   RESOLVER,
@@ -83,41 +84,13 @@ async function up(arg: string): Promise<LabState> {
 
   const tlsDir = join(STATE_DIR, "tls");
   mkdirSync(tlsDir, { recursive: true });
-  sh("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "7",
-    "-subj",
-    "/CN=lab host",
-    "-keyout",
-    join(tlsDir, "key.pem"),
-    "-out",
-    join(tlsDir, "cert.pem"),
-  ]);
+  writeSelfSignedCertificate({ key: join(tlsDir, "key.pem"), cert: join(tlsDir, "cert.pem") }, "lab host", 7);
   // Issue 19: the other certificate, served over IPv6 only by the "another certificate" case.
-  sh("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "7",
-    "-subj",
-    "/CN=other lab host",
-    "-keyout",
-    join(tlsDir, "other-key.pem"),
-    "-out",
-    join(tlsDir, "other-cert.pem"),
-  ]);
+  writeSelfSignedCertificate(
+    { key: join(tlsDir, "other-key.pem"), cert: join(tlsDir, "other-cert.pem") },
+    "other lab host",
+    7,
+  );
 
   const auth = scenario.addresses.filter((a) => a.dns === "auth").map((a) => a.ip);
   for (const nsd of nsdInstances(zones, auth)) {

@@ -1,26 +1,16 @@
 // The fetcher against real servers on loopback (127.0.0.1 and ::1): what it connects to, the
 // Host and SNI it sends, redirects, the body cap, the certificate, timeouts and the retry.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createServer as createTcpServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { TLSSocket } from "node:tls";
+import { LoopbackServers, selfSignedCertificate } from "../../../test/support/loopback-servers.js";
 import { type FetchLimits, fetchPage } from "./fetch-page.js";
 
-const dir = mkdtempSync(join(tmpdir(), "v6m-web-"));
-const servers: { close(): void }[] = [];
-const sockets = new Set<Socket>();
+const servers = new LoopbackServers();
 let certPem = "";
 let keyPem = "";
 /** What the servers saw: Host headers, SNI names, connections to the silent server. */
@@ -43,66 +33,33 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
   );
 }
 
-async function listen(server: Server | ReturnType<typeof createTcpServer>, host: string): Promise<number> {
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  servers.push(server);
-  return (server.address() as AddressInfo).port;
-}
-
 const ports = { v4: { http: 0, https: 0 }, v6: { http: 0, https: 0 } };
 let silentPort = 0;
 let closedPort = 0;
 
 before(async () => {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-    ].concat([
-      "-subj",
-      "/CN=not-the-host.invalid",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ]),
-    { stdio: "pipe" },
-  );
-  certPem = readFileSync(join(dir, "cert.pem"), "utf8");
-  keyPem = readFileSync(join(dir, "key.pem"), "utf8");
+  // A certificate for another name: the fetcher records it, it does not verify it.
+  ({ cert: certPem, key: keyPem } = selfSignedCertificate("not-the-host.invalid"));
   for (const [family, host] of [
     ["v4", "127.0.0.1"],
     ["v6", "::1"],
   ] as const) {
-    ports[family].http = await listen(createHttpServer(handle), host);
-    ports[family].https = await listen(createHttpsServer({ key: keyPem, cert: certPem }, handle), host);
+    ports[family].http = await servers.listen(createHttpServer(handle), host);
+    ports[family].https = await servers.listen(
+      createHttpsServer({ key: keyPem, cert: certPem }, handle),
+      host,
+    );
   }
   const silent = createTcpServer(() => {
     seen.silent++;
   });
-  silentPort = await listen(silent, "127.0.0.1");
+  silentPort = await servers.listen(silent, "127.0.0.1");
   const closed = createTcpServer();
-  closedPort = await listen(closed, "127.0.0.1");
+  closedPort = await servers.listen(closed, "127.0.0.1");
   closed.close();
 });
 
-after(() => {
-  for (const socket of sockets) socket.destroy();
-  for (const server of servers) server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => servers.close());
 
 const limits = (family: "v4" | "v6", overrides: Partial<FetchLimits> = {}): FetchLimits => ({
   connectTimeoutMs: 2000,

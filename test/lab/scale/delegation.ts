@@ -5,7 +5,7 @@
 // recursive resolver asks it once per zone, the children take the bulk.
 import { isIP } from "node:net";
 import * as dnsPacket from "dns-packet";
-import { packetAnswer } from "./dns-server.js";
+import { decodeQuery, packetAnswer } from "./packet-answer.js";
 import { IPV4_SPAN, lookup, nameServers, PROVIDERS, type World } from "./rule.js";
 
 export const ROOT_NAME = "a.root.test";
@@ -41,15 +41,9 @@ export function parentAnswer(
   udp: boolean,
   ownAddress: string,
 ): Buffer | undefined {
-  let q: dnsPacket.Packet;
-  try {
-    q = dnsPacket.decode(query);
-  } catch {
-    return undefined;
-  }
-  const question = q.questions?.[0];
-  if (!question) return undefined;
-  const name = question.name.toLowerCase().replace(/\.$/, "");
+  const decoded = decodeQuery(query);
+  if (!decoded) return undefined;
+  const { q, question, name } = decoded;
   const edns = q.additionals?.some((a) => a.type === "OPT");
   const opt = edns ? [{ type: "OPT", name: ".", udpPayloadSize: EDNS_PAYLOAD } as dnsPacket.Answer] : [];
   const rd = (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED;

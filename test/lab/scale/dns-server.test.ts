@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import * as dnsPacket from "dns-packet";
-import { answer, FAST_ANSWER_ROOM, fastAnswer, packetAnswer } from "./dns-server.js";
+import { answer, FAST_ANSWER_ROOM, fastAnswer } from "./fast-answer.js";
+import { packetAnswer } from "./packet-answer.js";
 import { DEFAULT_TLDS, domainName, type World } from "./rule.js";
 
 const types = createRequire(import.meta.url)("dns-packet/types.js") as {

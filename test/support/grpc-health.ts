@@ -1,6 +1,6 @@
 // grpc.health.v1 Check against a host:port until it says SERVING, or the
 // deadline passes (then the last status: DOWN when nothing answered). For the
-// image and chart tests, which start the services in containers.
+// tests that start services as processes or containers and wait for them to serve.
 
 import { credentials, loadPackageDefinition, type ServiceClientConstructor } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
