@@ -153,11 +153,11 @@ async function prober(file: string, keys: string[], sets: string[] = []): Promis
   };
 }
 
-async function scamper(file: string, dir: string): Promise<Run> {
+async function scamper(file: string, dir: string, pings = 5): Promise<Run> {
   const commands = readFileSync(file, "utf8")
     .trim()
     .split("\n")
-    .flatMap((ip) => [`ping -c 5 -i 0.2 ${ip}`, `trace -P icmp-paris -q 1 -w 2 -m 30 ${ip}`]);
+    .flatMap((ip) => [`ping -c ${pings} -i 0.2 ${ip}`, `trace -P icmp-paris -q 1 -w 2 -m 30 ${ip}`]);
   const cmdfile = join(dir, "scamper.cmds");
   writeFileSync(cmdfile, `${commands.join("\n")}\n`);
   const out = join(dir, "scamper.json");
@@ -178,7 +178,7 @@ async function scamper(file: string, dir: string): Promise<Run> {
     seconds,
     packets,
     peakRssMb: rss / 1024,
-    note: "ping 5 + trace icmp-paris only (no TCP, SMTP, PMTU); pps capped at 10000 by scamper",
+    note: `ping ${pings} + trace icmp-paris only (no TCP, SMTP, PMTU); pps capped at 10000 by scamper`,
   };
 }
 
@@ -216,7 +216,14 @@ try {
   ];
   const icmp = await prober(file, ICMP_KEYS, icmpOnly);
   const tcp = await prober(file, TCP_KEYS, ["metrics.ping=false", "metrics.path=false"]);
+  // Issue 17's target: ping x3 + traceroute + TCP 80/443 no slower than scamper's ping x3 + trace.
+  const issue17 = await prober(
+    file,
+    ["ping_received=3", "hops=1", "mtu=1500", "tcp80=1", "tcp443=1"],
+    ["metrics.tcp25=false", "metrics.tls=false", "ping.count=3"],
+  );
   const theirs = values["no-scamper"] ? undefined : await scamper(file, dir);
+  const theirs3 = values["no-scamper"] ? undefined : await scamper(file, dir, 3);
   const header = [
     "run".padEnd(9),
     "addresses".padStart(9),
@@ -228,15 +235,19 @@ try {
   console.log(row("icmp", icmp));
   console.log(row("tcp+smtp", tcp));
   if (theirs) console.log(row("scamper", theirs));
+  console.log(row("p3+t+tcp", issue17));
+  if (theirs3) console.log(row("scamper3", theirs3));
   console.log("");
   for (const [name, run] of [
     ["all", ours],
     ["icmp", icmp],
     ["tcp+smtp", tcp],
+    ["p3+t+tcp", issue17],
   ] as const)
     console.log(cpuLine(name, run));
   console.log(
-    "\nall: every metric; icmp: ping + traceroute + path MTU (the work scamper does); tcp+smtp: 80, 443, 25 + STARTTLS + TLS",
+    "\nall: every metric; icmp: ping + traceroute + path MTU (the work scamper does); tcp+smtp: 80, 443, 25 + STARTTLS + TLS; " +
+      "p3+t+tcp: ping x3 + traceroute + path MTU + TCP 80 and 443 (issue 17's target), beside scamper3: scamper's ping x3 + trace",
   );
   console.log(
     `load average during the run: ${loadavg()
