@@ -8,6 +8,12 @@ import { crawlClient } from "./api-client.js";
 import { type Command, commonUsage, configFrom, UsageError } from "./command.js";
 import { ProgressDisplay } from "./progress-display.js";
 
+const ENDED: readonly CrawlState[] = [
+  CrawlState.CRAWL_STATE_COMPLETED,
+  CrawlState.CRAWL_STATE_CANCELLED,
+  CrawlState.CRAWL_STATE_FAILED,
+];
+
 export const watchCommand: Command = {
   summary: "follow a crawl's progress from the api service until it ends",
   usage: `Usage: ipv6matrix watch [--api HOST:PORT] <crawl-id>\n\n${commonUsage}`,
@@ -25,7 +31,9 @@ export const watchCommand: Command = {
           const progress = message.progress!;
           state = progress.state;
           // The server's rate and time left, as it computed them (runtime/progress.ts);
-          // remaining_seconds is unset while not known yet.
+          // remaining_seconds is unset while not known yet. The last message's counts are always
+          // printed: without a terminal the display prints every few seconds, and a crawl that
+          // ended within them would otherwise show only its first counts.
           display.update(
             progress.stages.map(
               (s): StageProgress => ({
@@ -37,6 +45,7 @@ export const watchCommand: Command = {
                 etaSeconds: s.remainingSeconds,
               }),
             ),
+            ENDED.includes(progress.state),
           );
         });
         call.on("error", (error: Error & { details?: string }) =>
