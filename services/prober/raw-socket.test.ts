@@ -3,7 +3,7 @@
 // on the clock of the send, even while the event loop is held up; errors carry errno codes.
 // Nothing leaves the host.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 import { echoRequest } from "./icmp-packet.js";
 import { RECV_BYTES, RECV_KERNEL_STAMPED, RECV_TIME, rawSocketOpener, socketClockMs } from "./raw-socket.js";
 
@@ -35,7 +35,12 @@ function holdLoop(ms: number): void {
 }
 
 /** Sends `count` echo requests to `address`, holds the loop, then reads the replies. */
-async function pingLoopback(family: 4 | 6, address: string, count: number): Promise<Reply[]> {
+async function pingLoopback(
+  family: 4 | 6,
+  address: string,
+  count: number,
+  holdMs = HOLD_MS,
+): Promise<Reply[]> {
   const socket = rawSocketOpener()(family === 4 ? 1 : 58, family);
   const id = (process.pid * 7) & 0xffff;
   const sent = new Map<number, number>();
@@ -69,13 +74,31 @@ async function pingLoopback(family: 4 | 6, address: string, count: number): Prom
         const packet = echoRequest(family, id, seq);
         sent.set(seq, socket.send(packet, 0, packet.length, address, 64));
       }
-      holdLoop(HOLD_MS);
+      holdLoop(holdMs);
     });
   } finally {
     socket.close();
   }
   return replies;
 }
+
+/**
+ * The kernel turns receive stamps on for the whole machine when the first socket asks, but
+ * later, from a work queue; until then a packet carries no stamp and recvmsg stamps it as it is
+ * read (CI saw a reply "stamped" at its read, 1 s after its send). So one stamping socket is kept
+ * open for these tests, and they start once a reply read after a hold shows a stamp taken before it.
+ */
+let keeper: ReturnType<ReturnType<typeof rawSocketOpener>> | undefined;
+before(async () => {
+  if (!root) return;
+  keeper = rawSocketOpener()(1, 4);
+  for (let attempt = 1; ; attempt++) {
+    const [first] = await pingLoopback(4, "127.0.0.1", 1, 50);
+    if (first && first.readAt - first.receivedAt >= 25) return;
+    if (attempt === 200) throw new Error("the kernel's receive stamps never took effect (200 tries)");
+  }
+});
+after(() => keeper?.close());
 
 for (const [family, address] of [
   [4, "127.0.0.1"],
