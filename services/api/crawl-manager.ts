@@ -224,6 +224,7 @@ export class CrawlManager {
         source: record.source,
         crawl: record,
         domains: readDomainFile(spoolPath(this.options.dataDir, record.crawl_id), { blocklist, report }),
+        domainsAgain: () => readDomainFile(spoolPath(this.options.dataDir, record.crawl_id), { blocklist }),
         report,
         measures: this.options.measures,
         summarise: this.options.summarise,

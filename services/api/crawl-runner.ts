@@ -5,30 +5,36 @@
 // record: domains that already have job rows are not sent again. Used by
 // `ipv6matrix crawl` (everything in one process) and by the api service.
 // While the store is unreachable the runner waits for it: an outage delays a
-// crawl, it does not fail it.
+// crawl, it does not fail it. When the bus has nothing left and the crawl is not done, what
+// the store lacks is sent again (crawl-recovery.ts).
 
 import { randomBytes } from "node:crypto";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
-import { Family } from "../../gen/ipv6matrix/v1/common.js";
-import { AddressTask, DomainTask, HostTask, ReverseTask, WebTask } from "../../gen/ipv6matrix/v1/work.js";
+import { DomainTask, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
 import type { DomainFileReport, DomainLine } from "../runtime/domain-file.js";
+import { logger } from "../runtime/log.js";
 import {
   type AddressMeasures,
   addressTables,
-  crawlMeasures,
-  firstValid,
   isDrained,
   readProgress,
   type StageCount,
   unnamedRoutersSql,
-  webHostsDoneSql,
-  webHostsSql,
 } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import type { Transport } from "../runtime/transport.js";
 import { throughStoreOutage } from "../runtime/unreachable-store.js";
+import {
+  busIsIdle,
+  type CrawlPipeline,
+  domainsDone,
+  measuresOf,
+  type Resend,
+  resendDomains,
+  resendMissing,
+} from "./crawl-recovery.js";
 
 export interface CrawlRun {
   readonly crawlId: string;
@@ -42,6 +48,11 @@ export interface RunOptions {
   readonly options: CrawlOptions;
   readonly source: string;
   readonly domains: AsyncIterable<DomainLine>;
+  /**
+   * The same list read again from its start (a throwaway report), for a recovery round to find
+   * the domains that were sent and lost; without it a round sends again only what lies past them.
+   */
+  readonly domainsAgain?: () => AsyncIterable<DomainLine>;
   /** Filled by whoever reads the domain file; its rejected lines are counted with the crawl. */
   readonly report: DomainFileReport;
   /** Which services measure addresses in this deployment (prober, geo). */
@@ -103,110 +114,21 @@ export async function findResumable(
   return rows[0] ? getCrawl(store, rows[0].crawl_id) : undefined;
 }
 
-/** Domains of a crawl that already have their job rows: a resumed crawl does not send them again. */
-async function domainsDone(store: Store, crawlId: string): Promise<Set<string>> {
-  const rows = await store.query<{ domain: string }>(
-    "SELECT DISTINCT domain FROM jobs WHERE crawl_id = {crawl:String}",
-    {
-      crawl: crawlId,
-    },
-  );
-  return new Set(rows.map((row) => row.domain));
-}
-
 /**
- * A resumed crawl's lost work: the hosts its stored jobs name without a host row, and the measured
- * addresses of its stored hosts without their rows (prober, geo, PTR). Their tasks died with the process that held
- * them. An address goes out again naming the rows it misses, so the actors whose row is stored
- * skip it: a result is written once (results are idempotent all the same).
+ * Polls in a row with nothing on the bus and no stage moving before the first recovery round; each
+ * round doubles it, up to IDLE_POLLS_MAX, so that work that cannot finish is not sent over and over.
  */
-async function republishMissing(
-  run: RunOptions,
-  crawlId: string,
-): Promise<{ hosts: number; addresses: number }> {
-  const { store, transport, options } = run;
-  const measured = addressTables(measuresOf(run, options));
-  // Every table whose row an address waits for, as the progress counts it: an address measured
-  // by the prober and geo but whose PTR task died is sent again too. Read once, before anything
-  // goes out, so the claims and the sends below are of one view of the store.
-  const addresses = measured.length > 0 ? await storedAddresses(store, crawlId, measured) : [];
-  // An address shared by a stored host and a host resolved again below would go out again from
-  // the host actor as a new task (its registry died with the process) and be measured twice.
-  // Every address measured in full is claimed first under the message id the host actor uses,
-  // as a task every actor skips (it names no table of theirs), so that second send is dropped.
-  for (const address of addresses) {
-    if (address.missing.length === 0) await publishAddress(run, crawlId, address, [STORED_IN_FULL]);
-  }
-  const hosts = await store.query<{ host: string; www: number }>(
-    `SELECT host, max(type = 'WWW') AS www FROM jobs WHERE crawl_id = {crawl:String} AND host != ''
-       AND host NOT IN (SELECT host FROM hosts WHERE crawl_id = {crawl:String}) GROUP BY host`,
-    { crawl: crawlId },
-  );
-  // A WWW host goes out with web set, under its own message id, as the domain actor sends it.
-  const webOn = options.metrics.includes("web6");
-  for (const { host, www } of hosts) {
-    const web = webOn && Number(www) === 1;
-    await transport.publish(
-      Subjects.hosts,
-      HostTask.encode({ crawlId, host, options, web }).finish(),
-      web ? `${crawlId}:${host}:web` : `${crawlId}:${host}`,
-    );
-  }
-  await republishWeb(run, crawlId);
-  // Each with the tables it still misses, so that what is stored is not measured and written again.
-  const unfinished = addresses.filter((address) => address.missing.length > 0);
-  for (const address of unfinished) await publishAddress(run, crawlId, address, address.missing);
-  return { hosts: hosts.length, addresses: unfinished.length };
-}
-
-/** The `missing` of a claim: a table no actor writes, so every actor skips the task (work.proto). */
-const STORED_IN_FULL = "none";
-
-type StoredAddress = {
-  readonly ip: string;
-  readonly family: number;
-  /** The measured tables without this address's row; empty when it is measured in full. */
-  readonly missing: string[];
-};
-
-/** The first valid address of each family of the crawl's stored hosts (SPEC 4), each with the measured tables that lack its row. */
-async function storedAddresses(store: Store, crawlId: string, measured: string[]): Promise<StoredAddress[]> {
-  const missing = measured.map(
-    (table) => `if(ip NOT IN (SELECT ip FROM ${table} WHERE crawl_id = {crawl:String}), '${table}', '')`,
-  );
-  return store.query<StoredAddress>(
-    `SELECT DISTINCT replaceRegexpOne(toString(ip), '^::ffff:', '') AS ip, family,
-       arrayFilter(t -> t != '', [${missing.join(", ")}]) AS missing FROM (
-       SELECT ${firstValid("ipv4", "valid4")} AS ip, 4 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid4, 1)
-       UNION ALL SELECT ${firstValid("ipv6", "valid6")} AS ip, 6 AS family FROM hosts WHERE crawl_id = {crawl:String} AND has(valid6, 1))`,
-    { crawl: crawlId },
-  );
-}
-
-/** An address task under the message id the host actor sends it with, so the two are one message. */
-async function publishAddress(
-  run: RunOptions,
-  crawlId: string,
-  { ip, family }: StoredAddress,
-  missing: string[],
-): Promise<void> {
-  const task = AddressTask.encode({
-    crawlId,
-    ip,
-    family: family === 6 ? Family.FAMILY_IPV6 : Family.FAMILY_IPV4,
-    options: run.options,
-    missing,
-  });
-  await run.transport.publish(Subjects.ips, task.finish(), `${crawlId}:${ip}`);
-}
+const IDLE_POLLS = 3;
+const IDLE_POLLS_MAX = 60;
 
 export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   const { store, transport, options } = run;
+  const log = logger({ service: "api", actor: "crawl-runner" });
   const patiently = <T>(work: () => Promise<T>) => throughStoreOutage(work, { signal: run.signal });
   const record = run.crawl ?? (await createCrawl(store, options, run.source));
   const crawlId = record.crawl_id;
   const done = run.crawl ? await patiently(() => domainsDone(store, crawlId)) : new Set<string>();
-  if (run.crawl) await patiently(() => republishMissing(run, crawlId));
+  if (run.crawl) await patiently(() => resendMissing(run, crawlId, { mark: "" }));
   // Cancelled here (the signal) or by another process (the crawl's row).
   const cancelled = async () => {
     const current = (await patiently(() => getCrawl(store, crawlId))) ?? record;
@@ -222,10 +144,10 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   let sent = 0;
   let stages: StageCount[] = [];
   let feeding = true;
-  const askedRouters = new Set<string>();
+  const routers = new RouterNames(run, crawlId);
   const poll = async () => {
-    stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run, options));
-    await askRouterNames(run, crawlId, askedRouters);
+    stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run));
+    await routers.ask();
     run.onProgress?.(stages);
   };
   // One poll at a time: on a large crawl a poll can take longer than the interval, and polls
@@ -253,11 +175,26 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     // From here the loop below reads the progress; the ticker would only double the store's load.
     clearInterval(ticker);
     await patiently(() => saveCrawl(store, { ...record, domains: sent, rejected: run.report.rejectedCount }));
+    // Recovery: the bus holds nothing, no stage moves and the crawl is not done, for a few polls in
+    // a row: some work was lost on the way (decision 018). What the store lacks is sent again.
+    let idle = 0;
+    let idleNeeded = IDLE_POLLS;
+    let shown = "";
     for (;;) {
       await patiently(poll);
       if (isDrained(stages)) break;
       if (await cancelled())
         return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
+      const now = JSON.stringify(stages);
+      idle = now === shown && (await busIsIdle(transport)) ? idle + 1 : 0;
+      shown = now;
+      if (idle >= idleNeeded) {
+        const resend: Resend = { mark: `#${randomBytes(4).toString("hex")}` };
+        const lost = await patiently(() => recover(run, crawlId, resend, routers));
+        log.warn({ crawl: crawlId, round: resend.mark, stages, lost }, "work lost on the way sent again");
+        idle = 0;
+        idleNeeded = Math.min(IDLE_POLLS_MAX, idleNeeded * 2);
+      }
       await new Promise((resolve) => setTimeout(resolve, run.pollMs ?? 1000));
     }
   } finally {
@@ -279,63 +216,60 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   return { crawlId, domains: sent, state: "completed" };
 }
 
-/**
- * Issue 19: the stored WWW hosts with a valid IPv6 address whose parity rows are not all stored
- * (their WebTask died with the process that held it), sent again to the prober from their host
- * rows, naming the schemes still missing.
- */
-async function republishWeb(run: RunOptions, crawlId: string): Promise<number> {
-  const { store, transport, options } = run;
-  if (!measuresOf(run, options).web) return 0;
-  const hosts = await store.query<{ host: string; ip4: string | null; ip6: string | null }>(
-    `SELECT host, any(ip4) AS ip4, any(ip6) AS ip6 FROM (
-       SELECT host, if(has(valid4, 1), replaceRegexpOne(toString(${firstValid("ipv4", "valid4")}), '^::ffff:', ''), '') AS ip4,
-         toString(${firstValid("ipv6", "valid6")}) AS ip6
-       FROM hosts WHERE crawl_id = {crawl:String} AND host IN (${webHostsSql})
-         AND host NOT IN (${webHostsDoneSql}))
-     GROUP BY host`,
-    { crawl: crawlId },
-  );
-  const stored = await store.query<{ host: string; schemes: string[] }>(
-    "SELECT host, groupUniqArray(scheme) AS schemes FROM web_parity WHERE crawl_id = {crawl:String} GROUP BY host",
-    { crawl: crawlId },
-  );
-  const storedSchemes = new Map(stored.map((row) => [row.host, row.schemes]));
-  for (const { host, ip4, ip6 } of hosts) {
-    if (!ip6) continue;
-    // Only the schemes whose row is missing: a stored row is not fetched, nor written, twice.
-    const schemes = ["http", "https"].filter((scheme) => !storedSchemes.get(host)?.includes(scheme));
-    const task = WebTask.encode({ crawlId, host, ip4: ip4 ?? "", ip6, options, schemes }).finish();
-    await transport.publish(Subjects.web, task, `${crawlId}:${host}`);
-  }
-  return hosts.length;
+/** One recovery round: every stage's lost work, under the round's mark; returns what went out again. */
+async function recover(
+  run: RunOptions,
+  crawlId: string,
+  resend: Resend,
+  routers: RouterNames,
+): Promise<{ domains: number; hosts: number; addresses: number; web: number; routers: number }> {
+  const domains = run.domainsAgain ? await resendDomains(run, crawlId, run.domainsAgain(), resend) : 0;
+  const missing = await resendMissing(run, crawlId, resend);
+  return { domains, ...missing, routers: await routers.askAgain(resend) };
 }
 
 /**
  * Router names (SPEC 4 path: "name where it has one"; issue 15 item 4): the routers on the
- * crawl's stored paths that have no PTR row yet, each sent once by this process to the resolver
- * (crawl.reverse). Asked from the store, not by the prober, so a resumed crawl asks only the
- * routers whose name never came, never one whose row is stored; progress waits for them.
+ * crawl's stored paths that have no PTR row yet, each sent once by this runner to the resolver
+ * (crawl.reverse), and again by a recovery round. Asked from the store, not by the prober, so a
+ * resumed crawl asks only the routers whose name never came, never one whose row is stored;
+ * progress waits for them.
  */
-async function askRouterNames(run: RunOptions, crawlId: string, asked: Set<string>): Promise<void> {
-  const measured = addressTables(measuresOf(run, run.options));
-  if (!measured.includes("addresses") || !measured.includes("reverse")) return;
-  const routers = await run.store.query<{ ip: string }>(
-    `SELECT DISTINCT replaceRegexpOne(toString(router), '^::ffff:', '') AS ip FROM (${unnamedRoutersSql})`,
-    { crawl: crawlId },
-  );
-  for (const { ip } of routers) {
-    if (asked.has(ip)) continue;
-    asked.add(ip);
-    await run.transport.publish(
-      Subjects.reverse,
-      ReverseTask.encode({ crawlId, ip, options: run.options }).finish(),
-      `${crawlId}:${ip}`,
-    );
-  }
-}
+class RouterNames {
+  private readonly asked = new Set<string>();
+  private mark: Resend["mark"] = "";
 
-/** What an address of this crawl waits for: the deployment's services whose metrics the crawl asks; and whether the web stage counts. */
-function measuresOf(run: RunOptions, options: CrawlOptions): AddressMeasures {
-  return crawlMeasures(run.measures, options.metrics);
+  constructor(
+    private readonly run: CrawlPipeline,
+    private readonly crawlId: string,
+  ) {}
+
+  /** Asks the names not yet asked by this runner; returns how many. */
+  async ask(): Promise<number> {
+    const measured = addressTables(measuresOf(this.run));
+    if (!measured.includes("addresses") || !measured.includes("reverse")) return 0;
+    const routers = await this.run.store.query<{ ip: string }>(
+      `SELECT DISTINCT replaceRegexpOne(toString(router), '^::ffff:', '') AS ip FROM (${unnamedRoutersSql})`,
+      { crawl: this.crawlId },
+    );
+    let asked = 0;
+    for (const { ip } of routers) {
+      if (this.asked.has(ip)) continue;
+      this.asked.add(ip);
+      await this.run.transport.publish(
+        Subjects.reverse,
+        ReverseTask.encode({ crawlId: this.crawlId, ip, options: this.run.options }).finish(),
+        `${this.crawlId}:${ip}${this.mark}`,
+      );
+      asked++;
+    }
+    return asked;
+  }
+
+  /** Asks every name still missing again, under a recovery round's mark. */
+  askAgain(resend: Resend): Promise<number> {
+    this.asked.clear();
+    this.mark = resend.mark;
+    return this.ask();
+  }
 }

@@ -95,6 +95,7 @@ ${commonUsage}`,
         source,
         crawl: resumed,
         domains: all(),
+        domainsAgain: () => readDomainFile(file, { blocklist }),
         report,
         measures: measuresOf(pipelineRoles),
         // Every stage has drained: the actors (the DNS thread, the prober's sockets, their

@@ -104,7 +104,8 @@ export async function readProgress(
     params,
   );
   const failed = await store.query<{ subject: string; n: number }>(
-    "SELECT subject, uniqExact(key) AS n FROM dead_letters WHERE crawl_id = {crawl:String} GROUP BY subject",
+    // A task sent again by a recovery round carries a mark after '#' (crawl-recovery.ts): one task, however often sent.
+    "SELECT subject, uniqExact(replaceRegexpOne(key, '#.*$', '')) AS n FROM dead_letters WHERE crawl_id = {crawl:String} GROUP BY subject",
     params,
   );
   const failedOn = (subject: string) => failed.find((row) => row.subject === subject)?.n ?? 0;
