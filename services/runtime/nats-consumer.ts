@@ -12,6 +12,17 @@ import type { Delivery, DeliveryHandler, Subscription } from "./transport.js";
 
 /** Lifetime of one pull request; the client renews it, and re-pulls at once after a reconnect. */
 const PULL_EXPIRES_MS = 5_000;
+/**
+ * The most messages one pull may bring. nats-server keeps at most 64 MB (max_pending) waiting to
+ * be written to a connection; past that it calls the client a slow consumer and drops what does
+ * not fit, and those messages come back only after ack_wait. A pull of 10,000 results of a few KB,
+ * answered in one burst to an aggregator whose loop was busy encoding rows, went past it: the
+ * messages dropped were redelivered to the next such pull and dropped again (issue 17, the NATS
+ * crawl's stall with web6 on). A pull cannot be bounded in bytes here: nats.js takes max_bytes
+ * only without max_messages, and nats-server 2.9.10 never answers such a pull. A thousand messages
+ * of up to 8 KB, for each of the few consumers a connection carries, stays well under it.
+ */
+const PULL_MAX_MESSAGES = 1_000;
 /** A handler that throws did not settle: retried after this, as in-process does. */
 const RETRY_THROWN_MS = 1_000;
 
@@ -201,7 +212,10 @@ class Fetcher {
       await this.link.up();
       if (this.to.stopped()) break;
       try {
-        this.pull = await this.consumer.fetch({ max_messages: this.slots.free, expires: PULL_EXPIRES_MS });
+        this.pull = await this.consumer.fetch({
+          max_messages: Math.min(this.slots.free, PULL_MAX_MESSAGES),
+          expires: PULL_EXPIRES_MS,
+        });
         if (this.to.stopped()) await this.pull.close();
         for await (const message of this.pull) this.to.hand(message);
       } catch {

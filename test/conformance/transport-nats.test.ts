@@ -99,6 +99,35 @@ describe("NatsTransport", () => {
     await eventually("the orphan redelivered", () => after.seen.includes("orphan"), 10_000);
   });
 
+  it("never pulls more than a busy consumer's connection can hold: every message delivered once", async () => {
+    // nats-server drops what it cannot queue for a connection (64 MB) and calls the client a slow
+    // consumer; the dropped messages come back only after ack_wait. 12,000 messages of 8 KB to a
+    // consumer of 10,000 slots whose loop is busy a millisecond a message: one pull of 10,000
+    // would be 80 MB at once (issue 17: the NATS crawl's aggregator stalled that way).
+    await using h = await natsHarness();
+    const t = await h.transport(work, { capacity: 20_000 });
+    const count = 12_000;
+    const payload = new Uint8Array(8 * 1024);
+    let handled = 0;
+    let again = 0;
+    // A backlog first, as behind a store that was away: the first pull finds it all.
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, worker) => {
+        for (let i = worker; i < count; i += 16) await t.publish("test.work", payload, `m${i}`);
+      }),
+    );
+    await t.consume("test.work", { group: "worker", maxInFlight: 10_000, ackWaitMs: 60_000 }, async (d) => {
+      const end = performance.now() + 1;
+      while (performance.now() < end); // the aggregator's loop, encoding rows
+      if (d.attempt > 1) again++;
+      handled++;
+      d.ack();
+    });
+    await eventually("every message handled", () => handled >= count, 300_000);
+    assert.equal(again, 0, "no message was delivered twice");
+    assert.equal(handled, count);
+  });
+
   it("shares a group's work with a second process", async () => {
     await using h = await natsHarness();
     const first = await h.transport(work);
