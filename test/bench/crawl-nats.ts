@@ -138,13 +138,10 @@ try {
     // ServiceProcess turns the dns6 walk off for tests in the root namespace; this crawl is in the
     // lab's vantage and walks from the lab's root (the config's resolver.root_hints).
     IPV6MATRIX_METRICS_DNS6: "true",
-    // Off in NATS mode for now (issue 19): with web6 on, a 20,000-domain run stalled 20 s in with
-    // the aggregator's consumer never receiving a result (crawl.results full at 10,000, every one
-    // ack-pending and redelivered each ack_wait to pulls of 10,000 that got nothing; the aggregator
-    // handled 0), so every publisher, the web actor's 128 handlers included, waited for room: the
-    // "crawl.web all ack-pending" hang. 2,000 and 5,000 domains, and 20,000 with 16 fetches at
-    // once, completed with it on. Turn it on again once the aggregator's stall is understood.
-    IPV6MATRIX_METRICS_WEB6: "false",
+    // On, as in embedded mode. It was off while a 20,000-domain run stalled with it: a pull of
+    // 10,000 results went past what nats-server queues for a connection, which dropped them as a
+    // slow consumer's, again at every redelivery (nats-consumer.ts now pulls 1,000 at most).
+    IPV6MATRIX_METRICS_WEB6: "true",
   };
   for (const role of ["aggregator", "geo", "api", "resolver", "prober"])
     for (let i = 0; i < counts[role]!; i++)
