@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { Session } from "chdb";
+import { cgroupMemoryReadable, chdbConnectionArgs } from "../../services/runtime/chdb-cgroups.js";
 
 type NativeResult = { bytes: Uint8Array; elapsed: number; rowsRead: number; bytesRead: number };
 type Native = {
@@ -42,7 +43,10 @@ const deleteDataOnExit = process.argv.includes("--delete-data-on-exit");
 // Keeps the engine up between requests; a request without a session gets a connection
 // (1-2 ms to open) set up with its settings alone, or an idle one with the very same settings,
 // so one request's settings never leak into the next, as over HTTP.
-const anchor = new Session(dataDir);
+// Where chDB cannot read the cgroup tree (the lab's namespaces), the same engine argument as the
+// product's store, so that it does not print its 20-line cgroups stack trace (chdb-cgroups.ts).
+const connectionArgs = chdbConnectionArgs(cgroupMemoryReadable());
+const anchor = new Session(dataDir, { connectionArgs });
 const sessions = new Map<string, Session>(); // session_id -> connection, for HTTP sessions
 /** Idle connections of requests without a session, by their settings and database. */
 const idle = new Map<string, Session[]>();
@@ -146,7 +150,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     }
     const fresh = !connection;
     if (!connection) {
-      connection = new Session(dataDir);
+      connection = new Session(dataDir, { connectionArgs });
       if (sessionId) sessions.set(sessionId, connection);
       else temporary = true;
     }
