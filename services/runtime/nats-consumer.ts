@@ -6,6 +6,7 @@
 // actor runtime's (it calls term), never the server's.
 
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import { logger } from "./log.js";
 import type { Link } from "./nats-link.js";
 import { sendSoon } from "./nats-publisher.js";
 import type { Delivery, DeliveryHandler, Subscription } from "./transport.js";
@@ -75,6 +76,7 @@ export class NatsConsumer implements Subscription {
     this.heartbeat.unref();
     this.slots = new Slots(Math.max(1, options.maxInFlight));
     this.fetcher = new Fetcher(options.consumer, this.slots, options.link, {
+      subject: options.subject,
       stopped: () => this.stopping,
       hand: (message) => this.dispatch(message),
     });
@@ -182,6 +184,7 @@ class Slots {
 class Fetcher {
   readonly done: Promise<void>;
   private pull: ConsumerMessages | undefined;
+  private readonly reported = new Set<string>();
   /** Fewer free slots than this: wait a moment for more, so that pulls are few and large, not one a message. */
   private readonly refill: number;
 
@@ -189,10 +192,21 @@ class Fetcher {
     private readonly consumer: Consumer,
     private readonly slots: Slots,
     private readonly link: Link,
-    private readonly to: { stopped(): boolean; hand(message: JsMsg): void },
+    private readonly to: { subject: string; stopped(): boolean; hand(message: JsMsg): void },
   ) {
     this.refill = Math.max(1, Math.floor(slots.size / 4));
     this.done = this.run();
+  }
+
+  /** Logs a failed pull the first time its message is seen (a few dozen kinds at most). */
+  private report(error: unknown): void {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (this.reported.has(text) || this.reported.size >= 32) return;
+    this.reported.add(text);
+    logger({ service: "transport" }).warn(
+      { subject: this.to.subject, error: text },
+      "a pull failed; pulling again",
+    );
   }
 
   /** Ends the pull under way and wakes a loop waiting for room. */
@@ -218,9 +232,13 @@ class Fetcher {
         });
         if (this.to.stopped()) await this.pull.close();
         for await (const message of this.pull) this.to.hand(message);
-      } catch {
-        // A pull cut by a disconnect or a restarting server: pull again once connected.
-        if (!this.to.stopped()) await sleep(100);
+      } catch (error) {
+        // A pull cut by a disconnect or a restarting server: pull again once connected. Said once
+        // for each kind of failure, so that one that never ends (a pull the client refuses) shows.
+        if (!this.to.stopped()) {
+          this.report(error);
+          await sleep(100);
+        }
       } finally {
         this.pull = undefined;
       }
