@@ -13,6 +13,7 @@ import {
   addressTables,
   crawlMeasures,
   firstValid,
+  unmarkedKeySql,
   webHostsDoneSql,
   webHostsSql,
 } from "../runtime/progress.js";
@@ -38,7 +39,7 @@ export interface CrawlPipeline {
 export type Resend = { readonly mark: "" } | { readonly mark: `#${string}` };
 
 /** The name a message id stands for: the id without its crawl prefix, recovery mark or `:web`. */
-export const keyNameSql = "replaceRegexpOne(replaceRegexpOne(key, '#.*$', ''), '^[^:]*:', '')";
+const keyNameSql = `replaceRegexpOne(${unmarkedKeySql}, '^[^:]*:', '')`;
 
 /** SQL: the names of a crawl's tasks on `subject` that were given up on (dead letters). Parameter {crawl:String}. */
 function deadNamesSql(subject: string): string {

@@ -89,6 +89,12 @@ export const unnamedRoutersSql = `
   WHERE a.crawl_id = {crawl:String} AND (isIPv4String(hop) OR isIPv6String(hop))
     AND toIPv6(hop) NOT IN (SELECT ip FROM reverse WHERE crawl_id = {crawl:String})`;
 
+/**
+ * SQL: a dead letter's message id without a recovery round's mark (`#<token>`, api/crawl-recovery.ts),
+ * so that a task is one task however often it was sent.
+ */
+export const unmarkedKeySql = "replaceRegexpOne(key, '#.*$', '')";
+
 export async function readProgress(
   store: Store,
   crawlId: string,
@@ -104,8 +110,7 @@ export async function readProgress(
     params,
   );
   const failed = await store.query<{ subject: string; n: number }>(
-    // A task sent again by a recovery round carries a mark after '#' (crawl-recovery.ts): one task, however often sent.
-    "SELECT subject, uniqExact(replaceRegexpOne(key, '#.*$', '')) AS n FROM dead_letters WHERE crawl_id = {crawl:String} GROUP BY subject",
+    `SELECT subject, uniqExact(${unmarkedKeySql}) AS n FROM dead_letters WHERE crawl_id = {crawl:String} GROUP BY subject`,
     params,
   );
   const failedOn = (subject: string) => failed.find((row) => row.subject === subject)?.n ?? 0;
