@@ -18,6 +18,7 @@ import {
   type AddressMeasures,
   addressTables,
   isDrained,
+  pauseAfterRead,
   readProgress,
   type StageCount,
   unnamedRoutersSql,
@@ -145,23 +146,36 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   let stages: StageCount[] = [];
   let feeding = true;
   const routers = new RouterNames(run, crawlId);
+  const everyMs = run.pollMs ?? 1000;
+  let lastPollMs = 0;
   const poll = async () => {
+    const started = performance.now();
     stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run));
     await routers.ask();
+    lastPollMs = performance.now() - started;
     run.onProgress?.(stages);
   };
-  // One poll at a time: on a large crawl a poll can take longer than the interval, and polls
-  // piling up on the store slowed the inserts they were waiting for.
-  let polling = false;
-  const ticker = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    void poll()
-      .catch(() => {})
-      .finally(() => {
-        polling = false;
+  const pause = (signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, pauseAfterRead(lastPollMs, everyMs));
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
       });
-  }, run.pollMs ?? 1000);
+    });
+  // While the domains go out: one poll at a time (polls piling up on the store slowed the inserts
+  // they were waiting for), each after a pause that grows with what the last one cost.
+  const feedPolls = new AbortController();
+  const ticker = (async () => {
+    while (!feedPolls.signal.aborted) {
+      await pause(feedPolls.signal);
+      if (!feedPolls.signal.aborted) await poll().catch(() => {});
+    }
+  })();
+  const stopTicker = async () => {
+    feedPolls.abort();
+    await ticker;
+  };
   try {
     for await (const line of run.domains) {
       if (run.signal?.aborted) break;
@@ -173,7 +187,7 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     if (await cancelled()) return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };
     feeding = false;
     // From here the loop below reads the progress; the ticker would only double the store's load.
-    clearInterval(ticker);
+    await stopTicker();
     await patiently(() => saveCrawl(store, { ...record, domains: sent, rejected: run.report.rejectedCount }));
     // Recovery: the bus holds nothing, no stage moves and the crawl is not done, for a few polls in
     // a row: some work was lost on the way (decision 018). What the store lacks is sent again.
@@ -195,10 +209,10 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
         idle = 0;
         idleNeeded = Math.min(IDLE_POLLS_MAX, idleNeeded * 2);
       }
-      await new Promise((resolve) => setTimeout(resolve, run.pollMs ?? 1000));
+      await pause();
     }
   } finally {
-    clearInterval(ticker);
+    await stopTicker();
   }
 
   const current = (await patiently(() => getCrawl(store, crawlId)))!;

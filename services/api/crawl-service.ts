@@ -22,7 +22,7 @@ import { metricNamesOf } from "../runtime/metric-names.js";
 import { NameserverPolicy } from "../runtime/nameserver-policy.js";
 import { decodePageToken, encodePageToken, pageSize } from "../runtime/page-token.js";
 import type { AddressMeasures } from "../runtime/progress.js";
-import { crawlMeasures, ProgressRates, readProgress } from "../runtime/progress.js";
+import { crawlMeasures, ProgressRates, pauseAfterRead, readProgress } from "../runtime/progress.js";
 import type { Store } from "../runtime/store.js";
 import type { CrawlManager } from "./crawl-manager.js";
 import { finalStates, toCrawl, toProgress } from "./crawl-messages.js";
@@ -224,6 +224,7 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
         await found(call.request.crawlId);
         while (!stopped) {
           const crawl = await found(call.request.crawlId);
+          const started = performance.now();
           const stages = await readProgress(
             store,
             crawl.crawl_id,
@@ -232,7 +233,8 @@ export function crawlService(options: CrawlServiceOptions): GrpcService {
           );
           call.write({ progress: toProgress(crawl, rates.add(stages, Date.now())) });
           if (finalStates.includes(crawl.state)) break;
-          await new Promise((resolve) => setTimeout(resolve, options.watchIntervalMs ?? 1000));
+          const pauseMs = pauseAfterRead(performance.now() - started, options.watchIntervalMs ?? 1000);
+          await new Promise((resolve) => setTimeout(resolve, pauseMs));
         }
         call.end();
       })().catch((error) => {

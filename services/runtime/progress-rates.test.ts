@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ProgressRates, rateAndEta } from "./progress.js";
+import { ProgressRates, pauseAfterRead, rateAndEta } from "./progress.js";
 
 describe("rate and ETA of a crawl's stages", () => {
   it("computes rate and ETA from samples", () => {
@@ -38,5 +38,14 @@ describe("rate and ETA of a crawl's stages", () => {
     assert.deepEqual(rates.add(stage(28, 2), 3000), [
       { stage: "domains", total: 100, done: 28, failed: 2, ratePerSecond: 10, etaSeconds: 7 },
     ]);
+  });
+});
+
+describe("the pause between progress reads", () => {
+  it("is the interval while reads are cheap, and four times a read's own time once they are not", () => {
+    assert.equal(pauseAfterRead(30, 1000), 1000);
+    assert.equal(pauseAfterRead(250, 1000), 1000);
+    // A large crawl's read of 2 s: the store counts the crawl a fifth of its time, not all of it.
+    assert.equal(pauseAfterRead(2000, 1000), 8000);
   });
 });
