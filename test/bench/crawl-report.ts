@@ -14,6 +14,8 @@ export interface BenchResult {
   /** A + AAAA of www.<domain> only (--dns-only): massdns alone is the field's figure. */
   dnsOnly?: boolean;
   domains: number;
+  /** What the run changed from the defaults: --set settings and --node-flag flags. */
+  changed?: { set: string[]; nodeFlags: string[] };
   commit: string;
   machine: { cpus: number; model: string; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
   at: string;
@@ -152,7 +154,7 @@ export function formatTable(r: BenchResult): string {
       .sort((a, b) => a[1] - b[1])
       .map(([stage, s]): [string, string, string] => [`stage ${stage} done at (s)`, f(s), ""]),
   ];
-  const header = `${r.dnsOnly ? "DNS only (A + AAAA of www)" : "whole crawl"}, ${r.domains} domains (${r.questions} questions, ${r.addresses} addresses, ${r.rows} rows), ${r.mode}${r.instances ? ` (${r.instances})` : ""}, commit ${r.commit}, load ${r.machine.loadBefore.map((l) => l.toFixed(1)).join(" ")}`;
+  const header = `${r.dnsOnly ? "DNS only (A + AAAA of www)" : "whole crawl"}, ${r.domains} domains (${r.questions} questions, ${r.addresses} addresses, ${r.rows} rows), ${r.mode}${r.instances ? ` (${r.instances})` : ""}, commit ${r.commit}, load ${r.machine.loadBefore.map((l) => l.toFixed(1)).join(" ")}${changedFromDefaults(r)}`;
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(12, ...rows.map((x) => x[1].length));
   const lines = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
@@ -168,4 +170,13 @@ export function formatTable(r: BenchResult): string {
       ? `field tools: massdns answered ${field.massdns.answered}/${field.massdns.questions} questions${scamper ? `; scamper: ${scamper.pingReplied}/${scamper.addresses} addresses replied to ping, ${scamper.traced} traces completed` : ""}`
       : `field tools: skipped (${(r.field as { skipped: string }).skipped})`,
   ].join("\n");
+}
+
+/** ", with --set a=b --node-flag=--x" when the run changed a default, so that a table says what it measured. */
+function changedFromDefaults(r: BenchResult): string {
+  const changed = [
+    ...(r.changed?.set ?? []).map((pair) => `--set ${pair}`),
+    ...(r.changed?.nodeFlags ?? []).map((flag) => `--node-flag=${flag}`),
+  ];
+  return changed.length > 0 ? `, with ${changed.join(" ")}` : "";
 }

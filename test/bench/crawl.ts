@@ -9,7 +9,8 @@
 // (crawl-nats.ts), the wall time from submit to completed and the peak RSS of every process summed.
 // Options: --domains 1000  --mode embedded|nats  --instances resolver=2,prober=2 (nats only)
 //          --skip-field-tools  --massdns PATH ($MASSDNS)  --scamper PATH  --out DIR
-//          --profile DIR (the crawl's --cpu-prof)
+//          --profile DIR (the crawl's --cpu-prof)  --node-flag FLAG (a V8 or Node flag for the
+//          crawl's and the summaries' processes, repeatable: --node-flag=--heap-growing-percent=0)
 //          --dns-only: A + AAAA of one WWW prefix (www) and nothing else, against massdns alone
 //          (embedded only)  --set KEY=VALUE (more settings for the embedded crawl, repeatable)
 // Needs root and the lab lock: flock /run/v6m-lab.lock npm run bench -- --domains 1000
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     profile: { type: "string" },
     "dns-only": { type: "boolean", default: false },
     set: { type: "string", multiple: true, default: [] },
+    "node-flag": { type: "string", multiple: true, default: [] },
   },
 });
 const dnsOnly = values["dns-only"]!;
@@ -70,6 +72,7 @@ const dataDir = join(work, "data");
 const node = [
   process.execPath,
   ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`] : []),
+  ...values["node-flag"]!,
 ];
 const cli = [...node, join(root, "bin/ipv6matrix.mjs")];
 // DNS only: the questions massdns is compared with (A + AAAA of www.<domain>), every metric off.
@@ -251,6 +254,7 @@ try {
     ...(mode === "nats" ? { instances: values.instances ?? "resolver=1,prober=1" } : {}),
     dnsOnly,
     domains: count,
+    changed: { set: values.set!, nodeFlags: values["node-flag"]! },
     commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim(),
     machine: {
       cpus: cpus().length,
