@@ -15,7 +15,11 @@ import { RowEncoder } from "../runtime/store-wire.js";
 export interface BatchWriterOptions {
   /** Rows held (all tables together) that seal a batch. Keep it below what callers have in flight. Default 5000. */
   readonly maxRows?: number;
-  /** The longest a row waits for its batch to be sealed. Default 250 ms. */
+  /**
+   * The longest a row waits for its batch to be sealed. Default 1 s: each seal makes a part per
+   * table, which the store merges again and again; at 250 ms a 20k-domain crawl's chDB spent 24 s
+   * of CPU merging, at 1 s 9 s (issue 17, docs/performance.md).
+   */
   readonly maxDelayMs?: number;
   /** Inserts running at once; more sealed batches wait in order. Default 2. */
   readonly maxInserts?: number;
@@ -53,7 +57,7 @@ export class BatchWriter {
     options: BatchWriterOptions = {},
   ) {
     this.maxRows = options.maxRows ?? 5000;
-    this.maxDelayMs = options.maxDelayMs ?? 250;
+    this.maxDelayMs = options.maxDelayMs ?? 1000;
     this.maxInserts = options.maxInserts ?? 2;
   }
 
