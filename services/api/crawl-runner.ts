@@ -9,6 +9,7 @@
 // the store lacks is sent again (crawl-recovery.ts).
 
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { CrawlOptions } from "../../gen/ipv6matrix/v1/common.js";
 import { DomainTask, ReverseTask } from "../../gen/ipv6matrix/v1/work.js";
 import { type CrawlRecord, getCrawl, saveCrawl, sqlTime } from "../runtime/crawls.js";
@@ -155,14 +156,9 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     lastPollMs = performance.now() - started;
     run.onProgress?.(stages);
   };
+  // An aborted pause ends at once (timers/promises removes its listener; one per pause would pile up).
   const pause = (signal?: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pauseAfterRead(lastPollMs, everyMs));
-      signal?.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    sleep(pauseAfterRead(lastPollMs, everyMs), undefined, { signal }).catch(() => {});
   // While the domains go out: one poll at a time (polls piling up on the store slowed the inserts
   // they were waiting for), each after a pause that grows with what the last one cost.
   const feedPolls = new AbortController();
