@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Entry point of the `ipv6matrix` command: runs the TypeScript sources through
-// tsx, so `npx ipv6matrix` works right after `npm install` with no build step.
+// Entry point of the `ipv6matrix` command: runs the TypeScript sources bundled by esbuild on first
+// use (bundle.mjs, decision 019), or through tsx when no bundle can be written, so `npx
+// ipv6matrix` works right after `npm install` with no build step.
 import { setFlagsFromString } from "node:v8";
-import { register } from "tsx/esm/api";
+import { bundledMain } from "./bundle.mjs";
 
 // V8 lets the old space grow to several times the live data when a program allocates fast, as
 // a crawl does: a 100k-domain crawl held 60 MB live in a 200-260 MB heap. Growing by 60 % of
@@ -30,6 +31,11 @@ if (process.env.npm_execpath !== undefined) {
   watch.unref();
 }
 
-register();
-const { main } = await import("../services/cli/main.ts");
+const bundled = await bundledMain();
+let main;
+if (bundled) ({ main } = await import(bundled));
+else {
+  (await import("tsx/esm/api")).register();
+  ({ main } = await import("../services/cli/main.ts"));
+}
 process.exitCode = await main(process.argv.slice(2));

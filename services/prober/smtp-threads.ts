@@ -5,6 +5,7 @@
 
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
+import { threadEntry } from "../runtime/thread-entry.js";
 import { type SmtpOptions, type SmtpOutcome, smtpProbe } from "./smtp.js";
 import type { SmtpReply, SmtpRequest } from "./smtp-thread.js";
 import { LocalResourceError } from "./tcp.js";
@@ -25,17 +26,6 @@ interface Thread {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
 }
-
-// The worker loads the TypeScript entry through tsx when the thread cannot load it alone
-// (worker threads inherit neither `--import tsx` nor tsx registered by API, as
-// bin/ipv6matrix.mjs does). The retry's query string makes it a new module, not the failed one.
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-import(workerData.entry).catch(async (error) => {
-  if (error?.code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
-  (await import(workerData.tsx)).register();
-  await import(workerData.entry + "?tsx");
-});`;
 
 export class SmtpThreads {
   private readonly threads: Thread[] = [];
@@ -73,10 +63,9 @@ export class SmtpThreads {
   }
 
   private start(): void {
-    const entry = new URL("./smtp-thread.ts", import.meta.url).href;
-    const tsx = import.meta.resolve("tsx/esm/api");
+    const entry = threadEntry(import.meta.url, "./smtp-thread.ts", "smtp-thread");
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsx } });
+      const worker = new Worker(entry);
       const thread: Thread = { worker, pending: new Map() };
       worker.unref();
       worker.on("message", (reply: SmtpReply) => {

@@ -11,6 +11,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import type { RecordType } from "dns-packet";
 import type { Counter } from "prom-client";
 import { logger } from "../runtime/log.js";
+import { threadEntry } from "../runtime/thread-entry.js";
 import { type DnsAnswer, DnsClient, type DnsClientOptions, type DnsClientStats } from "./dns-client.js";
 import { dnsMetrics, reportThreadInFlight } from "./dns-metrics.js";
 
@@ -42,14 +43,6 @@ type MetricSnapshot = { name: string; labels: Record<string, string | number>; v
 export function dnsThreadUseful(): boolean {
   return availableParallelism() >= 2;
 }
-
-// tsx's loader is registered in the worker before the TypeScript module loads,
-// however the main thread was started (bin/ipv6matrix.mjs or node --import tsx).
-const BOOTSTRAP = `
-import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))};
-register();
-await import(${JSON.stringify(import.meta.url)});
-`;
 
 interface Waiting {
   readonly name: string;
@@ -96,7 +89,8 @@ export class ThreadedDnsClient implements DnsAsker {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(BOOTSTRAP)}`), {
+    // This module again, on the thread (runWorker below).
+    const worker = new Worker(threadEntry(import.meta.url, "./dns-thread.ts", "dns-thread"), {
       workerData: this.options,
       // Its live data is the questions in flight: a small heap keeps the process's memory
       // bounded (a V8 heap otherwise grows with the allocation rate, not with what is live).

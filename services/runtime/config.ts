@@ -14,6 +14,7 @@ import { checkHostName } from "./domain-name.js";
 
 export { type Config, type Endpoint, schema };
 
+// From services/runtime/ as from the bundle's dist/<key>/ (bin/bundle.mjs): two folders up.
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const defaultConfigPath = resolve(projectRoot, "config/default.yaml");
 

@@ -12,10 +12,10 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectRoot } from "./config.js";
 import type { Store } from "./store.js";
 
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
+export const DEFAULT_MIGRATIONS_DIR = join(projectRoot, "services/runtime/migrations");
 
 const FILE_NAME = /^(\d{3,})_([A-Za-z0-9_-]+)\.sql$/;
 
