@@ -58,6 +58,8 @@ describe("configuration", () => {
       /environment IPV6MATRIX_RESOLVER_NAMESERVERS: resolver\.nameservers = "192\.0\.2\.1:99999" is not allowed/,
     );
     assert.throws(() => loadConfig({ env: { IPV6MATRIX_NOPE: "1" } }), /IPV6MATRIX_NOPE: unknown key/);
+    // The command's own variables (bin/bundle.mjs's switch) are not settings.
+    assert.doesNotThrow(() => loadConfig({ env: { IPV6MATRIX_BUNDLE: "0" } }));
     assert.throws(
       () => loadConfig({ file: "/nonexistent/x.yaml", env: {} }),
       /x\.yaml: cannot read it: no such file/,

@@ -16,6 +16,8 @@ export { type Config, type Endpoint, schema };
 
 // From services/runtime/ as from the bundle's dist/<key>/ (bin/bundle.mjs): two folders up.
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** Variables of the command itself, not settings: the configuration file, and bin/bundle.mjs's switch. */
+const COMMAND_VARIABLES = new Set(["IPV6MATRIX_CONFIG", "IPV6MATRIX_BUNDLE"]);
 export const defaultConfigPath = resolve(projectRoot, "config/default.yaml");
 
 export class ConfigError extends Error {
@@ -45,7 +47,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const byEnvName = new Map(Object.keys(schema).map((key) => [envName(key), key]));
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith("IPV6MATRIX_") || raw === undefined || name === "IPV6MATRIX_CONFIG") continue;
+    if (!name.startsWith("IPV6MATRIX_") || raw === undefined || COMMAND_VARIABLES.has(name)) continue;
     const key = byEnvName.get(name);
     if (!key)
       throw new ConfigError(

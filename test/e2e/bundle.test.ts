@@ -3,7 +3,7 @@
 // start from its own entries (a thread that loaded the TypeScript instead would need tsx).
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import {
   appendFileSync,
@@ -81,6 +81,24 @@ describe("the bundle of the sources", () => {
       [],
       "a building folder was left behind",
     );
+  });
+});
+
+describe("the command without the bundle", () => {
+  it("runs the sources through tsx with IPV6MATRIX_BUNDLE=0, and takes the variable as no setting", () => {
+    const store = mkdtempSync(join(tmpdir(), "v6m-bundle-store-"));
+    try {
+      // A command that reads the configuration (environment included) and then the store.
+      const run = spawnSync(
+        process.execPath,
+        [join(root, "bin/ipv6matrix.mjs"), "export", "domains", "--set", `store.data_dir=${store}/data`],
+        { encoding: "utf8", env: { ...process.env, IPV6MATRIX_BUNDLE: "0" } },
+      );
+      assert.match(run.stderr, /no crawl in the store .* yet/);
+      assert.equal(run.status, 2, run.stderr);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 });
 
