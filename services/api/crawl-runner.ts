@@ -24,10 +24,10 @@ import {
   type StageCount,
   unnamedRoutersSql,
 } from "../runtime/progress.js";
-import type { Store } from "../runtime/store.js";
+import { isMemoryLimit, type Store, StoreError } from "../runtime/store.js";
 import { Subjects } from "../runtime/topology.js";
 import type { Transport } from "../runtime/transport.js";
-import { throughStoreOutage } from "../runtime/unreachable-store.js";
+import { isStoreUnavailable, throughStoreOutage } from "../runtime/unreachable-store.js";
 import {
   busIsIdle,
   type CrawlPipeline,
@@ -149,12 +149,30 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
   const routers = new RouterNames(run, crawlId);
   const everyMs = run.pollMs ?? 1000;
   let lastPollMs = 0;
-  const poll = async () => {
+  let pollFailure: string | undefined;
+  /** Reads the progress into `stages`; false when the engine refused the read for memory. */
+  const poll = async (): Promise<boolean> => {
     const started = performance.now();
-    stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run));
-    await routers.ask();
-    lastPollMs = performance.now() - started;
+    try {
+      stages = await readProgress(store, crawlId, feeding ? Math.max(sent, 1) : sent, measuresOf(run));
+      await routers.ask();
+      pollFailure = undefined;
+    } catch (error) {
+      if (isStoreUnavailable(error)) throw error;
+      // Said once per kind of failure, so that progress that stands still has its cause in the log.
+      const kind = error instanceof StoreError ? `${error.code}` : (error as Error).message;
+      if (kind !== pollFailure)
+        log.warn({ crawl: crawlId, error: (error as Error).message }, "cannot read the crawl's progress");
+      pollFailure = kind;
+      // Refused for memory, the read is tried again after the pause: the crawl's work is in the
+      // store, and a crawl of a million domains must not end on a count.
+      if (!isMemoryLimit(error)) throw error;
+      return false;
+    } finally {
+      lastPollMs = performance.now() - started;
+    }
     run.onProgress?.(stages);
+    return true;
   };
   // An aborted pause ends at once (timers/promises removes its listener; one per pause would pile up).
   const pause = (signal?: AbortSignal) =>
@@ -191,7 +209,10 @@ export async function runCrawl(run: RunOptions): Promise<CrawlRun> {
     let idleNeeded = IDLE_POLLS;
     let shown = "";
     for (;;) {
-      await patiently(poll);
+      if (!(await patiently(poll))) {
+        await pause();
+        continue;
+      }
       if (isDrained(stages)) break;
       if (await cancelled())
         return { crawlId, domains: sent, state: (await getCrawl(store, crawlId))!.state };

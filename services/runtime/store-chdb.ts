@@ -9,7 +9,15 @@ import type { Session } from "chdb";
 import { cgroupMemoryReadable, chdbConnectionArgs } from "./chdb-cgroups.js";
 import { chdbMemory } from "./chdb-memory.js";
 import { logger } from "./log.js";
-import { type EncodedRows, type Params, type Row, type Store, StoreError, StoreOpenError } from "./store.js";
+import {
+  type EncodedRows,
+  MEMORY_LIMIT_EXCEEDED,
+  type Params,
+  type Row,
+  type Store,
+  StoreError,
+  StoreOpenError,
+} from "./store.js";
 import {
   checkTableName,
   encodeRows,
@@ -222,12 +230,10 @@ class ChdbStore implements Store {
   }
 }
 
-/** ClickHouse's MEMORY_LIMIT_EXCEEDED: here, the embedded store's cap. */
-const MEMORY_LIMIT_EXCEEDED = 241;
-
 function chdbError(err: unknown, sql: string): StoreError {
   const text = err instanceof Error ? err.message : String(err);
   const error = storeErrorFromText(text, sql, err);
+  // Here the engine's cap is the embedded store's own.
   if (error.code !== MEMORY_LIMIT_EXCEEDED) return error;
   return new StoreError(
     `${error.message} (the embedded store's memory cap is store.max_memory_mb; raise it, or 0 for chDB's default)`,

@@ -46,6 +46,14 @@ export class StoreError extends Error {
   }
 }
 
+/** ClickHouse's MEMORY_LIMIT_EXCEEDED: a statement that would take the engine past its memory cap. */
+export const MEMORY_LIMIT_EXCEEDED = 241;
+
+/** The engine refused a statement for memory, which another moment may have: not the statement's fault. */
+export function isMemoryLimit(error: unknown): boolean {
+  return error instanceof StoreError && error.code === MEMORY_LIMIT_EXCEEDED;
+}
+
 /**
  * The store could not be opened at all: a data folder that is a file or cannot
  * be written, one another process holds, a server that refuses or never answers.

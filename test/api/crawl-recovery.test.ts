@@ -19,7 +19,8 @@ import { type RunningActor, startActor } from "../../services/runtime/actor.js";
 import { loadConfig } from "../../services/runtime/config.js";
 import { type DomainLine, newReport } from "../../services/runtime/domain-file.js";
 import { migrate } from "../../services/runtime/migrate.js";
-import type { Store } from "../../services/runtime/store.js";
+import { PROGRESS_SETTINGS } from "../../services/runtime/progress.js";
+import type { Params, Row, Store, StoreError } from "../../services/runtime/store.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
 import { pipelineTopology, Subjects } from "../../services/runtime/topology.js";
 import { InProcessTransport } from "../../services/runtime/transport-inprocess.js";
@@ -172,5 +173,52 @@ describe("a crawl whose bus loses tasks", () => {
       "f.jp": 2,
       "www.d.de": 2,
     });
+  });
+
+  it("reads its progress again when the engine refuses a read for memory, and completes", async () => {
+    // The runner's store: the same chDB, but its first three domain-count reads are run with a
+    // 1-byte memory limit, which the engine refuses (MEMORY_LIMIT_EXCEEDED) as it refused a
+    // million-domain crawl's reads over the store's cap.
+    const refusals: (number | undefined)[] = [];
+    const refusing: Store = {
+      kind: store.kind,
+      exec: (sql, params) => store.exec(sql, params),
+      insert: (table, rows) => store.insert(table, rows),
+      close: async () => {},
+      query: async <T extends Row = Row>(sql: string, params?: Params) => {
+        if (refusals.length >= 3 || !sql.includes("GROUP BY domain")) return store.query<T>(sql, params);
+        try {
+          return await store.query<T>(
+            sql.replace(
+              PROGRESS_SETTINGS,
+              `${PROGRESS_SETTINGS}, max_memory_usage = 1, max_untracked_memory = 0`,
+            ),
+            params,
+          );
+        } catch (error) {
+          refusals.push((error as StoreError).code);
+          throw error;
+        }
+      },
+    };
+    const run = await runCrawl({
+      store: refusing,
+      transport,
+      options,
+      source: "progress-refused-test",
+      domains: lines(),
+      domainsAgain: lines,
+      report: newReport(),
+      measures: { prober: false, geo: false },
+      summarise: async () => {},
+      pollMs: 20,
+    });
+    assert.deepEqual(refusals, [241, 241, 241]);
+    assert.equal(run.state, "completed");
+    const [counted] = await store.query<{ n: number }>(
+      "SELECT uniqExact(domain) AS n FROM jobs WHERE crawl_id = {crawl:String}",
+      { crawl: run.crawlId },
+    );
+    assert.equal(counted?.n, DOMAINS.length);
   });
 });
