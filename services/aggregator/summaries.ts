@@ -54,8 +54,8 @@ export async function computeSummaries(
   }
   const options = parseOptions(crawl);
   const sources = await readinessSources(store);
-  // The Domains summary groups every domain of the crawl at once: its memory grows with them, so a
-  // large crawl is summarised a share of its domains at a time (each domain wholly in one share).
+  // A summary with a row per domain groups every domain of the crawl at once: its memory grows with
+  // them, so a large crawl is summarised a share of its domains at a time (each domain wholly in one share).
   const domains = await count("SELECT uniq(domain) AS n FROM jobs WHERE crawl_id = {crawl:String}");
   const shares = Math.max(1, Math.ceil(domains / domainsAShare));
   for (const [table, sql] of Object.entries(summaryTables)) {
@@ -69,10 +69,19 @@ export async function computeSummaries(
       www_prefixes: options.wwwPrefixes,
       method: methodOf(crawl),
     };
-    if (table !== "domains") await store.exec(withSources(sql, sources), bound);
-    else for (let share = 0; share < shares; share++) await store.exec(sql, { ...bound, share, shares });
+    if (!SHARED_OUT.has(table)) await store.exec(withSources(sql, sources), bound);
+    else
+      for (let share = 0; share < shares; share++)
+        await store.exec(withSources(sql, sources), { ...bound, share, shares });
   }
 }
 
-/** Domains grouped at once by the Domains summary (a million took 1.1 GB in one go). */
+/**
+ * The summaries with a row per domain, computed a share of the domains at a time: grouped at once, a
+ * million domains took the Domains summary to 1.1 GB, and readiness_domains past the embedded
+ * store's 768 MB cap (a copy of a million-domain crawl's store, docs/performance.md).
+ */
+const SHARED_OUT: ReadonlySet<string> = new Set(["domains", "readiness_domains"]);
+
+/** Domains grouped at once by the summaries with a row per domain. */
 export const DOMAINS_A_SHARE = 250_000;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { exportTable, formatRows } from "../../services/aggregator/export.js";
 import { compareSql } from "../../services/aggregator/queries/compare.js";
+import { computeSummaries } from "../../services/aggregator/summaries.js";
 import { migrate } from "../../services/runtime/migrate.js";
 import type { Row, Store } from "../../services/runtime/store.js";
 import { openChdbStore } from "../../services/runtime/store-chdb.js";
@@ -107,6 +108,16 @@ describe("Readiness (issue 19) over hand-written rows", () => {
       "be NL 1 0 0 0 0 0 0 0 0 0 0 0 0 2",
       "be ZZ 5 0 0 0 0 0 0 2 0 0 0 2 0 2",
     ]);
+  });
+
+  it("gives the same verdicts and sums computed a share of the domains at a time (a large crawl's way)", async () => {
+    const verdicts = await rows(verdictSql, "r1");
+    const sums = await rows(summarySql, "r1");
+    // One domain a share: seven passes for the seven domains.
+    await computeSummaries(store, "r1", { domainsAShare: 1 });
+    assert.equal(verdicts.length, 7);
+    assert.deepEqual(await rows(verdictSql, "r1"), verdicts);
+    assert.deepEqual(await rows(summarySql, "r1"), sums);
   });
 
   it("compares two dated crawls: domains ready for IPv6 only, per TLD", async () => {

@@ -50,7 +50,8 @@ const jobView = `
     coalesce(w.compared, 0) AS web_compared,
     coalesce(w.differing, 0) AS web_differing,
     coalesce(w.differences, []) AS web_differences
-  FROM (SELECT domain, tld, type, host FROM jobs FINAL WHERE crawl_id = {crawl:String}) AS j
+  FROM (SELECT domain, tld, type, host FROM jobs FINAL
+    WHERE crawl_id = {crawl:String} AND cityHash64(domain) % {shares:UInt64} = {share:UInt64}) AS j
   LEFT JOIN (
     SELECT host, ${firstValid("ipv4", "valid4")} AS ip4, ${firstValid("ipv6", "valid6")} AS ip6, length(ipv6) AS aaaa
     FROM hosts FINAL WHERE crawl_id = {crawl:String}
@@ -127,7 +128,8 @@ FROM (
       1) AS ready
   FROM (${domainFacts}) AS f
   LEFT JOIN @dns6@ AS c ON c.domain = f.domain
-  LEFT JOIN (SELECT domain, country FROM domains WHERE crawl_id = {crawl:String}) AS d ON d.domain = f.domain
+  LEFT JOIN (SELECT domain, country FROM domains
+    WHERE crawl_id = {crawl:String} AND cityHash64(domain) % {shares:UInt64} = {share:UInt64}) AS d ON d.domain = f.domain
 )
 ${summarySettings}
 `;
