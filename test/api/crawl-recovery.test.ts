@@ -130,6 +130,21 @@ describe("a crawl whose bus loses tasks", () => {
     );
   });
 
+  /** The eight domains crawled through the runner, reading and writing the crawl's rows in `crawlStore`. */
+  const crawl = (crawlStore: Store, source: string) =>
+    runCrawl({
+      store: crawlStore,
+      transport,
+      options,
+      source,
+      domains: lines(),
+      domainsAgain: lines,
+      report: newReport(),
+      measures: { prober: false, geo: false },
+      summarise: async () => {},
+      pollMs: 20,
+    });
+
   after(async () => {
     for (const actor of actors) await actor.stop();
     await transport?.close();
@@ -138,18 +153,7 @@ describe("a crawl whose bus loses tasks", () => {
   });
 
   it("completes, with every domain's jobs and every host's row, sending again only what was lost", async () => {
-    const run = await runCrawl({
-      store,
-      transport,
-      options,
-      source: "recovery-test",
-      domains: lines(),
-      domainsAgain: lines,
-      report: newReport(),
-      measures: { prober: false, geo: false },
-      summarise: async () => {},
-      pollMs: 20,
-    });
+    const run = await crawl(store, "recovery-test");
     assert.equal(run.state, "completed");
     const jobs = await store.query<{ domain: string }>(
       "SELECT DISTINCT domain FROM jobs WHERE crawl_id = {crawl:String} ORDER BY domain",
@@ -201,18 +205,7 @@ describe("a crawl whose bus loses tasks", () => {
         }
       },
     };
-    const run = await runCrawl({
-      store: refusing,
-      transport,
-      options,
-      source: "progress-refused-test",
-      domains: lines(),
-      domainsAgain: lines,
-      report: newReport(),
-      measures: { prober: false, geo: false },
-      summarise: async () => {},
-      pollMs: 20,
-    });
+    const run = await crawl(refusing, "progress-refused-test");
     assert.deepEqual(refusals, [241, 241, 241]);
     assert.equal(run.state, "completed");
     const [counted] = await store.query<{ n: number }>(
