@@ -42,10 +42,11 @@ describe("rate and ETA of a crawl's stages", () => {
 });
 
 describe("the pause between progress reads", () => {
-  it("is the interval while reads are cheap, and four times a read's own time once they are not", () => {
+  it("is the interval while reads are cheap, and ten times a read's own time once they are not", () => {
     assert.equal(pauseAfterRead(30, 1000), 1000);
-    assert.equal(pauseAfterRead(250, 1000), 1000);
-    // A large crawl's read of 2 s: the store counts the crawl a fifth of its time, not all of it.
-    assert.equal(pauseAfterRead(2000, 1000), 8000);
+    assert.equal(pauseAfterRead(100, 1000), 1000);
+    assert.equal(pauseAfterRead(250, 1000), 2500);
+    // A large crawl's read of 2 s: the store counts the crawl an eleventh of its time, not all of it.
+    assert.equal(pauseAfterRead(2000, 1000), 20000);
   });
 });
