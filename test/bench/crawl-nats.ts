@@ -8,10 +8,11 @@
 // Every 5 s it logs the consumers' backlog, in flight and redelivered counts to stderr, and each
 // prober's web actor (handlers running, handled, failed); a service that exits fails the run, and
 // so do 15 minutes without progress (nothing delivered anew, acknowledged, inserted or handled),
-// with every consumer's state and each service's tail.
+// with every consumer's state, nats-server's slow consumers and log, each service's tail, and what
+// each service's Node.js report says it holds open (or that its event loop is blocked).
 // Not a test and not on its own: crawl.ts holds the lab lock and reads the result.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -23,6 +24,7 @@ import { openClickHouseStore } from "../../services/runtime/store-clickhouse.js"
 import { pipelineTopology } from "../../services/runtime/topology.js";
 import { runCommand } from "../support/command.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
+import { nodeReport, reportOptions } from "../support/node-report.js";
 import { ServiceProcess } from "../support/service-process.js";
 import { type ProcessFigures, sampleProcesses } from "./crawl-sampler.js";
 
@@ -129,8 +131,12 @@ try {
   [nats, endpoint] = await Promise.all([startNatsServer(), startEndpoint(dataDir)]);
   const store = await openClickHouseStore(endpoint.url);
   await migrate(store);
+  // Where the services write a Node.js report when the stall report asks (SIGUSR2).
+  const reports = join(dataDir, "..", "reports");
+  mkdirSync(reports, { recursive: true });
   const env = {
     ...process.env,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${reportOptions(reports)}`.trim(),
     IPV6MATRIX_CONFIG: values.config!,
     IPV6MATRIX_NATS_SERVERS: nats.url,
     IPV6MATRIX_STORE_URL: endpoint.url,
@@ -209,6 +215,11 @@ try {
             `${route.stream}/${group}: pending ${info.num_pending} acking ${info.num_ack_pending} redelivered ${info.num_redelivered} waiting pulls ${info.num_waiting} delivered ${info.delivered.stream_seq} acknowledged to ${info.ack_floor.stream_seq}`,
           );
       }
+    const varz = (await (await fetch(`${nats!.monitor}/varz`)).json()) as { slow_consumers?: number };
+    lines.push(`nats-server: slow consumers ${varz.slow_consumers ?? "?"}; its log: ${nats!.tail()}`);
+    for (const [pid, name] of names)
+      if (name !== "nats-server" && name !== "clickhouse endpoint")
+        lines.push(`${name} ${await nodeReport(pid, reports)}`);
     return [...lines, ...services.map((s) => s.tail())].join("\n");
   };
 

@@ -14,6 +14,10 @@ export interface NatsServer extends AsyncDisposable {
   readonly url: string;
   /** The JetStream store directory, kept across restarts. */
   readonly storeDir: string;
+  /** http://127.0.0.1:<port> of its monitoring (varz, connz, jsz). */
+  readonly monitor: string;
+  /** The last `bytes` of what it logged (slow consumers, JetStream warnings). */
+  tail(bytes?: number): string;
   /** Kills the server (SIGKILL: a crash, not a clean shutdown) and starts it again on the same port and store. */
   restart(options?: { downMs?: number }): Promise<void>;
   /** Stops the server and removes its store; throws if clients are still connected. */
@@ -96,7 +100,7 @@ export async function startNatsServer(): Promise<NatsServer> {
     running.add(started);
     started.once("exit", () => running.delete(started));
     started.stderr?.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
+      log = (log + chunk.toString()).slice(-20_000);
     });
     const deadline = Date.now() + 10_000;
     // "Server is ready" comes after JetStream has recovered its store, so
@@ -158,6 +162,8 @@ export async function startNatsServer(): Promise<NatsServer> {
   return {
     url: `nats://127.0.0.1:${port}`,
     storeDir,
+    monitor: `http://127.0.0.1:${monitorPort}`,
+    tail: (bytes = 3000) => log.slice(-bytes),
     async restart(options) {
       if (stopped) throw new Error("nats-server fixture already stopped");
       await kill();
