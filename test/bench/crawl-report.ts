@@ -23,6 +23,12 @@ export interface BenchResult {
   summaries: ProcessFigures & { seconds: number };
   /** Questions unbound received from the crawl. */
   questions: number;
+  /**
+   * unbound's own account of the questions it could not serve during the crawl: dropped for a full
+   * request list, overwritten in it by newer ones, answered SERVFAIL, and the most it held at once.
+   * A count short of the rule with these at 0 is the crawl's loss, not the resolver's.
+   */
+  resolver?: { exceeded: number; overwritten: number; servfail: number; maxRequests: number };
   /** Questions the dns6 chain walk sent straight to the lab's root and name servers over IPv6. */
   dns6Questions: number;
   /** Distinct addresses the crawl stored (and probed). */
@@ -131,6 +137,15 @@ export function formatTable(r: BenchResult): string {
       f(r.rttMedianMs, 3),
       scamper ? `${f(scamper.rttMedianMs, 3)} (difference ${f(r.rttMedianMs - scamper.rttMedianMs, 3)})` : "",
     ],
+    ...(r.resolver
+      ? [
+          [
+            "unbound: dropped (list full) / overwritten / SERVFAIL",
+            `${r.resolver.exceeded} / ${r.resolver.overwritten} / ${r.resolver.servfail}`,
+            `most in its list at once ${r.resolver.maxRequests}`,
+          ] as [string, string, string],
+        ]
+      : []),
     ["summaries alone (s)", f(r.summaries.seconds), ""],
     [
       "CPU per domain (ms)",

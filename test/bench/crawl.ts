@@ -171,7 +171,14 @@ try {
       stdout: `crawl ${run.crawlId} completed: ${run.domainsDone} domains`,
     };
   }
-  const questions = lab.resolverStats()["total.num.queries"] ?? 0;
+  const stats = lab.resolverStats();
+  const questions = stats["total.num.queries"] ?? 0;
+  const resolver = {
+    exceeded: stats["total.requestlist.exceeded"] ?? 0,
+    overwritten: stats["total.requestlist.overwritten"] ?? 0,
+    servfail: stats["num.answer.rcode.SERVFAIL"] ?? 0,
+    maxRequests: stats["total.requestlist.max"] ?? 0,
+  };
   const crawlProcesses = sampler.stop();
   await lab.stopResolver();
   const crawlId = /crawl (\S+) completed: (\d+) domains/.exec(crawl.stdout)?.[1];
@@ -271,6 +278,7 @@ try {
       cpuSeconds: summaries.cpuSeconds,
     },
     questions,
+    resolver,
     dns6Questions,
     addresses: addresses.length,
     rows,
