@@ -215,7 +215,10 @@ try {
             `${route.stream}/${group}: pending ${info.num_pending} acking ${info.num_ack_pending} redelivered ${info.num_redelivered} waiting pulls ${info.num_waiting} delivered ${info.delivered.stream_seq} acknowledged to ${info.ack_floor.stream_seq}`,
           );
       }
-    const varz = (await (await fetch(`${nats!.monitor}/varz`)).json()) as { slow_consumers?: number };
+    // A server that no longer answers must not hide the stall behind its own fetch error.
+    const varz = (await fetch(`${nats!.monitor}/varz`)
+      .then((response) => response.json())
+      .catch(() => ({}))) as { slow_consumers?: number };
     lines.push(`nats-server: slow consumers ${varz.slow_consumers ?? "?"}; its log: ${nats!.tail()}`);
     for (const [pid, name] of names)
       if (name !== "nats-server" && name !== "clickhouse endpoint")
